@@ -1,0 +1,68 @@
+"""minigrad: a small, fast, correct reverse-mode autodiff framework over NumPy arrays.
+
+``import minigrad as mg`` needs NumPy only; optional packages (graphviz, matplotlib, tqdm)
+are imported inside the functions that use them.
+"""
+
+from minigrad.autograd import grad
+from minigrad.creation import ones, ones_like, rand, randn, zeros, zeros_like
+from minigrad.dtypes import get_default_dtype, set_default_dtype
+from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from minigrad.ops import (
+    abs,
+    clip,
+    concatenate,
+    exp,
+    log,
+    logsumexp,
+    matmul,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sqrt,
+    stack,
+    tanh,
+    where,
+)
+from minigrad.tensor import Tensor, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "abs",
+    "clip",
+    "concatenate",
+    "enable_grad",
+    "exp",
+    "get_default_dtype",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "log",
+    "logsumexp",
+    "matmul",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "numerical_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "relu",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "sigmoid",
+    "sqrt",
+    "stack",
+    "tanh",
+    "tensor",
+    "where",
+    "zeros",
+    "zeros_like",
+]

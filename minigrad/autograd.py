@@ -1,0 +1,163 @@
+"""The reverse-mode walk: ``backward`` and ``grad``.
+
+The walk is iterative (no recursion, so a 100,000-op chain is fine). It visits nodes in
+reverse topological order, so a node's gradient is complete when it is popped; each
+gradient is dropped once consumed, and without ``retain_graph`` each node's closure (its
+saved arrays) and parent links are released as soon as it has run. Backward closures run
+with recording off unless ``create_graph`` is set, so first-order training pays nothing for
+the ability to differentiate twice.
+"""
+
+import numpy as np
+
+from minigrad import grad_mode
+from minigrad.ops import sum_to
+from minigrad.tensor import Tensor
+
+
+def _released(gy):
+    raise RuntimeError(
+        "backward: this part of the graph was already backpropagated and its saved "
+        "buffers were freed; pass retain_graph=True to the first backward (or grad) "
+        "call to backpropagate through it again"
+    )
+
+
+def _topo_order(roots):
+    """Nodes reachable from ``roots`` through tensors that require grad, outputs first."""
+    order = []
+    seen = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root._parents))]
+        while stack:
+            node, parents = stack[-1]
+            for p in parents:
+                if p.requires_grad and id(p) not in seen:
+                    seen.add(id(p))
+                    stack.append((p, iter(p._parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _root_grad(root, gradient, where):
+    if not isinstance(root, Tensor):
+        raise TypeError(f"{where}: expected a Tensor output, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"{where}: the output does not require grad (no input it depends on has "
+            "requires_grad=True, or it was computed under mg.no_grad())"
+        )
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"{where}: a gradient is needed for a non-scalar output of shape "
+                f"{root.shape}; pass gradient=<array of that shape>, or reduce first "
+                "(e.g. out.sum().backward())"
+            )
+        ones = np.ones_like(root.data)
+        ones.flags.writeable = False
+        return Tensor(ones)
+    g = gradient if isinstance(gradient, Tensor) else Tensor(np.asarray(gradient))
+    if g.shape != root.shape:
+        raise ValueError(
+            f"{where}: gradient has shape {g.shape} but the output has shape {root.shape}"
+        )
+    return g
+
+
+def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
+    """Propagate ``root_grads`` back; return the gradients of ``inputs`` if given."""
+    order = _topo_order(roots)
+    grads = {}
+    for r, g in zip(roots, root_grads):
+        prev = grads.get(id(r))
+        grads[id(r)] = g if prev is None else prev + g
+    wanted = None if inputs is None else {id(x): None for x in inputs}
+    with grad_mode.set_grad_enabled(create_graph):
+        for i, node in enumerate(order):
+            order[i] = None
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            backward = node._backward
+            if wanted is not None:
+                if id(node) in wanted:
+                    wanted[id(node)] = g
+            elif backward is None or node._retains_grad:
+                _keep_grad(node, g, create_graph)
+            if backward is None:
+                continue
+            parents = node._parents
+            gxs = backward(g)
+            if not retain_graph:
+                node._backward = _released
+                node._parents = ()
+            _send(grads, node, parents, gxs)
+    if wanted is None:
+        return None
+    return tuple(wanted[id(x)] for x in inputs)
+
+
+def _send(grads, node, parents, gxs):
+    """Reduce each parent's gradient to its shape and dtype and add it to ``grads``."""
+    version = 0
+    for p, gx in zip(parents, gxs):
+        version += p._version
+        if gx is None or not p.requires_grad:
+            continue
+        if gx.data.shape != p.data.shape:
+            gx = sum_to(gx, p.data.shape)
+        if gx.data.dtype != p.data.dtype:
+            gx = gx.astype(p.data.dtype)
+        key = id(p)
+        prev = grads.get(key)
+        grads[key] = gx if prev is None else prev + gx
+    if version != node._version:
+        raise RuntimeError(
+            f"backward: an input of '{node._op}' was modified in place (e.g. by an "
+            "optimizer step) after the forward pass used it, so its saved value is stale; "
+            "recompute the forward pass after the update"
+        )
+
+
+def _keep_grad(node, g, create_graph):
+    if not create_graph:
+        g = Tensor(g.data)  # a fresh leaf wrapper: .grad tensors never share an object
+    node.grad = g if node.grad is None else node.grad + g
+
+
+def backward(root, gradient=None, retain_graph=False, create_graph=False):
+    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
+    g = _root_grad(root, gradient, "backward")
+    _run([root], [g], retain_graph or create_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False):
+    """Return d(outputs)/d(inputs) as a tuple, like ``torch.autograd.grad``.
+
+    ``.grad`` attributes are left untouched. An input that the outputs do not depend on
+    gets ``None``. With ``create_graph=True`` the returned gradients are themselves part
+    of a graph and can be differentiated again (Hessian-vector products).
+    """
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs were given"
+        )
+    for x in inputs:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError("grad: every input must be a Tensor that requires grad")
+    gs = [_root_grad(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
+    retain = create_graph if retain_graph is None else retain_graph
+    return _run(outputs, gs, retain, create_graph, inputs)

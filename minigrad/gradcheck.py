@@ -1,0 +1,145 @@
+"""Numerical gradient checks: central differences against the analytic backward.
+
+``gradcheck`` compares, for every input that requires grad, the analytic gradient of a
+random projection ``L = sum(out * r)`` of the function's output(s) with the central
+difference ``(L(x + h) - L(x - h)) / 2h``, one coordinate at a time. Run it in float64:
+in float32 the differences carry ~1e-4 relative error of their own, so it warns.
+"""
+
+import warnings
+
+import numpy as np
+
+from minigrad import autograd, grad_mode
+from minigrad.tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Raised when an analytic gradient disagrees with the numerical one."""
+
+
+def numerical_grad(f, x, eps=1e-6):
+    """Central differences of the scalar ``f()`` with respect to the tensor ``x``.
+
+    ``x.data`` is perturbed in place one coordinate at a time and restored; ``f`` takes no
+    arguments (close over ``x``). Returns an ndarray shaped like ``x``.
+    """
+    arr = x.data
+    grad = np.zeros(arr.shape, dtype=np.float64)
+    flat = arr.reshape(-1)
+    if not flat.flags.writeable or not np.shares_memory(flat, arr):
+        raise ValueError("numerical_grad: x.data must be a writable contiguous array")
+    with grad_mode.no_grad():
+        for i in range(flat.size):
+            old = flat[i].copy()
+            flat[i] = old + eps
+            hi = _scalar(f())
+            flat[i] = old - eps
+            lo = _scalar(f())
+            flat[i] = old
+            grad.reshape(-1)[i] = (hi - lo) / (2 * eps)
+    return grad
+
+
+def _scalar(v):
+    v = v.data if isinstance(v, Tensor) else np.asarray(v)
+    if v.size != 1:
+        raise ValueError(f"numerical_grad: f must return a scalar, got shape {v.shape}")
+    return float(v.reshape(()))
+
+
+def _outputs(out):
+    return [out] if isinstance(out, Tensor) else [o for o in out if o is not None]
+
+
+def _projector(fn, inputs, seed=0):
+    """L(inputs) = sum_k sum(out_k * r_k) with fixed random weights r_k."""
+    with grad_mode.no_grad():
+        outs = _outputs(fn(*inputs))
+    rng = np.random.default_rng(seed)
+    weights = [rng.uniform(0.5, 1.5, o.shape) * rng.choice([-1.0, 1.0], o.shape) for o in outs]
+
+    def loss():
+        total = Tensor(np.zeros((), dtype=np.float64))
+        for o, w in zip(_outputs(fn(*inputs)), weights):
+            total = total + (o * Tensor(w.astype(o.dtype))).sum()
+        return total
+
+    return loss
+
+
+def _rel_error(a, n):
+    scale = np.maximum(np.abs(a), np.abs(n))
+    return np.where(scale > 0, np.abs(a - n) / np.where(scale > 0, scale, 1), 0.0)
+
+
+def _compare(name, analytic, numeric, atol, rtol):
+    bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
+    if not bad.any():
+        return None
+    err = _rel_error(analytic, numeric)
+    worst = np.unravel_index(np.argmax(np.where(bad, err, -1)), analytic.shape)
+    return (
+        f"{name}: analytic and numerical gradients differ at index {tuple(int(i) for i in worst)}"
+        f": analytic {analytic[worst]:.8g}, numerical {numeric[worst]:.8g}, relative error "
+        f"|a-n|/max(|a|,|n|) = {err[worst]:.3g} (atol={atol}, rtol={rtol}); "
+        f"{int(bad.sum())} of {bad.size} entries out of tolerance"
+    )
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Check the analytic gradients of ``fn(*inputs)`` against central differences.
+
+    Returns True when every input that requires grad agrees; otherwise raises
+    ``GradcheckError`` (or returns False with ``raise_exception=False``) naming the input,
+    the worst index, both values and the relative error ``|a-n| / max(|a|, |n|)``.
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
+    wrt = [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError("gradcheck: no input requires grad")
+    if any(x.dtype != np.float64 for _, x in wrt):
+        warnings.warn(
+            "gradcheck: inputs are not float64; central differences in float32 are not "
+            "trustworthy, cast the inputs to float64",
+            UserWarning,
+            stacklevel=2,
+        )
+    loss = _projector(fn, inputs)
+    out = loss()
+    grads = autograd.grad(out, [x for _, x in wrt]) if out.requires_grad else [None] * len(wrt)
+    problems = []
+    for (i, x), g in zip(wrt, grads):
+        analytic = np.zeros(x.shape) if g is None else g.data.astype(np.float64)
+        numeric = numerical_grad(loss, x, eps)
+        msg = _compare(f"input {i} (shape {x.shape})", analytic, numeric, atol, rtol)
+        if msg:
+            problems.append(msg)
+    if problems:
+        if raise_exception:
+            raise GradcheckError("gradcheck failed:\n  " + "\n  ".join(problems))
+        return False
+    return True
+
+
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Check second derivatives: gradcheck of the map inputs -> d(projected fn)/d(inputs),
+    whose analytic gradient runs backward through the recorded backward
+    (``create_graph=True``)."""
+    inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
+    wrt = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    loss = _projector(fn, inputs, seed=1)
+
+    def first_grads(*_):
+        with grad_mode.enable_grad():  # gradients are needed even while differencing
+            out = loss()
+            if not out.requires_grad:
+                return []
+            return autograd.grad(out, wrt, create_graph=True)
+
+    try:
+        return gradcheck(first_grads, inputs, eps, atol, rtol, raise_exception=True)
+    except GradcheckError as e:
+        if raise_exception:
+            raise GradcheckError("gradgradcheck (second order) " + str(e)) from None
+        return False

@@ -1,0 +1,197 @@
+"""Binary arithmetic with NumPy broadcasting: + - * / ** @, maximum, minimum, where.
+
+Each backward returns the gradient in the broadcast output shape; the engine sums it back
+to each input's shape (``sum_to``). Gradients for inputs that do not require grad are
+skipped (``None``).
+"""
+
+import numpy as np
+
+from minigrad.ops.base import apply, pair, reuse
+from minigrad.ops.shape import reshape, swap_last
+from minigrad.tensor import Tensor, record
+
+
+def add(a, b):
+    """y = a + b; dy/da = 1, dy/db = 1."""
+    a, b = pair(a, b)
+    y = apply(np.add, "add", a.data, b.data)
+
+    def backward(gy):
+        return gy if a.requires_grad else None, gy if b.requires_grad else None
+
+    return record(y, "add", (a, b), backward)
+
+
+def sub(a, b):
+    """y = a - b; dy/da = 1, dy/db = -1."""
+    a, b = pair(a, b)
+    y = apply(np.subtract, "sub", a.data, b.data)
+
+    def backward(gy):
+        return gy if a.requires_grad else None, neg(gy) if b.requires_grad else None
+
+    return record(y, "sub", (a, b), backward)
+
+
+def mul(a, b):
+    """y = a * b; dy/da = b, dy/db = a."""
+    a, b = pair(a, b)
+    y = apply(np.multiply, "mul", a.data, b.data)
+
+    def backward(gy):
+        return mul(gy, b) if a.requires_grad else None, mul(gy, a) if b.requires_grad else None
+
+    return record(y, "mul", (a, b), backward)
+
+
+def div(a, b):
+    """y = a / b; dy/da = 1/b, dy/db = -a/b**2."""
+    a, b = pair(a, b)
+    y = apply(np.divide, "div", a.data, b.data)
+
+    def backward(gy):
+        ga = div(gy, b)
+        gb = neg(div(mul(ga, a), b)) if b.requires_grad else None
+        return ga if a.requires_grad else None, gb
+
+    return record(y, "div", (a, b), backward)
+
+
+def neg(x):
+    """y = -x; dy/dx = -1."""
+
+    def backward(gy):
+        return (neg(gy),)
+
+    return record(np.negative(x.data), "neg", (x,), backward)
+
+
+def pow(a, b):
+    """y = a ** b; dy/da = b * a**(b-1), dy/db = y * log(a) (needs a > 0).
+
+    A Python-number exponent stays a constant of the closure: ``x ** 2`` has one parent.
+    """
+    if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return _pow_const(a, b)
+    a, b = pair(a, b)
+    y = apply(np.power, "pow", a.data, b.data)
+
+    def backward(gy):
+        ga = mul(gy, mul(b, pow(a, sub(b, 1)))) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:
+            gb = mul(gy, mul(reuse(y, pow, a, b), log(a)))
+        return ga, gb
+
+    return record(y, "pow", (a, b), backward)
+
+
+def _pow_const(x, c):
+    y = x.data**c
+
+    def backward(gy):
+        if c == 2:
+            return (mul(gy, mul(x, 2.0)),)
+        return (mul(gy, mul(_pow_const(x, c - 1), float(c))),)
+
+    return record(y, "pow", (x,), backward)
+
+
+def log(x):
+    """y = log(x); dy/dx = 1/x."""
+
+    def backward(gy):
+        return (div(gy, x),)
+
+    return record(np.log(x.data), "log", (x,), backward)
+
+
+def matmul(a, b):
+    """y = a @ b for 1-D, 2-D and batched (broadcast) operands, as ``np.matmul``.
+
+    For 2-D ``a: (N, K)``, ``b: (K, M)``: da = dy @ b.T, db = a.T @ dy. A 1-D operand is
+    promoted to a matrix and the added axis removed from the result, as NumPy does.
+    """
+    a, b = pair(a, b)
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        raise ValueError(f"matmul: operands must be at least 1-D, got {a.shape} and {b.shape}")
+    if a.data.ndim == 1 and b.data.ndim == 1:
+        _check_inner(a, b)
+        return (a * b).sum()
+    if a.data.ndim == 1:
+        _check_inner(a, b)
+        y = _matmul(reshape(a, (1, -1)), b)
+        return reshape(y, y.shape[:-2] + y.shape[-1:])
+    if b.data.ndim == 1:
+        return reshape(_matmul(a, reshape(b, (-1, 1))), a.shape[:-1])
+    return _matmul(a, b)
+
+
+def _check_inner(a, b):
+    k = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != k:
+        raise ValueError(f"matmul: inner sizes differ: shapes {a.shape} and {b.shape}")
+
+
+def _matmul(a, b):
+    try:
+        y = np.matmul(a.data, b.data)
+    except ValueError:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} do not align (inner sizes "
+            f"{a.shape[-1]} and {b.shape[-2]}, or batch shapes differ)"
+        ) from None
+
+    def backward(gy):
+        ga = _matmul(gy, swap_last(b)) if a.requires_grad else None
+        gb = _matmul(swap_last(a), gy) if b.requires_grad else None
+        return ga, gb
+
+    return record(y, "matmul", (a, b), backward)
+
+
+def _tie_split(a, b, sign):
+    """Share of dy going to ``a`` in maximum (sign=1) or minimum (sign=-1): 1 where a
+    wins, 1/2 on ties (as PyTorch), 0 where it loses."""
+    diff = (a.data - b.data) * sign
+    return (diff > 0) + 0.5 * (diff == 0)
+
+
+def _extremum(a, b, fn, name, sign):
+    a, b = pair(a, b)
+    y = apply(fn, name, a.data, b.data)
+
+    def backward(gy):
+        share = _tie_split(a, b, sign).astype(gy.data.dtype)
+        ga = mul(gy, Tensor(share)) if a.requires_grad else None
+        gb = mul(gy, Tensor(1 - share)) if b.requires_grad else None
+        return ga, gb
+
+    return record(y, name, (a, b), backward)
+
+
+def maximum(a, b):
+    """y = max(a, b) elementwise; dy goes to the larger input, split evenly on ties."""
+    return _extremum(a, b, np.maximum, "maximum", 1)
+
+
+def minimum(a, b):
+    """y = min(a, b) elementwise; dy goes to the smaller input, split evenly on ties."""
+    return _extremum(a, b, np.minimum, "minimum", -1)
+
+
+def where(cond, a, b):
+    """y = a where cond else b; dy/da = cond, dy/db = not cond (cond carries no gradient)."""
+    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    a, b = pair(a, b)
+    y = apply(np.where, "where", cond, a.data, b.data)
+
+    def backward(gy):
+        ga = mul(gy, Tensor(cond)) if a.requires_grad else None
+        gb = mul(gy, Tensor(~cond)) if b.requires_grad else None
+        return ga, gb
+
+    return record(y, "where", (a, b), backward)

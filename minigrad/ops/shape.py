@@ -1,0 +1,162 @@
+"""Ops that move or select elements: reshape, transpose, broadcast, index, join, astype."""
+
+import numpy as np
+
+from minigrad.ops.base import norm_axis
+from minigrad.tensor import Tensor, record
+
+
+def reshape(x, shape):
+    """y = x with a new shape of the same size; dx = dy reshaped back."""
+    try:
+        y = x.data.reshape(shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape shape {x.shape} into {shape}") from None
+
+    def backward(gy):
+        return (reshape(gy, x.data.shape),)
+
+    return record(y, "reshape", (x,), backward)
+
+
+def transpose(x, axes=None):
+    """y = x with axes permuted (reversed when ``axes`` is None); dx = dy permuted back."""
+    if axes is None:
+        axes = tuple(range(x.data.ndim - 1, -1, -1))
+    y = x.data.transpose(axes)
+
+    def backward(gy):
+        return (transpose(gy, tuple(np.argsort(axes))),)
+
+    return record(y, "transpose", (x,), backward)
+
+
+def swap_last(x):
+    """Swap the last two axes (the matrix transpose of a batch of matrices)."""
+    axes = tuple(range(x.data.ndim - 2)) + (x.data.ndim - 1, x.data.ndim - 2)
+    return transpose(x, axes)
+
+
+def broadcast_to(x, shape):
+    """y = x repeated along broadcast axes; dx = dy summed back to x's shape."""
+    y = np.broadcast_to(x.data, shape)
+
+    def backward(gy):
+        return (sum_to(gy, x.data.shape),)
+
+    return record(y, "broadcast_to", (x,), backward)
+
+
+def _sum_to(a, shape):
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1
+    )
+    out = a.sum(axis=axes, keepdims=True) if axes else a
+    return out.reshape(shape) if lead else out
+
+
+def sum_to(x, shape):
+    """Sum x over the axes that broadcasting added or stretched, giving ``shape``.
+
+    This is the one place where a broadcast gradient is reduced back to its input's shape;
+    the engine calls it. Its backward is ``broadcast_to``.
+    """
+    y = _sum_to(x.data, shape)
+
+    def backward(gy):
+        return (broadcast_to(gy, x.data.shape),)
+
+    return record(y, "sum_to", (x,), backward)
+
+
+def _plain_index(index):
+    """``index`` with Tensors replaced by arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _may_repeat(index):
+    """True if the index holds an integer array, which can select an element twice."""
+    items = index if isinstance(index, tuple) else (index,)
+    for i in items:
+        if isinstance(i, list) or (isinstance(i, np.ndarray) and i.dtype.kind in "iu"):
+            return True
+    return False
+
+
+def getitem(x, index):
+    """y = x[index] (slices, integer arrays, boolean masks); dx = dy scattered back,
+    adding where an integer index repeats an element."""
+    index = _plain_index(index)
+    try:
+        y = x.data[index]
+    except IndexError as e:
+        raise IndexError(f"getitem: bad index for a tensor of shape {x.shape}: {e}") from None
+
+    def backward(gy):
+        return (index_add(gy, index, x.data.shape),)
+
+    return record(y, "getitem", (x,), backward)
+
+
+def index_add(g, index, shape):
+    """y = zeros(shape) with ``g`` added at ``index`` (the adjoint of ``getitem``)."""
+    y = np.zeros(shape, dtype=g.data.dtype)
+    if _may_repeat(index):
+        np.add.at(y, index, g.data)
+    else:
+        y[index] = g.data
+
+    def backward(gy):
+        return (getitem(gy, index),)
+
+    return record(y, "index_add", (g,), backward)
+
+
+def concatenate(seq, axis=0):
+    """y = the tensors of ``seq`` joined along ``axis``; each dx is its slice of dy."""
+    seq = [t if isinstance(t, Tensor) else Tensor(t) for t in seq]
+    try:
+        y = np.concatenate([t.data for t in seq], axis=axis)
+    except ValueError as e:
+        shapes = ", ".join(str(t.shape) for t in seq)
+        raise ValueError(f"concatenate: cannot join shapes {shapes} on axis {axis}: {e}") from None
+    ax = norm_axis(axis, y.ndim)[0]
+    bounds = np.cumsum([0] + [t.data.shape[ax] for t in seq])
+
+    def backward(gy):
+        lead = (slice(None),) * ax
+        return tuple(getitem(gy, lead + (slice(a, b),)) for a, b in zip(bounds, bounds[1:]))
+
+    return record(y, "concatenate", tuple(seq), backward)
+
+
+def stack(seq, axis=0):
+    """y = the tensors of ``seq`` stacked along a new ``axis``; dx_i = dy[..., i, ...]."""
+    seq = [t if isinstance(t, Tensor) else Tensor(t) for t in seq]
+    try:
+        y = np.stack([t.data for t in seq], axis=axis)
+    except ValueError as e:
+        shapes = ", ".join(str(t.shape) for t in seq)
+        raise ValueError(f"stack: cannot stack shapes {shapes}: {e}") from None
+    ax = norm_axis(axis, y.ndim)[0]
+
+    def backward(gy):
+        lead = (slice(None),) * ax
+        return tuple(getitem(gy, lead + (i,)) for i in range(len(seq)))
+
+    return record(y, "stack", tuple(seq), backward)
+
+
+def astype(x, dtype):
+    """y = x converted to ``dtype``; dx = dy converted back to x's dtype."""
+    y = x.data.astype(dtype)
+
+    def backward(gy):
+        return (astype(gy, x.data.dtype),)
+
+    return record(y, "astype", (x,), backward)

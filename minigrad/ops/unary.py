@@ -1,0 +1,95 @@
+"""Elementwise functions of one tensor: exp, sqrt, abs, tanh, sigmoid, relu, clip.
+
+At kinks the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0, and ``clip`` passes the
+gradient where ``lo <= x <= hi`` (bounds included).
+"""
+
+import numpy as np
+
+from minigrad.ops.arith import div, mul, sub
+from minigrad.ops.base import reuse
+from minigrad.tensor import Tensor, record
+
+
+def exp(x):
+    """y = exp(x); dy/dx = y."""
+    y = np.exp(x.data)
+
+    def backward(gy):
+        return (mul(gy, reuse(y, exp, x)),)
+
+    return record(y, "exp", (x,), backward)
+
+
+def sqrt(x):
+    """y = sqrt(x); dy/dx = 1 / (2 y)."""
+    y = np.sqrt(x.data)
+
+    def backward(gy):
+        return (div(mul(gy, 0.5), reuse(y, sqrt, x)),)
+
+    return record(y, "sqrt", (x,), backward)
+
+
+def abs(x):
+    """y = |x|; dy/dx = sign(x), taken as 0 at x = 0."""
+
+    def backward(gy):
+        return (mul(gy, Tensor(np.sign(x.data))),)
+
+    return record(np.abs(x.data), "abs", (x,), backward)
+
+
+def tanh(x):
+    """y = tanh(x); dy/dx = 1 - y**2 (exactly 0 once tanh saturates at +-1)."""
+    y = np.tanh(x.data)
+
+    def backward(gy):
+        t = reuse(y, tanh, x)
+        return (mul(gy, sub(1.0, mul(t, t))),)
+
+    return record(y, "tanh", (x,), backward)
+
+
+def _sigmoid(x):
+    # exp of a non-positive number only: no overflow at +-1000 in float32 or float64.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def sigmoid(x):
+    """y = 1 / (1 + exp(-x)), computed without overflow; dy/dx = y (1 - y)."""
+    y = _sigmoid(x.data)
+
+    def backward(gy):
+        s = reuse(y, sigmoid, x)
+        return (mul(gy, mul(s, sub(1.0, s))),)
+
+    return record(y, "sigmoid", (x,), backward)
+
+
+def relu(x):
+    """y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at x = 0)."""
+    y = np.maximum(x.data, 0)
+
+    def backward(gy):
+        return (mul(gy, Tensor(x.data > 0)),)
+
+    return record(y, "relu", (x,), backward)
+
+
+def clip(x, lo=None, hi=None):
+    """y = x limited to [lo, hi]; dy/dx = 1 where lo <= x <= hi, else 0."""
+    if lo is None and hi is None:
+        raise ValueError("clip: give at least one of lo and hi")
+    y = np.clip(x.data, lo, hi)
+
+    def backward(gy):
+        inside = np.ones(x.data.shape, dtype=bool)
+        if lo is not None:
+            inside &= x.data >= lo
+        if hi is not None:
+            inside &= x.data <= hi
+        return (mul(gy, Tensor(inside)),)
+
+    return record(y.astype(x.data.dtype, copy=False), "clip", (x,), backward)

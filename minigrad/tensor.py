@@ -1,0 +1,348 @@
+"""The ``Tensor``: an ndarray plus what reverse mode needs to send gradients back.
+
+A tensor made by an op while recording is on keeps its ``_parents`` and a ``_backward``
+closure mapping the output gradient ``gy`` to one gradient per parent. Leaves have no
+``_backward``. ``record`` is the lean per-op wrapper every op goes through.
+
+In-place safety: an array that an op produced while recording is made read-only, so
+writing into it raises instead of corrupting a later backward. Leaves are tracked by
+``_version``, which minigrad's own in-place updates (optimizer steps, ``nn.init``) bump;
+backward raises if a leaf changed after it was used. As with PyTorch's ``.data``, writes
+made directly into ``leaf.data`` by user code are not tracked.
+
+The operator methods are thin aliases of the functions in ``minigrad.ops``, imported at the
+end of this module (``ops`` needs the class, the class's methods need ``ops``).
+"""
+
+import numpy as np
+
+from minigrad import grad_mode
+from minigrad.dtypes import as_array
+
+_new = object.__new__
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Args:
+        data: an ndarray (wrapped without copying), a Python number or nested list
+            (converted to the default dtype, float32 unless changed).
+        requires_grad: whether backward should compute ``.grad`` for this leaf.
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_parents",
+        "_backward",
+        "_op",
+        "_version",
+        "_retains_grad",
+        "__weakref__",
+    )
+    # ndarray (op) Tensor defers to Tensor's reflected operator instead of broadcasting
+    # over an object array.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = as_array(data)
+        self.grad = None
+        self.requires_grad = False
+        self._parents = ()
+        self._backward = None
+        self._op = ""
+        self._version = 0
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # attributes
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        """True for tensors not made by a recorded op (their ``.grad`` is kept)."""
+        return self._backward is None
+
+    @property
+    def op(self):
+        """Name of the op that made this tensor ('' for leaves)."""
+        return self._op
+
+    @property
+    def T(self):
+        return ops.transpose(self)
+
+    def __len__(self):
+        return len(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is None:
+            return self.data
+        return self.data.astype(dtype, copy=bool(copy))
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype != np.float32:
+            extra += f", dtype={self.data.dtype}"
+        if self._op:
+            extra += f", op={self._op}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    # methods
+
+    def numpy(self):
+        """Return the underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        """Return the value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors convert, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self):
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor(self.data)
+
+    def requires_grad_(self, flag=True):
+        """Mark this leaf as needing ``.grad`` (floating dtypes only). Returns self."""
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require grad, got dtype {self.data.dtype}; "
+                "convert first, e.g. mg.tensor(x, dtype=np.float32, requires_grad=True)"
+            )
+        if not flag and self._backward is not None:
+            raise RuntimeError("requires_grad_(False) applies to leaves only; use detach()")
+        self.requires_grad = bool(flag)
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
+        self._retains_grad = True
+        return self
+
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        Args:
+            gradient: dL/d(self), same shape as self; optional for a one-element tensor.
+            retain_graph: keep the graph's saved buffers for another backward.
+            create_graph: record the backward itself, so ``.grad`` can be differentiated.
+        """
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    # operators (NumPy broadcasting; see minigrad.ops for forward and backward)
+
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.div(other, self)
+
+    def __pow__(self, other):
+        return ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __getitem__(self, index):
+        return ops.getitem(self, index)
+
+    def __lt__(self, other):
+        return Tensor(self.data < _raw(other))
+
+    def __le__(self, other):
+        return Tensor(self.data <= _raw(other))
+
+    def __gt__(self, other):
+        return Tensor(self.data > _raw(other))
+
+    def __ge__(self, other):
+        return Tensor(self.data >= _raw(other))
+
+    def __eq__(self, other):
+        return Tensor(self.data == _raw(other))
+
+    def __ne__(self, other):
+        return Tensor(self.data != _raw(other))
+
+    def sum(self, axis=None, keepdims=False):
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return ops.min(self, axis, keepdims)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return ops.logsumexp(self, axis, keepdims)
+
+    def exp(self):
+        return ops.exp(self)
+
+    def log(self):
+        return ops.log(self)
+
+    def sqrt(self):
+        return ops.sqrt(self)
+
+    def abs(self):
+        return ops.abs(self)
+
+    def tanh(self):
+        return ops.tanh(self)
+
+    def sigmoid(self):
+        return ops.sigmoid(self)
+
+    def relu(self):
+        return ops.relu(self)
+
+    def clip(self, lo=None, hi=None):
+        return ops.clip(self, lo, hi)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.reshape(self, shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return ops.transpose(self, axes or None)
+
+    def flatten(self, start_axis=0):
+        """Merge the axes from ``start_axis`` on into one: (N, C, H, W) -> (N, C*H*W) for 1."""
+        return ops.reshape(self, self.shape[:start_axis] + (-1,))
+
+    def astype(self, dtype):
+        return ops.astype(self, dtype)
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def record(data, op, parents, backward):
+    """Wrap an op's output ``data``; keep the graph link if recording and a parent needs grad.
+
+    ``backward(gy)`` must return one gradient (Tensor or None) per parent, written with
+    minigrad ops so that it is differentiable itself; the engine sums broadcast gradients
+    back to each parent's shape.
+    """
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d ops
+    out = _new(Tensor)
+    out.data = data
+    out.grad = None
+    out._retains_grad = False
+    if grad_mode.enabled:
+        version = 0
+        needed = False
+        for p in parents:
+            version += p._version
+            needed = needed or p.requires_grad
+        if needed:
+            data.flags.writeable = False
+            out.requires_grad = True
+            out._parents = parents
+            out._backward = backward
+            out._op = op
+            out._version = version
+            return out
+    out.requires_grad = False
+    out._parents = ()
+    out._backward = None
+    out._op = op
+    out._version = 0
+    return out
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """Build a leaf tensor holding a copy of ``data``.
+
+    Python floats and lists become the default dtype (float32); a NumPy array keeps its
+    dtype unless ``dtype`` is given. Integer and bool tensors cannot require grad.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    arr = as_array(data, dtype)
+    if arr is data or not arr.flags.owndata:
+        arr = arr.copy()
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+from minigrad import autograd, ops  # noqa: E402  (see the module docstring)
