@@ -30,8 +30,8 @@ def load_digits():
 def load_digits_split(val_size=0.15, test_size=0.2, seed=0):
     """The digits cut into `(train, val, test)` pairs `(x, y)`, the same for the same seed.
 
-    With the defaults: 1,169 training, 270 validation and 359 test samples... see
-    `train_val_test_split` for the sizes' meaning (int count or float fraction).
+    With the defaults: 1,168 training, 270 validation and 359 test samples. Sizes are
+    int counts or float fractions, as in `train_val_test_split`.
     """
     x, y = load_digits()
     return train_val_test_split(x, y, val_size=val_size, test_size=test_size, seed=seed)
