@@ -108,7 +108,7 @@ def load_cifar10(
     url: str = CIFAR10_URL,
     md5: str = CIFAR10_MD5,
     size: int = CIFAR10_SIZE,
-    timeout: float = 10.0,
+    timeout: float = 5.0,
     progress: bool = True,
 ) -> CIFAR10:
     """Load CIFAR-10, downloading the official archive first if allowed and needed.
