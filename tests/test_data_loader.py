@@ -1,5 +1,8 @@
 """DataLoader, Dataset and TensorDataset (minigrad/data/loader.py)."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -22,6 +25,11 @@ def test_public_names_match_all():
     for name in ["Dataset", "TensorDataset", "DataLoader", "datasets", "transforms"]:
         assert name in data.__all__
         assert hasattr(data, name)
+
+
+def test_importing_data_needs_no_optional_package():
+    code = "import sys, minigrad, minigrad.data; assert 'tqdm' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_batches_in_order_with_last_partial_batch():

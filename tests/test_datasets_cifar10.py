@@ -225,6 +225,16 @@ def test_missing_train_batch_is_a_clear_error(tmp_path):
         load_cifar10(tmp_path, download=False)
 
 
+def test_pickles_naming_numpy_core_of_numpy_1_load(tmp_path):
+    folder, batches = write_cifar(tmp_path)
+    path = folder / "data_batch_1"
+    old = path.read_bytes().replace(b"numpy._core.multiarray\n", b"numpy.core.multiarray\n")
+    assert b"numpy.core.multiarray" in old
+    path.write_bytes(old)
+    data = load_cifar10(tmp_path, download=False)
+    np.testing.assert_array_equal(data.x_train[1].reshape(-1), batches[0][b"data"][1])
+
+
 class Exploit:
     def __reduce__(self):
         return (os.system, ("echo pwned",))
