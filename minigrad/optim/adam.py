@@ -1,0 +1,102 @@
+"""Adam (with the AMSGrad option) and AdamW, its variant with decoupled weight decay."""
+
+import numpy as np
+
+from .adaptive import add_product_, lerp_
+from .optimizer import Optimizer, check_betas, check_nonnegative
+
+
+class Adam(Optimizer):
+    """Adam, step for step as ``torch.optim.Adam``.
+
+    Implemented update, with ``m`` in ``state["exp_avg"]``, ``v`` in ``state["exp_avg_sq"]``
+    (both starting at zero) and ``t`` the step count from 1::
+
+        g = g + weight_decay * w                    # L2 penalty in the gradient (see AdamW)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v)                       # amsgrad only; then v_max replaces v below
+        denom = sqrt(v) / sqrt(1 - beta2**t) + eps
+        w -= lr / (1 - beta1**t) * m / denom
+
+    Course notation, with the bias correction written out::
+
+        m = beta1*m + (1-beta1)*g;   mt = m / (1 - beta1**t)
+        v = beta2*v + (1-beta2)*g**2; vt = v / (1 - beta2**t)
+        w -= lr * mt / (sqrt(vt) + eps)
+
+    Both are the same update: ``sqrt(vt) = sqrt(v) / sqrt(1 - beta2**t)``, and ``eps`` is added
+    after the square root and after the bias correction in both. (The paper's "efficient"
+    form, ``lr_t = lr * sqrt(1-beta2**t) / (1-beta1**t)`` with ``eps`` added to ``sqrt(v)``
+    *before* correction, uses a slightly different effective ``eps``.) AMSGrad here keeps the
+    maximum of the uncorrected ``v`` and still divides by ``sqrt(1 - beta2**t)``, as torch does;
+    the AMSGrad paper has no bias correction.
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False
+    ):
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
+        super().__init__(params, defaults)
+
+    def validate(self, hparams):
+        check_nonnegative("lr", hparams["lr"])
+        check_nonnegative("eps", hparams["eps"])
+        check_betas(hparams["betas"])
+        check_nonnegative("weight_decay", hparams["weight_decay"])
+
+    def init_state(self, w, group):
+        state = {"step": 0, "exp_avg": np.zeros_like(w), "exp_avg_sq": np.zeros_like(w)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(w)
+        return state
+
+    def update(self, w, g, state, group):
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        state["step"] += 1
+        step = state["step"]
+        if self.decoupled_weight_decay:
+            if weight_decay != 0:
+                w *= 1 - lr * weight_decay
+        else:
+            g = self.add_weight_decay(w, g, weight_decay)
+        exp_avg, exp_avg_sq, tmp = state["exp_avg"], state["exp_avg_sq"], self.scratch(w)
+        lerp_(exp_avg, g, 1 - beta1, tmp)
+        exp_avg_sq *= beta2
+        add_product_(exp_avg_sq, g, g, 1 - beta2, tmp)
+        if group["amsgrad"]:
+            max_sq = state.setdefault("max_exp_avg_sq", np.zeros_like(w))
+            exp_avg_sq = np.maximum(max_sq, exp_avg_sq, out=max_sq)
+        denom = np.sqrt(exp_avg_sq, out=tmp)
+        denom /= (1 - beta2**step) ** 0.5
+        denom += group["eps"]
+        step_dir = np.divide(exp_avg, denom, out=tmp)
+        step_dir *= lr / (1 - beta1**step)
+        w -= step_dir
+
+
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay, step for step as ``torch.optim.AdamW``.
+
+    Implemented update: first shrink the weights, then take a plain Adam step (above) with
+    ``weight_decay = 0``::
+
+        w *= 1 - lr * weight_decay
+        w -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    Unlike Adam's L2 penalty, the decay never enters ``m`` and ``v``, so it is not rescaled by
+    the adaptive denominator. Loshchilov & Hutter write ``w -= eta_t * (alpha * mt / (sqrt(vt)
+    + eps) + lambda * w)`` with a separate schedule multiplier ``eta_t``; torch (and minigrad)
+    scale the decay by ``lr`` instead, so ``weight_decay`` here is ``lambda / alpha`` there.
+    """
+
+    decoupled_weight_decay = True
+
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False
+    ):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

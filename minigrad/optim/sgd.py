@@ -1,0 +1,78 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
+
+import numpy as np
+
+from .optimizer import Optimizer, check_nonnegative
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, step for step as ``torch.optim.SGD``.
+
+    Implemented update, with ``b`` the momentum buffer (``state["momentum_buffer"]``)::
+
+        g = g + weight_decay * w                      # L2 penalty folded into the gradient
+        b = g                  on the first step      # no dampening on the first step
+        b = momentum * b + (1 - dampening) * g        afterwards
+        d = g + momentum * b   if nesterov  else  b   (d = g when momentum == 0)
+        w -= lr * d
+
+    Course notation (cs231n) writes momentum with a velocity that already contains the
+    learning rate::
+
+        v = rho * v - lr * g
+        w += v
+
+    With a constant ``lr`` the two are the same sequence of weights (``v = -lr * b``). They
+    differ once ``lr`` changes between steps: the velocity form keeps the old rates inside
+    ``v``, the implemented form rescales the whole buffer by the new rate. Nesterov momentum
+    ``v = rho*v - lr*g(w + rho*v)`` is implemented in its change-of-variables form
+    ``w -= lr * (g + rho * b)``, which needs the gradient at ``w`` only.
+    """
+
+    def __init__(
+        self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0
+    ):
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def validate(self, hparams):
+        check_nonnegative("lr", hparams["lr"])
+        check_nonnegative("momentum", hparams["momentum"])
+        check_nonnegative("weight_decay", hparams["weight_decay"])
+        if hparams["nesterov"] and (hparams["momentum"] <= 0 or hparams["dampening"] != 0):
+            raise ValueError(
+                "Nesterov momentum requires momentum > 0 and dampening == 0, but got "
+                f"momentum={hparams['momentum']!r}, dampening={hparams['dampening']!r}"
+            )
+
+    def update(self, w, g, state, group):
+        lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
+        g = self.add_weight_decay(w, g, weight_decay)
+        if momentum != 0:
+            g = self._momentum(w, g, state, group)
+        step = np.multiply(g, lr, out=self.scratch(w))
+        w -= step
+
+    def _momentum(self, w, g, state, group):
+        """Update the buffer ``b``; return the direction (``b``, or ``g + momentum*b``)."""
+        momentum, dampening = group["momentum"], group["dampening"]
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = np.array(g, dtype=w.dtype)
+        else:
+            buf *= momentum
+            if dampening == 0:
+                buf += g
+            else:
+                buf += np.multiply(g, 1 - dampening, out=self.scratch(w))
+        if not group["nesterov"]:
+            return buf
+        direction = np.multiply(buf, momentum, out=self.scratch(w))
+        direction += g
+        return direction
