@@ -23,8 +23,9 @@ def _released(gy):
     )
 
 
-def _topo_order(roots):
-    """Nodes reachable from ``roots`` through tensors that require grad, outputs first."""
+def _post_order(roots):
+    """Nodes reachable from ``roots`` through tensors that require grad, each after all of
+    its parents (so popping from the end visits outputs first)."""
     order = []
     seen = set()
     for root in roots:
@@ -42,7 +43,6 @@ def _topo_order(roots):
             else:
                 stack.pop()
                 order.append(node)
-    order.reverse()
     return order
 
 
@@ -62,7 +62,7 @@ def _root_grad(root, gradient, where):
                 "(e.g. out.sum().backward())"
             )
         ones = np.ones_like(root.data)
-        ones.flags.writeable = False
+        ones.setflags(write=False)
         return Tensor(ones)
     g = gradient if isinstance(gradient, Tensor) else Tensor(np.asarray(gradient))
     if g.shape != root.shape:
@@ -73,16 +73,20 @@ def _root_grad(root, gradient, where):
 
 
 def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
-    """Propagate ``root_grads`` back; return the gradients of ``inputs`` if given."""
-    order = _topo_order(roots)
+    """Propagate ``root_grads`` back; return the gradients of ``inputs`` if given.
+
+    ``grads`` maps id(node) -> the gradient summed so far; a node's entry is complete when
+    it is popped, because every consumer of the node was visited before it.
+    """
+    order = _post_order(roots)
     grads = {}
     for r, g in zip(roots, root_grads):
         prev = grads.get(id(r))
         grads[id(r)] = g if prev is None else prev + g
     wanted = None if inputs is None else {id(x): None for x in inputs}
     with grad_mode.set_grad_enabled(create_graph):
-        for i, node in enumerate(order):
-            order[i] = None
+        while order:
+            node = order.pop()
             g = grads.pop(id(node), None)
             if g is None:
                 continue
@@ -99,32 +103,27 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
             if not retain_graph:
                 node._backward = _released
                 node._parents = ()
-            _send(grads, node, parents, gxs)
+            version = 0
+            for p, gx in zip(parents, gxs):
+                version += p._version
+                if gx is None or not p.requires_grad:
+                    continue
+                pdata = p.data
+                if gx.data.shape != pdata.shape:
+                    gx = sum_to(gx, pdata.shape)
+                if gx.data.dtype is not pdata.dtype and gx.data.dtype != pdata.dtype:
+                    gx = gx.astype(pdata.dtype)
+                prev = grads.get(id(p))
+                grads[id(p)] = gx if prev is None else prev + gx
+            if version != node._version:
+                raise RuntimeError(
+                    f"backward: an input of '{node._op}' was modified in place (e.g. by an "
+                    "optimizer step) after the forward pass used it, so its saved value is "
+                    "stale; recompute the forward pass after the update"
+                )
     if wanted is None:
         return None
     return tuple(wanted[id(x)] for x in inputs)
-
-
-def _send(grads, node, parents, gxs):
-    """Reduce each parent's gradient to its shape and dtype and add it to ``grads``."""
-    version = 0
-    for p, gx in zip(parents, gxs):
-        version += p._version
-        if gx is None or not p.requires_grad:
-            continue
-        if gx.data.shape != p.data.shape:
-            gx = sum_to(gx, p.data.shape)
-        if gx.data.dtype != p.data.dtype:
-            gx = gx.astype(p.data.dtype)
-        key = id(p)
-        prev = grads.get(key)
-        grads[key] = gx if prev is None else prev + gx
-    if version != node._version:
-        raise RuntimeError(
-            f"backward: an input of '{node._op}' was modified in place (e.g. by an "
-            "optimizer step) after the forward pass used it, so its saved value is stale; "
-            "recompute the forward pass after the update"
-        )
 
 
 def _keep_grad(node, g, create_graph):

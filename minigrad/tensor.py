@@ -316,7 +316,7 @@ def record(data, op, parents, backward):
             version += p._version
             needed = needed or p.requires_grad
         if needed:
-            data.flags.writeable = False
+            data.setflags(write=False)
             out.requires_grad = True
             out._parents = parents
             out._backward = backward
@@ -328,6 +328,21 @@ def record(data, op, parents, backward):
     out._backward = None
     out._op = op
     out._version = 0
+    return out
+
+
+def const(data):
+    """Wrap an ndarray as a leaf that needs no grad, skipping ``Tensor.__init__``'s checks
+    (used inside backward closures for masks and saved values)."""
+    out = _new(Tensor)
+    out.data = data
+    out.grad = None
+    out.requires_grad = False
+    out._parents = ()
+    out._backward = None
+    out._op = ""
+    out._version = 0
+    out._retains_grad = False
     return out
 
 

@@ -7,13 +7,17 @@ skipped (``None``).
 
 import numpy as np
 
-from minigrad.ops.base import apply, pair, reuse
+from minigrad.ops.base import SCALARS, apply, pair, reuse
 from minigrad.ops.shape import reshape, swap_last
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import Tensor, const, record
 
 
 def add(a, b):
     """y = a + b; dy/da = 1, dy/db = 1."""
+    if type(b) in SCALARS:
+        return _add_const(a, b)
+    if type(a) in SCALARS:
+        return _add_const(b, a)
     a, b = pair(a, b)
     y = apply(np.add, "add", a.data, b.data)
 
@@ -25,6 +29,10 @@ def add(a, b):
 
 def sub(a, b):
     """y = a - b; dy/da = 1, dy/db = -1."""
+    if type(b) in SCALARS:
+        return _add_const(a, -b)
+    if type(a) in SCALARS:
+        return _rsub_const(a, b)
     a, b = pair(a, b)
     y = apply(np.subtract, "sub", a.data, b.data)
 
@@ -36,6 +44,10 @@ def sub(a, b):
 
 def mul(a, b):
     """y = a * b; dy/da = b, dy/db = a."""
+    if type(b) in SCALARS:
+        return _mul_const(a, b)
+    if type(a) in SCALARS:
+        return _mul_const(b, a)
     a, b = pair(a, b)
     y = apply(np.multiply, "mul", a.data, b.data)
 
@@ -47,6 +59,10 @@ def mul(a, b):
 
 def div(a, b):
     """y = a / b; dy/da = 1/b, dy/db = -a/b**2."""
+    if type(b) in SCALARS:
+        return _div_const(a, b)
+    if type(a) in SCALARS:
+        return _rdiv_const(a, b)
     a, b = pair(a, b)
     y = apply(np.divide, "div", a.data, b.data)
 
@@ -56,6 +72,51 @@ def div(a, b):
         return ga if a.requires_grad else None, gb
 
     return record(y, "div", (a, b), backward)
+
+
+def _add_const(x, c):
+    """y = x + c for a Python number c (kept out of the graph); dy/dx = 1."""
+
+    def backward(gy):
+        return (gy,)
+
+    return record(x.data + c, "add", (x,), backward)
+
+
+def _rsub_const(c, x):
+    """y = c - x; dy/dx = -1."""
+
+    def backward(gy):
+        return (neg(gy),)
+
+    return record(c - x.data, "sub", (x,), backward)
+
+
+def _mul_const(x, c):
+    """y = x * c; dy/dx = c."""
+
+    def backward(gy):
+        return (_mul_const(gy, c),)
+
+    return record(x.data * c, "mul", (x,), backward)
+
+
+def _div_const(x, c):
+    """y = x / c; dy/dx = 1 / c."""
+
+    def backward(gy):
+        return (_div_const(gy, c),)
+
+    return record(x.data / c, "div", (x,), backward)
+
+
+def _rdiv_const(c, x):
+    """y = c / x; dy/dx = -c / x**2."""
+
+    def backward(gy):
+        return (_mul_const(div(div(gy, x), x), -c),)
+
+    return record(c / x.data, "div", (x,), backward)
 
 
 def neg(x):
@@ -164,8 +225,8 @@ def _extremum(a, b, fn, name, sign):
 
     def backward(gy):
         share = _tie_split(a, b, sign).astype(gy.data.dtype)
-        ga = mul(gy, Tensor(share)) if a.requires_grad else None
-        gb = mul(gy, Tensor(1 - share)) if b.requires_grad else None
+        ga = mul(gy, const(share)) if a.requires_grad else None
+        gb = mul(gy, const(1 - share)) if b.requires_grad else None
         return ga, gb
 
     return record(y, name, (a, b), backward)
@@ -190,8 +251,8 @@ def where(cond, a, b):
     y = apply(np.where, "where", cond, a.data, b.data)
 
     def backward(gy):
-        ga = mul(gy, Tensor(cond)) if a.requires_grad else None
-        gb = mul(gy, Tensor(~cond)) if b.requires_grad else None
+        ga = mul(gy, const(cond)) if a.requires_grad else None
+        gb = mul(gy, const(~cond)) if b.requires_grad else None
         return ga, gb
 
     return record(y, "where", (a, b), backward)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from minigrad import grad_mode
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, const
 
 
 def lift(x, like):
@@ -16,6 +16,9 @@ def lift(x, like):
             return Tensor(np.array(x, dtype=like.data.dtype))
         return Tensor(np.array(x, dtype=np.result_type(like.data.dtype, x)))
     return Tensor(x)
+
+
+SCALARS = (int, float)  # exact types: np.float64 and bool take the general path
 
 
 def pair(a, b):
@@ -44,7 +47,7 @@ def reuse(y, fn, *args):
     that it can be differentiated again."""
     if grad_mode.enabled:
         return fn(*args)
-    return Tensor(y)
+    return const(y)
 
 
 def norm_axis(axis, ndim):

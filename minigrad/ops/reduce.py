@@ -2,11 +2,12 @@
 
 import numpy as np
 
+from minigrad import grad_mode
 from minigrad.ops.arith import div, mul, sub
-from minigrad.ops.base import kept_shape, norm_axis, reuse
+from minigrad.ops.base import kept_shape, norm_axis
 from minigrad.ops.shape import broadcast_to, reshape
 from minigrad.ops.unary import exp
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import const, record
 
 
 def _spread(gy, x, axes):
@@ -47,7 +48,7 @@ def _extreme(x, axis, keepdims, fn, name):
     def backward(gy):
         hit = x.data == yk
         share = hit / hit.sum(axis=axes, keepdims=True)
-        return (mul(_spread(gy, x, axes), Tensor(share.astype(x.data.dtype))),)
+        return (mul(_spread(gy, x, axes), const(share.astype(x.data.dtype))),)
 
     return record(y, name, (x,), backward)
 
@@ -64,15 +65,20 @@ def min(x, axis=None, keepdims=False):
 
 def logsumexp(x, axis=None, keepdims=False):
     """y = log(sum(exp(x))) over ``axis``, shifted by the max so nothing overflows;
-    dy/dx = softmax(x) = exp(x - y)."""
+    dy/dx = softmax(x) = exp(x - m) / sum(exp(x - m))."""
     axes = norm_axis(axis, x.data.ndim)
     m = np.max(x.data, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    yk = np.log(np.exp(x.data - m).sum(axis=axes, keepdims=True)) + m
+    e = np.exp(x.data - m)
+    s = e.sum(axis=axes, keepdims=True)
+    yk = np.log(s) + m
     y = yk if keepdims else yk.reshape([n for i, n in enumerate(yk.shape) if i not in axes])
 
     def backward(gy):
-        lse = reuse(yk, logsumexp, x, axis, True)
-        return (mul(_spread(gy, x, axes), exp(sub(x, lse))),)
+        if grad_mode.enabled:  # create_graph: softmax as a graph node of x
+            p = exp(sub(x, logsumexp(x, axis, True)))
+        else:  # e / s is exact even where y itself rounds (e.g. 1000 + log 2 in float32)
+            p = const(e / s)
+        return (mul(_spread(gy, x, axes), p),)
 
     return record(y, "logsumexp", (x,), backward)

@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.ops.arith import div, mul, sub
 from minigrad.ops.base import reuse
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import const, record
 
 
 def exp(x):
@@ -35,7 +35,7 @@ def abs(x):
     """y = |x|; dy/dx = sign(x), taken as 0 at x = 0."""
 
     def backward(gy):
-        return (mul(gy, Tensor(np.sign(x.data))),)
+        return (mul(gy, const(np.sign(x.data))),)
 
     return record(np.abs(x.data), "abs", (x,), backward)
 
@@ -73,7 +73,7 @@ def relu(x):
     y = np.maximum(x.data, 0)
 
     def backward(gy):
-        return (mul(gy, Tensor(x.data > 0)),)
+        return (mul(gy, const(x.data > 0)),)
 
     return record(y, "relu", (x,), backward)
 
@@ -90,6 +90,6 @@ def clip(x, lo=None, hi=None):
             inside &= x.data >= lo
         if hi is not None:
             inside &= x.data <= hi
-        return (mul(gy, Tensor(inside)),)
+        return (mul(gy, const(inside)),)
 
     return record(y.astype(x.data.dtype, copy=False), "clip", (x,), backward)

@@ -1,0 +1,269 @@
+"""The op table: every differentiable function, with sample shapes, a safe input domain and
+a NumPy reference. ``test_op_table.py`` runs forward-vs-reference, float64 gradcheck and
+gradgradcheck over it, and fails if a public differentiable function is missing here.
+
+An entry's ``fn`` takes tensors (one per shape) and returns a tensor; ``ref`` takes the
+same inputs as float64 ndarrays. ``domain`` maps (rng, shape) to an input array away from
+kinks and singularities. ``covers`` names the public functions the entry exercises.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import ops
+
+
+def normal(rng, shape):
+    return rng.standard_normal(shape)
+
+
+def positive(rng, shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def away_from_zero(rng, shape):
+    """|x| in [0.3, 1.5] with random signs: no kink of relu/abs/clip within eps."""
+    return rng.uniform(0.3, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def distinct(rng, shape):
+    """Values pairwise at least 0.1 apart: max/min have a unique winner."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.1 + rng.uniform(0, 0.01, n)).reshape(shape) - 0.05 * n
+
+
+@dataclass
+class OpSpec:
+    name: str
+    fn: object
+    ref: object
+    shapes: list
+    domain: object = normal
+    covers: tuple = ()
+    second_order: bool = True
+    atol: float = 1e-5
+    rtol: float = 1e-3
+    eps: float = 1e-6
+    domains: list = field(default_factory=list)  # per-input domains, overriding ``domain``
+
+    def make_inputs(self, rng, shapes):
+        doms = self.domains or [self.domain] * len(shapes)
+        return [np.asarray(d(rng, s), dtype=np.float64) for d, s in zip(doms, shapes)]
+
+
+BCAST2 = [[(3, 4), (3, 4)], [(3, 1), (4,)], [(2, 3, 4), (3, 1)], [(), (2, 3)], [(4,), ()]]
+UNARY = [[(3, 4)], [()], [(2, 3, 2)]]
+AXES = [None, 0, -1, (0, 2)]
+
+
+def _reduction_entries(name, fn, ref, domain):
+    out = []
+    for axis in AXES:
+        for keep in (False, True):
+            out.append(
+                OpSpec(
+                    f"{name}(axis={axis}, keepdims={keep})",
+                    lambda x, a=axis, k=keep: fn(x, a, k),
+                    lambda x, a=axis, k=keep: ref(x, axis=a, keepdims=k),
+                    [[(2, 3, 4)]],
+                    domain,
+                    covers=(name,),
+                )
+            )
+    return out
+
+
+CORE_OPS = [
+    OpSpec("add", lambda a, b: a + b, np.add, BCAST2, covers=("add", "__add__", "sum_to")),
+    OpSpec("radd", lambda a: 2.5 + a, lambda a: 2.5 + a, UNARY, covers=("__radd__",)),
+    OpSpec("sub", lambda a, b: a - b, np.subtract, BCAST2, covers=("sub", "__sub__")),
+    OpSpec("rsub", lambda a: 1.0 - a, lambda a: 1.0 - a, UNARY, covers=("__rsub__",)),
+    OpSpec("mul", lambda a, b: a * b, np.multiply, BCAST2, covers=("mul", "__mul__")),
+    OpSpec("rmul", lambda a: 3 * a, lambda a: 3 * a, UNARY, covers=("__rmul__",)),
+    OpSpec(
+        "div",
+        lambda a, b: a / b,
+        np.divide,
+        BCAST2,
+        domains=[normal, positive],
+        covers=("div", "__truediv__"),
+    ),
+    OpSpec("rdiv", lambda a: 2.0 / a, lambda a: 2.0 / a, UNARY, positive, covers=("__rtruediv__",)),
+    OpSpec("neg", lambda a: -a, np.negative, UNARY, covers=("neg", "__neg__")),
+    OpSpec(
+        "pow tensor exponent",
+        lambda a, b: a**b,
+        np.power,
+        BCAST2,
+        domains=[positive, normal],
+        covers=("pow", "__pow__"),
+    ),
+    OpSpec("pow square", lambda a: a**2, lambda a: a**2, UNARY, covers=("pow",)),
+    OpSpec("pow cube", lambda a: a**3, lambda a: a**3, UNARY, covers=("pow",)),
+    OpSpec("pow half", lambda a: a**0.5, np.sqrt, UNARY, positive, covers=("pow",)),
+    OpSpec("rpow", lambda a: 2.0**a, lambda a: 2.0**a, UNARY, covers=("__rpow__",)),
+    OpSpec(
+        "matmul",
+        lambda a, b: a @ b,
+        np.matmul,
+        [
+            [(3, 4), (4, 2)],
+            [(4,), (4, 2)],
+            [(3, 4), (4,)],
+            [(4,), (4,)],
+            [(2, 3, 4), (4, 5)],
+            [(2, 1, 3, 4), (5, 4, 2)],
+        ],
+        covers=("matmul", "__matmul__", "transpose"),
+    ),
+    OpSpec(
+        "rmatmul",
+        lambda a: np.ones((2, 3), a.dtype) @ a,
+        lambda a: np.ones((2, 3), a.dtype) @ a,
+        [[(3, 4)]],
+        covers=("__rmatmul__",),
+    ),
+    OpSpec("exp", mg.exp, np.exp, UNARY, covers=("exp",)),
+    OpSpec("log", mg.log, np.log, UNARY, positive, covers=("log",)),
+    OpSpec("sqrt", mg.sqrt, np.sqrt, UNARY, positive, covers=("sqrt",)),
+    OpSpec("abs", mg.abs, np.abs, UNARY, away_from_zero, covers=("abs",)),
+    OpSpec("tanh", mg.tanh, np.tanh, UNARY, covers=("tanh",)),
+    OpSpec("sigmoid", mg.sigmoid, lambda x: 1 / (1 + np.exp(-x)), UNARY, covers=("sigmoid",)),
+    OpSpec("relu", mg.relu, lambda x: np.maximum(x, 0), UNARY, away_from_zero, covers=("relu",)),
+    OpSpec(
+        "clip",
+        lambda x: x.clip(-1.0, 0.9),
+        lambda x: np.clip(x, -1.0, 0.9),
+        UNARY,
+        lambda rng, s: rng.choice([-1.4, -0.5, 0.2, 0.6, 1.3], s) + rng.uniform(-0.05, 0.05, s),
+        covers=("clip",),
+    ),
+    OpSpec(
+        "maximum",
+        mg.maximum,
+        np.maximum,
+        BCAST2,
+        distinct,
+        covers=("maximum",),
+    ),
+    OpSpec("minimum", mg.minimum, np.minimum, BCAST2, distinct, covers=("minimum",)),
+    OpSpec(
+        "where",
+        lambda a, b: mg.where(np.array([[True, False, True, True]]), a, b),
+        lambda a, b: np.where(np.array([[True, False, True, True]]), a, b),
+        [[(3, 4), (3, 4)], [(3, 1), (4,)], [(), (3, 4)]],
+        covers=("where",),
+    ),
+    OpSpec(
+        "logsumexp",
+        lambda x: mg.logsumexp(x, axis=-1),
+        lambda x: np.log(np.exp(x).sum(-1)),
+        [[(3, 4)], [(5,)], [(2, 3, 4)]],
+        covers=("logsumexp",),
+    ),
+    OpSpec(
+        "logsumexp keepdims all",
+        lambda x: mg.logsumexp(x, axis=None, keepdims=True),
+        lambda x: np.log(np.exp(x).sum(keepdims=True)),
+        [[(3, 4)], [()]],
+        covers=("logsumexp",),
+    ),
+    *_reduction_entries("sum", lambda x, a, k: x.sum(a, k), np.sum, normal),
+    *_reduction_entries("mean", lambda x, a, k: x.mean(a, k), np.mean, normal),
+    *_reduction_entries("max", lambda x, a, k: x.max(a, k), np.max, distinct),
+    *_reduction_entries("min", lambda x, a, k: x.min(a, k), np.min, distinct),
+    OpSpec("sum 0-d", lambda x: x.sum(), np.sum, [[()]], covers=("sum",)),
+    OpSpec(
+        "reshape",
+        lambda x: x.reshape(4, -1),
+        lambda x: x.reshape(4, -1),
+        [[(2, 3, 4)], [(4,)]],
+        covers=("reshape",),
+    ),
+    OpSpec(
+        "transpose",
+        lambda x: x.transpose(2, 0, 1),
+        lambda x: x.transpose(2, 0, 1),
+        [[(2, 3, 4)]],
+        covers=("transpose",),
+    ),
+    OpSpec("T", lambda x: x.T, lambda x: x.T, [[(3, 4)], [(2, 3, 4)]], covers=("T",)),
+    OpSpec(
+        "flatten",
+        lambda x: x.flatten(),
+        lambda x: x.reshape(-1),
+        [[(2, 3, 4)]],
+        covers=("flatten",),
+    ),
+    OpSpec(
+        "getitem slice",
+        lambda x: x[1:, ::2],
+        lambda x: x[1:, ::2],
+        [[(3, 4)]],
+        covers=("getitem", "__getitem__", "index_add"),
+    ),
+    OpSpec(
+        "getitem repeated ints",
+        lambda x: x[[0, 0, 2, 1]],
+        lambda x: x[[0, 0, 2, 1]],
+        [[(3, 4)], [(3,)]],
+        covers=("getitem",),
+    ),
+    OpSpec(
+        "getitem rows and labels",
+        lambda x: x[np.arange(3), np.array([1, 0, 1])],
+        lambda x: x[np.arange(3), np.array([1, 0, 1])],
+        [[(3, 4)]],
+        covers=("getitem",),
+    ),
+    OpSpec(
+        "getitem bool mask",
+        lambda x: x[np.array([[True, False, True, False]] * 3)],
+        lambda x: x[np.array([[True, False, True, False]] * 3)],
+        [[(3, 4)]],
+        covers=("getitem",),
+    ),
+    OpSpec(
+        "concatenate",
+        lambda a, b: mg.concatenate([a, b], axis=1),
+        lambda a, b: np.concatenate([a, b], axis=1),
+        [[(3, 2), (3, 4)]],
+        covers=("concatenate",),
+    ),
+    OpSpec(
+        "stack",
+        lambda a, b: mg.stack([a, b], axis=-1),
+        lambda a, b: np.stack([a, b], axis=-1),
+        [[(3, 2), (3, 2)], [(), ()]],
+        covers=("stack",),
+    ),
+    OpSpec(
+        "broadcast_to",
+        lambda x: ops.broadcast_to(x, (2, 3, 4)),
+        lambda x: np.broadcast_to(x, (2, 3, 4)),
+        [[(3, 1)], [()]],
+        covers=("broadcast_to",),
+    ),
+    OpSpec(
+        "sum_to",
+        lambda x: ops.sum_to(x, (3, 1)),
+        lambda x: x.sum(0).sum(-1, keepdims=True),
+        [[(2, 3, 4)]],
+        covers=("sum_to",),
+    ),
+    OpSpec(
+        "astype",
+        lambda x: ops.astype(x, np.float32).astype(np.float64),
+        lambda x: x.astype(np.float32).astype(np.float64),
+        [[(3, 4)]],
+        covers=("astype",),
+        eps=1e-3,
+    ),
+]
+
+# nn.functional entries are added below by the nn section (NN_OPS).
+NN_OPS = []
+
+OPS = CORE_OPS + NN_OPS
