@@ -60,6 +60,16 @@ class LBFGS(Optimizer):
                 "(expected None or 'strong_wolfe')"
             )
 
+    def load_state_dict(self, state_dict):
+        """Restore a ``state_dict()``; the history comes back as lists even from arrays."""
+        super().load_state_dict(state_dict)
+        state = self.state.get(self._params[0], {})
+        for key in ("old_dirs", "old_stps"):
+            if key in state:
+                state[key] = [np.array(v) for v in state[key]]
+        if "ro" in state:
+            state["ro"] = [float(r) for r in state["ro"]]
+
     def _flat_grad(self):
         """All gradients as one fresh 1-d array (zeros for a parameter without a gradient)."""
         parts = [

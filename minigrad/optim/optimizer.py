@@ -102,6 +102,8 @@ class Optimizer:
                 raise TypeError(
                     f"optimizer can only optimize Tensors, but params[{i}] is {type(p).__name__}"
                 )
+            if not p.is_leaf:
+                raise ValueError(f"can't optimize a non-leaf Tensor (params[{i}], op {p._op})")
             if id(p) in seen:
                 raise ValueError(
                     f"parameter list contains the same parameter twice (at {seen[id(p)]} and {i})"
