@@ -26,6 +26,7 @@ from minigrad.ops import (
     tanh,
     where,
 )
+from minigrad.serialization import load, save
 from minigrad.tensor import Tensor, tensor
 
 __version__ = "0.1.0"
@@ -43,6 +44,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "load",
     "log",
     "logsumexp",
     "matmul",
@@ -55,6 +57,7 @@ __all__ = [
     "rand",
     "randn",
     "relu",
+    "save",
     "set_default_dtype",
     "set_grad_enabled",
     "sigmoid",

@@ -1,0 +1,42 @@
+"""``minigrad.nn``: modules, layers, losses, initialisers and training helpers.
+
+``import minigrad.nn as nn`` and ``import minigrad.nn.functional as F``.
+"""
+
+from minigrad.nn import functional, init, utils
+from minigrad.nn.layers import (
+    BatchNorm1d,
+    Dropout,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Tanh,
+)
+from minigrad.nn.losses import CrossEntropyLoss, MSELoss, SVMLoss
+from minigrad.nn.module import Module, ModuleList, Parameter, Sequential, StateDictError
+
+__all__ = [
+    "BatchNorm1d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "MSELoss",
+    "Module",
+    "ModuleList",
+    "Parameter",
+    "ReLU",
+    "SVMLoss",
+    "Sequential",
+    "Sigmoid",
+    "StateDictError",
+    "Tanh",
+    "functional",
+    "init",
+    "utils",
+]

@@ -1,0 +1,195 @@
+"""Layer functions: linear (one fused op), dropout and batch_norm."""
+
+import numpy as np
+
+from minigrad import grad_mode
+from minigrad.ops import add, div, matmul, mean, mul, reshape, sqrt, sub, sum, transpose
+from minigrad.tensor import Tensor, record
+
+__all__ = ["batch_norm", "dropout", "linear"]
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def linear(x, weight, bias=None):
+    """y = x @ W.T + b as one fused op (one graph node).
+
+    Shapes: x (..., in), weight (out, in), bias (out,) -> y (..., out).
+    Backward, with x and dy flattened to (M, in) and (M, out):
+    dx = dy @ W, dW = dy.T @ x, db = dy summed over the M rows. dx is skipped when x does
+    not require grad (the first layer's input is data).
+    """
+    x = _as_tensor(x)
+    if weight.data.ndim != 2 or x.data.ndim == 0 or x.data.shape[-1] != weight.data.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
+            "(expected input (..., in_features) and weight (out_features, in_features))"
+        )
+    n_out, n_in = weight.data.shape
+    if bias is not None and bias.data.shape != (n_out,):
+        raise ValueError(f"linear: bias has shape {bias.shape}, expected ({n_out},)")
+    y = x.data @ weight.data.T
+    if bias is not None:
+        if np.can_cast(bias.data.dtype, y.dtype, "same_kind") and y.ndim:
+            y += bias.data  # y is freshly allocated: add the bias in place
+        else:
+            y = y + bias.data
+    parents = (x, weight) if bias is None else (x, weight, bias)
+
+    def backward(gy):
+        gx = matmul(gy, weight) if x.requires_grad else None
+        gy2 = gy if gy.data.ndim == 2 else reshape(gy, (-1, n_out))
+        gw = None
+        if weight.requires_grad:
+            x2 = x if x.data.ndim == 2 else reshape(x, (-1, n_in))
+            gw = matmul(transpose(gy2), x2)
+        if bias is None:
+            return gx, gw
+        return gx, gw, sum(gy2, 0) if bias.requires_grad else None
+
+    return record(y, "linear", parents, backward)
+
+
+def dropout(x, p=0.5, training=True, rng=None):
+    """Inverted dropout: each element is zeroed with probability p and the survivors are
+    scaled by 1/(1-p), so the expected output is x; the identity when not training.
+
+    dy/dx = mask / (1 - p). ``rng``: a ``np.random.Generator`` or seed (None: unseeded).
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
+    x = _as_tensor(x)
+    if not training or p == 0.0:
+        return x
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
+    if p == 1.0:
+        mask = np.zeros(x.data.shape, dtype)
+    else:
+        keep = rng.random(x.data.shape, dtype=np.float32 if dtype == np.float32 else np.float64)
+        mask = (keep >= p).astype(dtype)
+        mask *= 1.0 / (1.0 - p)
+
+    def backward(gy):
+        return (mul(gy, Tensor(mask)),)
+
+    return record(x.data * mask, "dropout", (x,), backward)
+
+
+def _bn_axes(x, per_feature):
+    """Axes to average over and the broadcast shape of per-feature arrays for (N, C[, L])."""
+    if x.data.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got {x.shape}")
+    c = x.data.shape[1]
+    for name, a in per_feature.items():
+        if a is not None and np.shape(a.data if isinstance(a, Tensor) else a) != (c,):
+            raise ValueError(
+                f"batch_norm: input of shape {x.shape} has {c} features but {name} has "
+                f"shape {np.shape(a.data if isinstance(a, Tensor) else a)}"
+            )
+    if x.data.ndim == 2:
+        return (0,), (1, c)
+    return (0, 2), (1, c, 1)
+
+
+def _normalized(x, axes, eps):
+    """(x - mean) / sqrt(var + eps) and 1 / sqrt(var + eps) as graph nodes (for create_graph)."""
+    d = sub(x, mean(x, axes, keepdims=True))
+    inv_std = div(1.0, sqrt(add(mean(mul(d, d), axes, keepdims=True), eps)))
+    return mul(d, inv_std), inv_std
+
+
+def _batch_norm_train(x, weight, bias, axes, shape, eps):
+    """One fused op: y = xhat * weight + bias with xhat = (x - mean) / sqrt(var + eps) over
+    the batch (biased var). With g = dy * weight (shapes (N, C) or (N, C, L)):
+    dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps),
+    dweight = sum(dy * xhat), dbias = sum(dy), means and sums over ``axes``.
+    Returns the output and the batch mean and biased variance (for the running stats)."""
+    mu = x.data.mean(axis=axes, keepdims=True)
+    d = x.data - mu
+    var = np.mean(d * d, axis=axes, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = d * inv_std
+    y = xhat if weight is None else xhat * weight.data.reshape(shape)
+    if bias is not None:
+        y = y + bias.data.reshape(shape)
+    parents = tuple(t for t in (x, weight, bias) if t is not None)
+
+    def backward(gy):
+        if grad_mode.enabled:
+            xh, inv = _normalized(x, axes, eps)
+        else:
+            xh, inv = Tensor(xhat), Tensor(inv_std)
+        gy_xh = sum(mul(gy, xh), axes, keepdims=True)
+        grads = []
+        if x.requires_grad:
+            scale = inv if weight is None else mul(inv, reshape(weight, shape))
+            centered = sub(gy, mean(gy, axes, keepdims=True))
+            n = x.data.size // xhat.shape[1]
+            gx = mul(sub(centered, mul(xh, div(gy_xh, n))), scale)
+        grads.append(gx if x.requires_grad else None)
+        if weight is not None:
+            grads.append(reshape(gy_xh, weight.data.shape) if weight.requires_grad else None)
+        if bias is not None:
+            grads.append(sum(gy, axes) if bias.requires_grad else None)
+        return tuple(grads)
+
+    out = record(y, "batch_norm", parents, backward)
+    return out, mu.reshape(-1), var.reshape(-1)
+
+
+def _update_running(stat, value, momentum):
+    arr = stat.data if isinstance(stat, Tensor) else stat
+    arr *= 1.0 - momentum
+    arr += momentum * value
+    if isinstance(stat, Tensor):
+        stat._version += 1
+
+
+def batch_norm(
+    x,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-5,
+):
+    """Batch normalisation over N (and L) for x of shape (N, C) or (N, C, L), as PyTorch.
+
+    Training: normalise with the batch mean and biased variance, and update the running
+    stats in place (when given): ``r = (1 - momentum) * r + momentum * batch_stat``, the
+    variance entering unbiased (times n / (n - 1)). Evaluation: normalise with the running
+    stats. weight, bias, running_mean, running_var: (C,). See ``_batch_norm_train`` for
+    the backward.
+    """
+    x = _as_tensor(x)
+    per_feature = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    axes, shape = _bn_axes(x, per_feature)
+    if training:
+        n = x.data.size // x.data.shape[1]
+        if n < 2:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got "
+                f"input of shape {x.shape}"
+            )
+        y, mu, var = _batch_norm_train(x, weight, bias, axes, shape, eps)
+        if running_mean is not None:
+            _update_running(running_mean, mu, momentum)
+        if running_var is not None:
+            _update_running(running_var, var * (n / (n - 1)), momentum)
+        return y
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var are needed when not training")
+    rm = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
+    rv = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
+    inv_std = (1.0 / np.sqrt(rv + eps)).astype(x.data.dtype, copy=False).reshape(shape)
+    y = mul(sub(x, Tensor(rm.astype(x.data.dtype, copy=False).reshape(shape))), Tensor(inv_std))
+    if weight is not None:
+        y = mul(y, reshape(weight, shape))
+    if bias is not None:
+        y = add(y, reshape(bias, shape))
+    return y

@@ -1,0 +1,202 @@
+"""Layers: Linear, activations, Identity, Flatten, Dropout, BatchNorm1d."""
+
+import math
+
+import numpy as np
+
+from minigrad.dtypes import get_default_dtype
+from minigrad.nn import functional as F
+from minigrad.nn import init
+from minigrad.nn.module import Module, Parameter
+from minigrad.ops import reshape
+from minigrad.tensor import Tensor
+
+__all__ = [
+    "BatchNorm1d",
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+]
+
+
+def _float_dtype(dtype):
+    return get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+class Linear(Module):
+    """y = x @ W.T + b with weight (out_features, in_features) and bias (out_features,),
+    PyTorch's layout and default initialisation: W and b uniform in +-1/sqrt(in_features)
+    (kaiming_uniform_ with a=sqrt(5)), drawn from ``rng`` (a Generator or seed)."""
+
+    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        dtype = _float_dtype(dtype)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype))
+        self.bias = Parameter(np.empty(out_features, dtype)) if bias else None
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng=None):
+        """Redraw weight and bias with PyTorch's default initialisation."""
+        rng = np.random.default_rng(rng)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound, rng=rng)
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class ReLU(Module):
+    """y = max(x, 0)."""
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    """y = x for x > 0, negative_slope * x otherwise."""
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + exp(-x))."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+class Tanh(Module):
+    """y = tanh(x)."""
+
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class Identity(Module):
+    """y = x (accepts and ignores any constructor arguments, as PyTorch's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge axes ``start_axis`` .. ``end_axis`` into one: (N, C, H, W) -> (N, C*H*W)."""
+
+    def __init__(self, start_axis=1, end_axis=-1):
+        super().__init__()
+        self.start_axis = start_axis
+        self.end_axis = end_axis
+
+    def forward(self, x):
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        shape = x.shape
+        start = self.start_axis % max(len(shape), 1)
+        end = self.end_axis % max(len(shape), 1)
+        return reshape(x, shape[:start] + (-1,) + shape[end + 1 :])
+
+    def extra_repr(self):
+        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+
+
+class Dropout(Module):
+    """Inverted dropout with probability ``p`` in training, the identity in eval. Masks
+    are drawn from ``rng`` (a Generator or seed), kept for the module's lifetime."""
+
+    def __init__(self, p=0.5, rng=None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
+        self.p = p
+        self.rng = np.random.default_rng(rng)
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation of (N, C) or (N, C, L) inputs over N (and L), as PyTorch's.
+
+    Training normalises with batch statistics and updates the buffers
+    ``running_mean``/``running_var`` (unbiased) as ``r = (1 - momentum) r + momentum b``;
+    ``momentum=None`` gives the cumulative average over ``num_batches_tracked`` batches.
+    Eval normalises with the running statistics. weight, bias: (C,).
+    """
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        dtype=None,
+    ):
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dtype = _float_dtype(dtype)
+        self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def forward(self, x):
+        track = self.training and self.track_running_stats
+        factor = self.momentum
+        if track and factor is None:
+            factor = 1.0 / (int(self.num_batches_tracked.data) + 1)
+        y = F.batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            training=self.training or not self.track_running_stats,
+            momentum=factor or 0.0,
+            eps=self.eps,
+        )
+        if track:
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        return y
+
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )

@@ -1,0 +1,54 @@
+"""Loss modules: thin wrappers that keep the functional's keyword arguments."""
+
+from minigrad.nn import functional as F
+from minigrad.nn.functional.loss import check_reduction
+from minigrad.nn.module import Module
+
+__all__ = ["CrossEntropyLoss", "MSELoss", "SVMLoss"]
+
+
+class CrossEntropyLoss(Module):
+    """``F.cross_entropy(logits, target, reduction, label_smoothing)`` as a module."""
+
+    def __init__(self, reduction="mean", label_smoothing=0.0):
+        super().__init__()
+        check_reduction(reduction, "CrossEntropyLoss")
+        self.reduction = reduction
+        self.label_smoothing = label_smoothing
+
+    def forward(self, logits, target):
+        return F.cross_entropy(logits, target, self.reduction, self.label_smoothing)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
+
+
+class SVMLoss(Module):
+    """``F.svm_loss(scores, target, margin, reduction)`` (multiclass hinge) as a module."""
+
+    def __init__(self, margin=1.0, reduction="mean"):
+        super().__init__()
+        check_reduction(reduction, "SVMLoss")
+        self.margin = margin
+        self.reduction = reduction
+
+    def forward(self, scores, target):
+        return F.svm_loss(scores, target, self.margin, self.reduction)
+
+    def extra_repr(self):
+        return f"margin={self.margin}, reduction={self.reduction!r}"
+
+
+class MSELoss(Module):
+    """``F.mse_loss(input, target, reduction)`` as a module."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        check_reduction(reduction, "MSELoss")
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, self.reduction)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}"
