@@ -263,7 +263,8 @@ CORE_OPS = [
     ),
 ]
 
-# nn.functional entries are added below by the nn section (NN_OPS).
-NN_OPS = []
+# nn section: the nn.functional entries live in op_table_nn.py, which takes OpSpec and the
+# domains from this module (hence the import down here).
+from op_table_nn import NN_OPS  # noqa: E402
 
 OPS = CORE_OPS + NN_OPS
