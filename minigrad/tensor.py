@@ -296,6 +296,9 @@ def _raw(x):
     return x.data if isinstance(x, Tensor) else x
 
 
+_ndarray = np.ndarray
+
+
 def record(data, op, parents, backward):
     """Wrap an op's output ``data``; keep the graph link if recording and a parent needs grad.
 
@@ -303,30 +306,28 @@ def record(data, op, parents, backward):
     minigrad ops so that it is differentiable itself; the engine sums broadcast gradients
     back to each parent's shape.
     """
-    if type(data) is not np.ndarray:
+    if type(data) is not _ndarray:
         data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d ops
     out = _new(Tensor)
     out.data = data
     out.grad = None
+    out._op = op
     out._retains_grad = False
     if grad_mode.enabled:
-        version = 0
-        needed = False
         for p in parents:
-            version += p._version
-            needed = needed or p.requires_grad
-        if needed:
-            data.setflags(write=False)
-            out.requires_grad = True
-            out._parents = parents
-            out._backward = backward
-            out._op = op
-            out._version = version
-            return out
+            if p.requires_grad:
+                data.setflags(write=False)
+                version = 0
+                for q in parents:
+                    version += q._version
+                out.requires_grad = True
+                out._parents = parents
+                out._backward = backward
+                out._version = version
+                return out
     out.requires_grad = False
     out._parents = ()
     out._backward = None
-    out._op = op
     out._version = 0
     return out
 
