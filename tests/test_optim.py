@@ -260,3 +260,38 @@ def test_lbfgs_solves_a_quadratic(line_search_fn):
 
     opt.step(closure)
     np.testing.assert_allclose(w.data, 0.0, atol=1e-10)
+
+
+def lbfgs_1d(w0, **kwargs):
+    """L-BFGS on f(w) = w**2 (g = 2w) from w0; returns the parameter and the optimizer."""
+    w = mg.tensor(np.array([w0]), requires_grad=True)
+    opt = optim.LBFGS([w], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return w, opt
+
+
+def test_lbfgs_strong_wolfe_accepts_a_step_meeting_both_conditions():
+    # g0 = 6, first t = 1/6, trial w = 3 - 1 = 2: f drops 9 -> 4 and |g.d| = 24 <= 0.9 * 36.
+    w, _ = lbfgs_1d(3.0, max_iter=1, max_eval=10, line_search_fn="strong_wolfe")
+    np.testing.assert_allclose(w.data, [2.0], rtol=1e-15)
+    # The secant pair (s, y) = (-1, -2) gives H = 1/2, so the next iteration lands on 0.
+    w, _ = lbfgs_1d(3.0, max_iter=2, max_eval=10, line_search_fn="strong_wolfe")
+    np.testing.assert_allclose(w.data, [0.0], atol=1e-15)
+
+
+def test_lbfgs_strong_wolfe_zooms_back_from_an_overshoot():
+    # lr = 10: trial t = 10/6 reaches w = -7 (f = 49 > 9), which brackets the minimum; the
+    # cubic through (t=0, f=9, f'=-36) and (t=10/6, f=49, f'=84) is exact for a quadratic:
+    # t = 1/2, w = 0.
+    w, opt = lbfgs_1d(3.0, lr=10, max_iter=1, max_eval=10, line_search_fn="strong_wolfe")
+    np.testing.assert_allclose(w.data, [0.0], atol=1e-15)
+    assert opt.state[w]["func_evals"] == 3
+    w, _ = lbfgs_1d(3.0, lr=10, max_iter=1)
+    np.testing.assert_allclose(w.data, [-7.0], rtol=1e-15)
