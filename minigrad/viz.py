@@ -1,0 +1,342 @@
+"""Drawings of the computation graph behind a tensor: DOT text, graphviz objects, files.
+
+``to_dot(loss)`` needs nothing beyond NumPy; ``draw_graph`` needs the ``graphviz`` Python
+package and ``render`` also the ``dot`` program. One box per tensor:
+
+- an op's output: the op's name, output shape and dtype;
+- a leaf: its name from ``params`` (e.g. ``0.weight``), else "input" when it requires grad
+  or "constant" when it does not (drawn grey and dashed; no gradient flows into it).
+
+With ``show_grad`` each tensor that requires grad shows the norm of d(root)/d(tensor):
+``.grad`` where it is set (leaves after backward, tensors that called ``retain_grad``);
+otherwise, while the graph is intact (a fresh graph, or one kept by
+``backward(retain_graph=True)``), the drawing computes it with ``mg.grad(root, ...,
+retain_graph=True)``, which leaves every ``.grad`` and the graph as they were. A plain
+``backward()`` frees the graph, so only the root is left to draw (the drawing says so).
+
+Highlighted: NaN or inf in a value or gradient (red), and a vanishing gradient, one whose
+norm is below ``vanishing`` (default ``VANISHING_GRAD_NORM = 1e-6``; orange). An edge into
+an op whose gradient is summed back over broadcast axes (``sum_to`` in the engine) says
+which axes of the op's output. Node ids follow a fixed walk of ``_parents``, so the same
+graph draws the same text twice; the walk is iterative, so deep graphs are fine.
+"""
+
+import html
+import math
+import os
+
+import numpy as np
+
+from minigrad import autograd
+from minigrad.tensor import Tensor
+
+__all__ = [
+    "VANISHING_GRAD_NORM",
+    "DotNotFoundError",
+    "draw_graph",
+    "graph_nodes",
+    "render",
+    "to_dot",
+]
+
+VANISHING_GRAD_NORM = 1e-6
+
+# Ops whose backward returns gradients in the broadcast output shape (summed back by the
+# engine); matmul broadcasts its batch axes the same way.
+_BROADCASTING_OPS = frozenset(
+    {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "where", "matmul"}
+)
+
+_GRAPH_ATTR = {"rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3", "fontname": "Helvetica"}
+_NODE_ATTR = {"shape": "box", "style": "rounded,filled", "fontname": "Helvetica"}
+_NODE_ATTR.update(fontsize="10", margin="0.1,0.04", color="#5f6b7a")
+_EDGE_ATTR = {"fontname": "Helvetica", "fontsize": "9", "color": "#5f6b7a"}
+_FILL = {"op": "#dde8f7", "param": "#d4efd4", "input": "#d4efd4", "constant": "#f0f0f0"}
+_BAD, _FADED = "#f4a3a3", "#ffd98a"
+
+
+class DotNotFoundError(RuntimeError):
+    """Raised by ``render`` when graphviz's ``dot`` program is not installed."""
+
+
+def graph_nodes(root):
+    """Every tensor reachable from ``root`` through ``_parents``, each after its parents,
+    in a fixed order (depth first, parents in the order the op lists them)."""
+    order = []
+    seen = {id(root)}
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append((p, iter(p._parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def to_dot(root, params=None, show_data=False, show_grad=True, *, vanishing=VANISHING_GRAD_NORM):
+    """DOT source of the graph that produced ``root`` (see the module docstring).
+
+    Args:
+        root: the output tensor, usually a scalar loss.
+        params: names for leaves: a dict name -> tensor (``dict(model.named_parameters())``),
+            an iterable of (name, tensor) pairs, or a module.
+        show_data: add each tensor's values (up to 4 elements) or mean/std/min/max.
+        show_grad: add each gradient's norm (see the module docstring).
+        vanishing: gradient norms below this are highlighted as vanishing.
+    """
+    graph, nodes, edges = _layout(root, params, show_data, show_grad, vanishing)
+    lines = ["digraph minigrad {"]
+    lines.append(f"  graph [{_attrs(graph)}];")
+    lines.append(f"  node [{_attrs(_NODE_ATTR)}];")
+    lines.append(f"  edge [{_attrs(_EDGE_ATTR)}];")
+    lines += [f"  {name} [{_attrs(a)}];" for name, a in nodes]
+    lines += [f"  {tail} -> {head}{_edge_attrs(a)};" for tail, head, a in edges]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def draw_graph(
+    root, params=None, show_data=False, show_grad=True, *, vanishing=VANISHING_GRAD_NORM
+):
+    """The drawing of ``to_dot`` as a ``graphviz.Digraph`` (shows inline in Jupyter; save it
+    with ``render``). Needs the graphviz Python package."""
+    graphviz = _import_graphviz()
+    graph, nodes, edges = _layout(root, params, show_data, show_grad, vanishing)
+    g = graphviz.Digraph("minigrad", graph_attr=graph, node_attr=_NODE_ATTR, edge_attr=_EDGE_ATTR)
+    for name, a in nodes:
+        g.node(name, **a)
+    for tail, head, a in edges:
+        g.edge(tail, head, **a)
+    return g
+
+
+def render(graph, path, format=None, **draw_kwargs):
+    """Write a drawing to ``path`` and return ``path``.
+
+    ``graph`` is a ``graphviz.Digraph`` from ``draw_graph`` or a tensor (drawn with
+    ``draw_kwargs``, e.g. ``params=``). The format comes from the suffix (``.svg``,
+    ``.png``, ``.pdf``) unless given. Raises ``DotNotFoundError`` when ``dot`` is missing.
+    """
+    graphviz = _import_graphviz()
+    if isinstance(graph, Tensor):
+        graph = draw_graph(graph, **draw_kwargs)
+    fmt = format or os.path.splitext(str(path))[1].lstrip(".").lower() or "svg"
+    try:
+        data = graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise DotNotFoundError(
+            "render: graphviz's `dot` program was not found on PATH. Install it with "
+            "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
+            "`conda install graphviz`; minigrad.viz.to_dot works without it."
+        ) from None
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return path
+
+
+def _import_graphviz():
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "draw_graph needs the graphviz Python package: pip install graphviz "
+            "(or pip install 'minigrad[viz]'); minigrad.viz.to_dot works without it"
+        ) from None
+    return graphviz
+
+
+def _layout(root, params, show_data, show_grad, vanishing):
+    """(graph attributes, [(node id, attributes)], [(tail, head, attributes)])."""
+    if not isinstance(root, Tensor):
+        raise TypeError(f"to_dot: expected a Tensor, got {type(root).__name__}")
+    order = graph_nodes(root)
+    ids = {id(t): f"n{i}" for i, t in enumerate(order)}
+    names = _param_names(params)
+    grads, notes = _gradients(root, order) if show_grad else ({}, [])
+    nodes = []
+    for t in order:
+        label, attrs = _label(t, names.get(id(t)), t is root, show_data, grads.get(id(t)))
+        if show_grad and id(t) in grads and t is not root:
+            attrs.update(_grad_style(grads[id(t)], vanishing))
+        nodes.append((ids[id(t)], dict(label=_html(label), **attrs)))
+    edges = [e for t in order for e in _edges(t, ids)]
+    graph = dict(_GRAPH_ATTR)
+    if show_grad:
+        notes.append(f"orange: gradient norm below {vanishing:g} (vanishing); red: NaN or inf")
+    if notes:
+        graph.update(label=_html([(n, {}) for n in notes]), labelloc="b", fontsize="9")
+    return graph, nodes, edges
+
+
+def _param_names(params):
+    if params is None:
+        return {}
+    if hasattr(params, "named_parameters"):
+        params = params.named_parameters()
+    items = params.items() if hasattr(params, "items") else params
+    return {id(t): str(name) for name, t in items}
+
+
+def _gradients(root, order):
+    """id(tensor) -> gradient ndarray for the tensors that require grad, and notes."""
+    grads = {id(t): t.grad.data for t in order if t.grad is not None}
+    todo = [t for t in order if t.requires_grad and id(t) not in grads]
+    if not todo:
+        return grads, []
+    if any(t._backward is autograd._released for t in order):
+        return grads, [
+            "backward() freed this graph: call backward(retain_graph=True) to draw it whole"
+        ]
+    if root.data.size != 1:
+        return grads, ["gradients of a non-scalar root are not drawn (only .grad is shown)"]
+    try:
+        computed = autograd.grad(root, todo, retain_graph=True)
+    except RuntimeError as e:
+        return grads, [f"gradients not drawn: {str(e).split(';')[0]}"]
+    for t, g in zip(todo, computed):
+        if g is not None:
+            grads[id(t)] = g.data
+    return grads, []
+
+
+def _label(t, name, is_root, show_data, grad):
+    """Rows of the node's label as (text, font attributes), and its style attributes."""
+    if t._backward is not None:
+        kind, title = "op", t._op
+    elif t.requires_grad:
+        kind, title = ("param" if name else "input"), name or "input"
+    else:
+        kind, title = "constant", "constant" if not t._op else f"constant ({t._op})"
+        title = f"{name} ({title})" if name else title
+    rows = [(title, {"b": True})]
+    if name and t._backward is not None:
+        rows.append((name, {}))
+    rows.append((f"{_shape(t.shape)} {t.dtype}", {}))
+    attrs = {"fillcolor": _FILL[kind]}
+    if kind == "constant":
+        attrs.update(style="rounded,filled,dashed", fontcolor="#555555")
+    if is_root:
+        attrs.update(penwidth="2.5", color="#1f3a68")
+    if show_data:
+        text, finite = _summary(t.data)
+        rows.append((text, {} if finite else {"color": "#b00000", "b": True}))
+        if not finite:
+            attrs.update(fillcolor=_BAD, color="#b00000", penwidth="2")
+    if grad is not None:
+        rows.append((f"grad norm {_norm_text(grad)}", {"i": True}))
+    return rows, attrs
+
+
+def _grad_style(grad, vanishing):
+    norm = _norm(grad)
+    if not math.isfinite(norm):
+        return {"fillcolor": _BAD, "color": "#b00000", "penwidth": "2"}
+    if norm < vanishing:
+        return {"fillcolor": _FADED, "color": "#c46a00", "penwidth": "2"}
+    return {}
+
+
+def _edges(t, ids):
+    out = []
+    for p in t._parents:
+        attrs = {}
+        axes = _summed_axes(t, p) if p.requires_grad else ()
+        if axes:
+            word = "axis" if len(axes) == 1 else "axes"
+            attrs.update(label=f" grad summed over {word} {', '.join(map(str, axes))}")
+            attrs.update(fontcolor="#b35900", color="#b35900")
+        if not p.requires_grad:
+            attrs.update(style="dashed", color="#9aa3ad")
+        out.append((ids[id(p)], ids[id(t)], attrs))
+    return out
+
+
+def _summed_axes(node, parent):
+    """Axes of ``node``'s output over which the engine sums ``parent``'s gradient."""
+    if node._op not in _BROADCASTING_OPS:
+        return ()
+    out, shape = node.data.shape, parent.data.shape
+    if node._op == "matmul":
+        if len(out) < 2 or len(shape) < 2:
+            return ()
+        out, shape = out[:-2], shape[:-2]
+    lead = len(out) - len(shape)
+    if shape == out or lead < 0:
+        return ()
+    stretched = [i + lead for i, n in enumerate(shape) if n == 1 and out[i + lead] != 1]
+    return tuple(range(lead)) + tuple(stretched)
+
+
+def _norm(a):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.linalg.norm(np.asarray(a, dtype=np.float64).reshape(-1)))
+
+
+def _norm_text(a):
+    norm = _norm(a)
+    if math.isfinite(norm):
+        return f"{norm:.3g}"
+    bad = np.asarray(a)
+    return f"{norm} ({int(np.isnan(bad).sum())} NaN, {int(np.isinf(bad).sum())} inf)"
+
+
+def _shape(shape):
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _summary(a):
+    """Values (up to 4) or mean/std/min/max of the finite ones; and whether all are finite."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "fc":
+        a = a.astype(np.float64)
+    finite = np.isfinite(a)
+    if a.size <= 4:
+        return "[" + ", ".join(f"{v:.4g}" for v in a.reshape(-1)) + "]", bool(finite.all())
+    ok = a[finite].astype(np.float64)
+    text = "no finite values"
+    if ok.size:
+        text = f"mean {ok.mean():.3g} std {ok.std():.3g} min {ok.min():.3g} max {ok.max():.3g}"
+    if not finite.all():
+        nans = int(np.isnan(a).sum())
+        text += f" | {nans} NaN, {int(a.size - finite.sum() - nans)} inf"
+    return text, bool(finite.all())
+
+
+def _html(rows):
+    """An HTML-like graphviz label: one line per (text, font attrs); text is escaped."""
+    lines = []
+    for text, font in rows:
+        s = html.escape(text, quote=True)
+        if font.get("i"):
+            s = f"<I>{s}</I>"
+        if font.get("b"):
+            s = f"<B>{s}</B>"
+        if font.get("color"):
+            s = f'<FONT COLOR="{font["color"]}">{s}</FONT>'
+        lines.append(s)
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _attrs(attrs):
+    parts = []
+    for key, value in attrs.items():
+        if value.startswith("<") and value.endswith(">"):
+            parts.append(f"{key}={value}")
+        else:
+            parts.append(f'{key}="{_quote(value)}"')
+    return " ".join(parts)
+
+
+def _edge_attrs(attrs):
+    return f" [{_attrs(attrs)}]" if attrs else ""
+
+
+def _quote(s):
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
