@@ -1,0 +1,163 @@
+"""Shared pieces of the course's experiments: arguments, data, models and figure saving.
+
+Each experiment is a script with a ``main(argv=None)`` that parses ``--quick`` (the few-second
+CI form), ``--out DIR`` (where figures go, default ``docs/figures/``) and ``--data``, prints its
+numbers, writes its PNG figures and returns its key numbers as a dict (the tests read them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad.data import datasets, train_val_split
+
+FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
+
+
+def parse_args(description, argv=None, extra=None):
+    """The common command line: ``--quick``, ``--out DIR``, ``--data``, ``--seed``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="tiny CI-sized run (seconds)")
+    parser.add_argument("--out", type=Path, default=FIGURES, help="folder for the figures")
+    parser.add_argument(
+        "--data",
+        choices=("auto", "cifar10", "digits"),
+        default="auto",
+        help="auto: CIFAR-10 when a local copy is found ($MINIGRAD_DATA), else bundled digits",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    if extra is not None:
+        extra(parser)
+    return parser.parse_args(argv)
+
+
+@dataclass
+class Data:
+    """Flattened, centred features: ``x_*`` (N, D) float32, ``y_*`` (N,) int64."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    n_classes: int = 10
+
+    @property
+    def dim(self):
+        return self.x_train.shape[1]
+
+
+def load_data(source="auto", n_train=None, n_val=None, seed=0):
+    """CIFAR-10 when a local copy is found (or asked for), else the bundled digits.
+
+    Takes ``n_train`` training and ``n_val`` validation samples (None: all of the split),
+    scales pixels to [0, 1] and subtracts the training mean, as in cs231n.
+    """
+    if source == "cifar10" or (source == "auto" and datasets.cifar10_available()):
+        c = datasets.load_cifar10(download=False)
+        x = c.x_train.reshape(len(c.x_train), -1)
+        name, scale = "CIFAR-10", 255.0
+        x_train, y_train, x_val, y_val = _split(x, c.y_train, n_train, n_val or 1000, seed)
+    else:
+        x, y = datasets.load_digits()
+        name, scale = "digits", 16.0
+        x_train, y_train, x_val, y_val = _split(x, y, n_train, n_val or 360, seed)
+    x_train = x_train.astype(np.float32) / scale
+    x_val = x_val.astype(np.float32) / scale
+    mean = x_train.mean(axis=0)
+    return Data(name, x_train - mean, y_train, x_val - mean, y_val)
+
+
+def _split(x, y, n_train, n_val, seed):
+    rng = np.random.default_rng(seed)
+    n_val = min(n_val, len(x) // 5)
+    avail = len(x) - n_val
+    n_train = avail if n_train is None else min(n_train, avail)
+    idx = rng.permutation(len(x))[: n_train + n_val]
+    (xt, yt), (xv, yv) = train_val_split(x[idx], y[idx], val_size=n_val, seed=seed)
+    return xt, yt, xv, yv
+
+
+def mlp(sizes, activation=nn.ReLU, rng=0):
+    """Linear layers of the given ``sizes`` with ``activation()`` between them."""
+    rng = np.random.default_rng(rng)
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(fan_in, fan_out, rng=rng))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+def accuracy(model, x, y, batch=2000):
+    """Fraction of rows of ``x`` whose largest score is the label."""
+    right = 0
+    with mg.no_grad():
+        for i in range(0, len(x), batch):
+            scores = model(mg.tensor(x[i : i + batch])).data
+            right += int((scores.argmax(axis=1) == y[i : i + batch]).sum())
+    return right / len(x)
+
+
+def mean_loss(model, x, y, batch=2000):
+    """Mean cross-entropy of ``model`` over all of ``x``."""
+    total = 0.0
+    with mg.no_grad():
+        for i in range(0, len(x), batch):
+            logits = model(mg.tensor(x[i : i + batch]))
+            total += F.cross_entropy(logits, y[i : i + batch], reduction="sum").item()
+    return total / len(x)
+
+
+def batches(n, batch_size, rng):
+    """Index arrays of one shuffled epoch, full batches only."""
+    order = rng.permutation(n)
+    for i in range(0, n - batch_size + 1, batch_size):
+        yield order[i : i + batch_size]
+
+
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+    return plt
+
+
+def save(fig, out, name):
+    """Write ``fig`` to ``out/name`` as PNG, close it, print and return the path."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    pyplot().close(fig)
+    print(f"wrote {path}")
+    return path
+
+
+class Timer:
+    """``with Timer() as t: ...`` then ``t.seconds``."""
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def data_note(data):
+    """One line naming the data, for figure titles and printouts."""
+    n = len(data.x_train)
+    return f"{data.name}, {n} train / {len(data.x_val)} val, D={data.dim}"
