@@ -4,7 +4,9 @@
 are imported inside the functions that use them.
 """
 
+from minigrad import viz
 from minigrad.autograd import grad
+from minigrad.check import check_model_gradients
 from minigrad.creation import ones, ones_like, rand, randn, zeros, zeros_like
 from minigrad.dtypes import get_default_dtype, set_default_dtype
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -35,6 +37,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "abs",
+    "check_model_gradients",
     "clip",
     "concatenate",
     "enable_grad",
@@ -65,6 +68,7 @@ __all__ = [
     "stack",
     "tanh",
     "tensor",
+    "viz",
     "where",
     "zeros",
     "zeros_like",
