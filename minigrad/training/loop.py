@@ -1,0 +1,54 @@
+"""The inner loops: one training epoch, and scoring a model on a split."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad.nn.functional as F
+from minigrad.grad_mode import no_grad
+from minigrad.tensor import Tensor
+
+__all__ = ["loss_function", "evaluate", "train_epoch"]
+
+
+def loss_function(cfg):
+    """`loss(logits, y)` for `cfg.loss`: softmax cross-entropy (with smoothing) or SVM."""
+    if cfg.loss == "svm":
+        return F.svm_loss
+    smoothing = cfg.label_smoothing
+
+    def cross_entropy(logits, y):
+        return F.cross_entropy(logits, y, label_smoothing=smoothing)
+
+    return cross_entropy
+
+
+def evaluate(model, x: np.ndarray, y: np.ndarray, loss_fn, batch_size: int = 1000):
+    """`(mean loss, accuracy)` of `model` in eval mode on `x (N, D)`, `y (N,)`."""
+    was_training = model.training
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    try:
+        with no_grad():
+            for start in range(0, len(x), batch_size):
+                xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+                logits = model(Tensor(xb))
+                loss_sum += loss_fn(logits, yb).item() * len(yb)
+                correct += int((logits.data.argmax(axis=1) == yb).sum())
+    finally:
+        model.train(was_training)
+    return loss_sum / len(x), correct / len(x)
+
+
+def train_epoch(model, loader, opt, scheduler, loss_fn, progress) -> None:
+    """One pass over `loader`: forward, loss, backward, update, schedule step per batch."""
+    model.train()
+    for xb, yb in loader.iter_arrays():
+        logits = model(Tensor(xb.reshape(len(xb), -1)))
+        loss = loss_fn(logits, yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        scheduler.step()
+        n = len(yb)
+        progress.update(n, loss.item() * n, int((logits.data.argmax(axis=1) == yb).sum()))
