@@ -148,9 +148,8 @@ def check_model_gradients(model, loss_fn, x, y, num_coords=10, eps=1e-5, seed=0,
     tensors = [p for _, p in named] + [b for _, b in getattr(model, "named_buffers", list)()]
     saved = [(t, t.data, t.grad) for t in tensors]
     try:
-        for t in tensors:
-            if t.data.dtype.kind == "f":
-                t.data = t.data.astype(np.float64)
+        for t in tensors:  # copies, so forward passes cannot touch the originals
+            t.data = t.data.astype(np.float64 if t.data.dtype.kind == "f" else t.data.dtype)
         x = _float64(x)
 
         def loss():
