@@ -4,7 +4,7 @@ import numpy as np
 
 from minigrad import grad_mode
 from minigrad.ops import add, div, matmul, mean, mul, reshape, sqrt, sub, sum, transpose
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import Tensor, const, record
 
 __all__ = ["batch_norm", "dropout", "linear"]
 
@@ -73,7 +73,7 @@ def dropout(x, p=0.5, training=True, rng=None):
         mask *= 1.0 / (1.0 - p)
 
     def backward(gy):
-        return (mul(gy, Tensor(mask)),)
+        return (mul(gy, const(mask)),)
 
     return record(x.data * mask, "dropout", (x,), backward)
 
@@ -121,15 +121,15 @@ def _batch_norm_train(x, weight, bias, axes, shape, eps):
         if grad_mode.enabled:
             xh, inv = _normalized(x, axes, eps)
         else:
-            xh, inv = Tensor(xhat), Tensor(inv_std)
+            xh, inv = const(xhat), const(inv_std)
         gy_xh = sum(mul(gy, xh), axes, keepdims=True)
-        grads = []
+        gx = None
         if x.requires_grad:
             scale = inv if weight is None else mul(inv, reshape(weight, shape))
             centered = sub(gy, mean(gy, axes, keepdims=True))
             n = x.data.size // xhat.shape[1]
             gx = mul(sub(centered, mul(xh, div(gy_xh, n))), scale)
-        grads.append(gx if x.requires_grad else None)
+        grads = [gx]
         if weight is not None:
             grads.append(reshape(gy_xh, weight.data.shape) if weight.requires_grad else None)
         if bias is not None:
@@ -187,7 +187,7 @@ def batch_norm(
     rm = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
     rv = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
     inv_std = (1.0 / np.sqrt(rv + eps)).astype(x.data.dtype, copy=False).reshape(shape)
-    y = mul(sub(x, Tensor(rm.astype(x.data.dtype, copy=False).reshape(shape))), Tensor(inv_std))
+    y = mul(sub(x, const(rm.astype(x.data.dtype, copy=False).reshape(shape))), const(inv_std))
     if weight is not None:
         y = mul(y, reshape(weight, shape))
     if bias is not None:
