@@ -53,6 +53,7 @@ _NODE_ATTR.update(fontsize="10", margin="0.1,0.04", color="#5f6b7a")
 _EDGE_ATTR = {"fontname": "Helvetica", "fontsize": "9", "color": "#5f6b7a"}
 _FILL = {"op": "#dde8f7", "param": "#d4efd4", "input": "#d4efd4", "constant": "#f0f0f0"}
 _BAD, _FADED = "#f4a3a3", "#ffd98a"
+_RED_FONT = {"color": "#b00000", "b": True}
 
 
 class DotNotFoundError(RuntimeError):
@@ -126,6 +127,9 @@ def render(graph, path, format=None, **draw_kwargs):
     if isinstance(graph, Tensor):
         graph = draw_graph(graph, **draw_kwargs)
     fmt = format or os.path.splitext(str(path))[1].lstrip(".").lower() or "svg"
+    if fmt == "png":
+        graph = graph.copy()
+        graph.attr(dpi="144")  # the default 96 dpi blurs the small label text
     try:
         data = graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
@@ -162,14 +166,19 @@ def _layout(root, params, show_data, show_grad, vanishing):
     grads, notes = _gradients(root, order) if show_grad else ({}, [])
     nodes = []
     for t in order:
-        label, attrs = _label(t, names.get(id(t)), t is root, show_data, grads.get(id(t)))
-        if show_grad and id(t) in grads and t is not root:
-            attrs.update(_grad_style(grads[id(t)], vanishing))
+        label, attrs = _label(t, names.get(id(t)), t is root, show_data)
+        if id(t) in grads:
+            style, font = _grad_style(grads[id(t)], vanishing, t is root)
+            label.append((f"grad norm {_norm_text(grads[id(t)])}", dict(i=True, **font)))
+            attrs.update(style)
         nodes.append((ids[id(t)], dict(label=_html(label), **attrs)))
     edges = [e for t in order for e in _edges(t, ids)]
     graph = dict(_GRAPH_ATTR)
     if show_grad:
-        notes.append(f"orange: gradient norm below {vanishing:g} (vanishing); red: NaN or inf")
+        notes.append(
+            f"orange: gradient norm below {vanishing:g} (vanishing); red: NaN or inf; "
+            "dashed: no gradient flows"
+        )
     if notes:
         graph.update(label=_html([(n, {}) for n in notes]), labelloc="b", fontsize="9")
     return graph, nodes, edges
@@ -206,7 +215,7 @@ def _gradients(root, order):
     return grads, []
 
 
-def _label(t, name, is_root, show_data, grad):
+def _label(t, name, is_root, show_data):
     """Rows of the node's label as (text, font attributes), and its style attributes."""
     if t._backward is not None:
         kind, title = "op", t._op
@@ -225,22 +234,21 @@ def _label(t, name, is_root, show_data, grad):
     if is_root:
         attrs.update(penwidth="2.5", color="#1f3a68")
     if show_data:
-        text, finite = _summary(t.data)
-        rows.append((text, {} if finite else {"color": "#b00000", "b": True}))
+        lines, finite = _summary(t.data)
+        rows += [(line, {} if finite else _RED_FONT) for line in lines]
         if not finite:
             attrs.update(fillcolor=_BAD, color="#b00000", penwidth="2")
-    if grad is not None:
-        rows.append((f"grad norm {_norm_text(grad)}", {"i": True}))
     return rows, attrs
 
 
-def _grad_style(grad, vanishing):
+def _grad_style(grad, vanishing, is_root):
+    """(node attributes, font attributes) of a node whose gradient is ``grad``."""
     norm = _norm(grad)
     if not math.isfinite(norm):
-        return {"fillcolor": _BAD, "color": "#b00000", "penwidth": "2"}
-    if norm < vanishing:
-        return {"fillcolor": _FADED, "color": "#c46a00", "penwidth": "2"}
-    return {}
+        return {"fillcolor": _BAD, "color": "#b00000", "penwidth": "2"}, _RED_FONT
+    if norm < vanishing and not is_root:
+        return {"fillcolor": _FADED, "color": "#c46a00", "penwidth": "2"}, {"color": "#9a4d00"}
+    return {}, {}
 
 
 def _edges(t, ids):
@@ -292,21 +300,26 @@ def _shape(shape):
 
 
 def _summary(a):
-    """Values (up to 4) or mean/std/min/max of the finite ones; and whether all are finite."""
+    """Lines of values (up to 4) or mean/std and min/max of the finite ones; and whether
+    every value is finite."""
     a = np.asarray(a)
     if a.dtype.kind not in "fc":
         a = a.astype(np.float64)
     finite = np.isfinite(a)
     if a.size <= 4:
-        return "[" + ", ".join(f"{v:.4g}" for v in a.reshape(-1)) + "]", bool(finite.all())
+        values = ", ".join(f"{v:.4g}" for v in a.reshape(-1))
+        return [f"value {values}" if a.ndim == 0 else f"[{values}]"], bool(finite.all())
     ok = a[finite].astype(np.float64)
-    text = "no finite values"
+    lines = ["no finite values"]
     if ok.size:
-        text = f"mean {ok.mean():.3g} std {ok.std():.3g} min {ok.min():.3g} max {ok.max():.3g}"
+        lines = [
+            f"mean {ok.mean():.3g} std {ok.std():.3g}",
+            f"min {ok.min():.3g} max {ok.max():.3g}",
+        ]
     if not finite.all():
         nans = int(np.isnan(a).sum())
-        text += f" | {nans} NaN, {int(a.size - finite.sum() - nans)} inf"
-    return text, bool(finite.all())
+        lines.append(f"{nans} NaN, {int(a.size - finite.sum() - nans)} inf")
+    return lines, bool(finite.all())
 
 
 def _html(rows):

@@ -1,6 +1,7 @@
 import re
 import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,7 +119,7 @@ def test_show_data_gives_values_or_summary_statistics():
     b = mg.tensor(np.arange(10.0), requires_grad=True)
     dot = viz.to_dot((a.sum() + b.sum()), show_data=True)
     assert "[1.5, -2]" in dot
-    assert "mean 4.5 std 2.87 min 0 max 9" in dot
+    assert "mean 4.5 std 2.87<BR/>min 0 max 9" in dot
     assert "mean" not in viz.to_dot(a.sum() + b.sum())
 
 
@@ -134,7 +135,9 @@ def test_nan_and_inf_are_highlighted_in_values_and_gradients():
     assert "grad norm nan (1 NaN, 1 inf)" in leaf and 'fillcolor="#f4a3a3"' in leaf
     assert 'fillcolor="#f4a3a3"' not in viz.to_dot(mg.sqrt(x + 2.0).sum(), show_data=True)
     big = mg.tensor([np.nan, np.inf, 1.0, 2.0, 3.0], dtype=np.float64)
-    assert "mean 2 std 0.816 min 1 max 3 | 1 NaN, 1 inf" in viz.to_dot(big, show_data=True)
+    big_dot = viz.to_dot(big, show_data=True)
+    assert "mean 2 std 0.816</B></FONT><BR/>" in big_dot and "1 NaN, 1 inf" in big_dot
+    assert "value 3</I>" not in big_dot and "value 7" in viz.to_dot(mg.tensor(7.0), show_data=True)
 
 
 def test_vanishing_gradients_are_highlighted_below_the_threshold():
@@ -235,3 +238,20 @@ def test_render_without_dot_says_how_to_install_it(monkeypatch, tmp_path):
         viz.render(w.sum(), tmp_path / "g.svg")
     assert "brew install graphviz" in str(info.value)
     assert not (tmp_path / "g.svg").exists()
+
+
+@needs_dot
+def test_example_draws_the_mlp_loss_graph(tmp_path, capsys):
+    pytest.importorskip("graphviz")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+    try:
+        import draw_graph
+    finally:
+        sys.path.pop(0)
+    result = draw_graph.main(["--out", str(tmp_path)])
+    svg, png = result["paths"]
+    assert (
+        svg.suffix == ".svg" and "0.weight" in svg.read_text() and "l2_penalty" in svg.read_text()
+    )
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert "12 nodes" in capsys.readouterr().out
