@@ -105,11 +105,13 @@ def build_scheduler(cfg, opt: optim.Optimizer, total_steps: int):
     (0.3 if 0), cycling momentum/beta1 for the optimizers that have one.
     """
     if cfg.schedule == "onecycle":
+        # The warm-up phase needs two steps at least, else OneCycleLR divides by zero.
+        pct_start = min(max(cfg.warmup or 0.3, 2.0 / total_steps), 0.5)
         return sched.OneCycleLR(
             opt,
             max_lr=cfg.lr,
             total_steps=total_steps,
-            pct_start=cfg.warmup or 0.3,
+            pct_start=pct_start,
             cycle_momentum=cfg.optimizer in _HAS_MOMENTUM,
         )
     warm = min(int(round(cfg.warmup * total_steps)), total_steps - 1)

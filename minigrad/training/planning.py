@@ -9,12 +9,15 @@ finish by a few percent; a safety margin absorbs most of it.
 from __future__ import annotations
 
 import math
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from minigrad.tensor import Tensor
 from minigrad.training.builders import build_model, build_optimizer
+from minigrad.training.checkpoint import save_checkpoint
 from minigrad.training.loop import evaluate, loss_function
 
 __all__ = ["plan_epochs", "MARGIN"]
@@ -28,7 +31,7 @@ def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) 
     model = build_model(cfg, splits.in_features, splits.num_classes)
     loss_fn = loss_function(cfg)
     eval_seconds = sum(_time_eval(model, part, loss_fn) for part in _scored(splits))
-    epoch_seconds = step_seconds * len(loader) + eval_seconds * (1 + (splits.val is None))
+    epoch_seconds = step_seconds * len(loader) + eval_seconds + _time_checkpoint(model)
     final = eval_seconds
     epochs = max(1, math.floor((budget * (1 - MARGIN) - final) / epoch_seconds))
     log(
@@ -62,6 +65,17 @@ def _time_steps(cfg, loader, splits, steps: int) -> float:
         opt.step()
         times.append(time.perf_counter() - start)
     return float(np.median(times[2:]))
+
+
+def _time_checkpoint(model) -> float:
+    """Seconds to write a checkpoint: the model and two optimizer moments per parameter."""
+    state = model.state_dict()
+    arrays = {**state, **{f"m.{k}": v for k, v in state.items()}}
+    arrays.update({f"v.{k}": v for k, v in state.items()})
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        save_checkpoint({"arrays": arrays}, Path(folder) / "probe.npz")
+        return time.perf_counter() - start
 
 
 def _time_eval(model, part, loss_fn) -> float:
