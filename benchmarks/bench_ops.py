@@ -42,11 +42,27 @@ def numpy_chain(x0):
     return g
 
 
+def torch_chain(torch, x0):
+    x = torch.tensor(x0, requires_grad=True)
+    y = x
+    for _ in range(N_OPS // 4):
+        y = (y * 0.9 + 0.1).tanh() * 1.1
+    y.backward(gradient=torch.ones_like(x))
+    return x.grad
+
+
 def run(repeats=200, inner=20):
+    """contender -> median microseconds per op."""
     x0 = np.random.default_rng(0).standard_normal((4, 4)).astype(np.float32)
     np.testing.assert_allclose(minigrad_chain(x0).data, numpy_chain(x0), rtol=1e-5)
-    times = {"minigrad": [], "numpy": []}
-    fns = {"minigrad": minigrad_chain, "numpy": numpy_chain}
+    fns = {"numpy": numpy_chain, "minigrad": minigrad_chain}
+    try:
+        import torch
+    except ImportError:
+        pass
+    else:
+        fns["torch"] = lambda x: torch_chain(torch, x)
+    times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             t0 = time.perf_counter()
@@ -61,6 +77,8 @@ def main():
     print(f"{'elementwise chain, 100 ops on 4x4, fwd+bwd':<44} {'us/op':>8}")
     print(f"{'plain NumPy (hand-written chain rule)':<44} {res['numpy']:8.2f}")
     print(f"{'minigrad':<44} {res['minigrad']:8.2f}")
+    if "torch" in res:
+        print(f"{'PyTorch eager':<44} {res['torch']:8.2f}")
     print(f"ratio minigrad / NumPy: {res['minigrad'] / res['numpy']:.2f}x (target: < 3 us/op)")
     return res
 

@@ -1,0 +1,53 @@
+"""Shared helpers for the benchmarks: interleaved timing, BLAS report, optional PyTorch."""
+
+import os
+import statistics
+import time
+
+
+def interleaved(fns, repeats, inner=1, warmup=2):
+    """Time each of ``fns`` (name -> zero-argument callable) ``repeats`` times, taking turns
+    so that machine drift hits every contender alike. Returns name -> median seconds/call."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(inner):
+                fn()
+            times[name].append((time.perf_counter() - t0) / inner)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
+def try_torch():
+    """PyTorch if installed (for comparison only; minigrad never needs it), else None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def blas_report():
+    """One line per BLAS library NumPy loaded (threadpoolctl), and the OpenBLAS env knobs."""
+    lines = []
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        lines.append("BLAS: threadpoolctl not installed (pip install threadpoolctl to see it)")
+    else:
+        import numpy  # noqa: F401  (load NumPy's BLAS before asking)
+
+        for lib in threadpool_info():
+            if lib.get("user_api") == "blas":
+                lines.append(
+                    f"BLAS: {lib.get('internal_api')} {lib.get('version')}, kernel "
+                    f"{lib.get('architecture')}, {lib.get('num_threads')} threads"
+                )
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        value = os.environ.get(var)
+        note = "unset" if value is None else f"{value!r} (set: slows OpenBLAS; unset it)"
+        lines.append(f"{var}: {note}")
+    return lines
