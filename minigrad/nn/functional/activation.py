@@ -8,7 +8,7 @@ import numpy as np
 from minigrad import grad_mode
 from minigrad.ops import mul, relu, sigmoid, sub, sum, tanh
 from minigrad.ops.base import norm_axis
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import Tensor, const, record
 
 __all__ = ["leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
 
@@ -35,7 +35,7 @@ def softmax(x, axis=-1):
     y = np.exp(z - lse)
 
     def backward(gy):
-        s = softmax(x, axis) if grad_mode.enabled else Tensor(y)
+        s = softmax(x, axis) if grad_mode.enabled else const(y)
         return (mul(s, sub(gy, sum(mul(gy, s), axis, keepdims=True))),)
 
     return record(y, "softmax", (x,), backward)
@@ -52,7 +52,7 @@ def log_softmax(x, axis=-1):
     z -= lse
 
     def backward(gy):
-        s = softmax(x, axis) if grad_mode.enabled else Tensor(np.exp(z))
+        s = softmax(x, axis) if grad_mode.enabled else const(np.exp(z))
         return (sub(gy, mul(s, sum(gy, axis, keepdims=True))),)
 
     return record(z, "log_softmax", (x,), backward)
@@ -66,6 +66,6 @@ def leaky_relu(x, negative_slope=0.01):
 
     def backward(gy):
         slope = np.where(positive, 1.0, negative_slope).astype(gy.data.dtype)
-        return (mul(gy, Tensor(slope)),)
+        return (mul(gy, const(slope)),)
 
     return record(y, "leaky_relu", (x,), backward)

@@ -10,7 +10,7 @@ from minigrad import grad_mode
 from minigrad.dtypes import get_default_dtype
 from minigrad.nn.functional.activation import softmax
 from minigrad.ops import mean, mul, reshape, sub, sum
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import Tensor, const, record
 
 __all__ = ["cross_entropy", "l1_penalty", "l2_penalty", "mse_loss", "svm_loss"]
 
@@ -107,13 +107,13 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
         if grad_mode.enabled:
             q = np.full((n, c), label_smoothing / c, dtype=logp.dtype)
             q[rows, t] += 1.0 - label_smoothing
-            coef = sub(softmax(logits, axis=1), Tensor(q))
+            coef = sub(softmax(logits, axis=1), const(q))
         else:
             p = np.exp(logp)
             p[rows, t] -= 1.0 - label_smoothing
             if label_smoothing:
                 p -= label_smoothing / c
-            coef = Tensor(p)
+            coef = const(p)
         return (_scaled(coef, gy, reduction, n),)
 
     return record(_reduce(loss, reduction), "cross_entropy", (logits,), backward)
@@ -139,7 +139,7 @@ def svm_loss(scores, target, margin=1.0, reduction="mean"):
     def backward(gy):
         coef = (margins > 0).astype(gy.data.dtype)
         coef[rows, t] = -coef.sum(axis=1)
-        return (_scaled(Tensor(coef), gy, reduction, n),)
+        return (_scaled(const(coef), gy, reduction, n),)
 
     return record(_reduce(margins.sum(axis=1), reduction), "svm_loss", (scores,), backward)
 
@@ -202,4 +202,4 @@ def l1_penalty(params):
     def abs_sum(a):
         return np.abs(a).sum()
 
-    return _penalty(params, "l1_penalty", abs_sum, lambda p, gy: mul(Tensor(np.sign(p.data)), gy))
+    return _penalty(params, "l1_penalty", abs_sum, lambda p, gy: mul(const(np.sign(p.data)), gy))
