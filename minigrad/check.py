@@ -150,7 +150,7 @@ def check_model_gradients(model, loss_fn, x, y, num_coords=10, eps=1e-5, seed=0,
     try:
         for t in tensors:  # copies, so forward passes cannot touch the originals
             t.data = t.data.astype(np.float64 if t.data.dtype.kind == "f" else t.data.dtype)
-        x = _float64(x)
+        x, y = _float64(x), _float64(y)
 
         def loss():
             return loss_fn(model(x), y)
@@ -175,6 +175,8 @@ def check_model_gradients(model, loss_fn, x, y, num_coords=10, eps=1e-5, seed=0,
 
 
 def _float64(x):
+    if x is None:
+        return x
     if isinstance(x, Tensor):
         return Tensor(x.data.astype(np.float64)) if x.data.dtype.kind == "f" else x
     x = np.asarray(x)
