@@ -117,39 +117,38 @@ def index_add(g, index, shape):
     return record(y, "index_add", (g,), backward)
 
 
-def concatenate(seq, axis=0):
-    """y = the tensors of ``seq`` joined along ``axis``; each dx is its slice of dy."""
-    seq = [t if isinstance(t, Tensor) else Tensor(t) for t in seq]
+def _join(fn, name, seq, axis):
+    """Run ``np.concatenate``/``np.stack`` on the data of ``seq``; name the shapes on failure."""
+    seq = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in seq)
     try:
-        y = np.concatenate([t.data for t in seq], axis=axis)
+        y = fn([t.data for t in seq], axis=axis)
     except ValueError as e:
         shapes = ", ".join(str(t.shape) for t in seq)
-        raise ValueError(f"concatenate: cannot join shapes {shapes} on axis {axis}: {e}") from None
-    ax = norm_axis(axis, y.ndim)[0]
+        raise ValueError(f"{name}: cannot join shapes {shapes} on axis {axis}: {e}") from None
+    return seq, y, norm_axis(axis, y.ndim)[0]
+
+
+def concatenate(seq, axis=0):
+    """y = the tensors of ``seq`` joined along ``axis``; each dx is its slice of dy."""
+    seq, y, ax = _join(np.concatenate, "concatenate", seq, axis)
     bounds = np.cumsum([0] + [t.data.shape[ax] for t in seq])
 
     def backward(gy):
         lead = (slice(None),) * ax
         return tuple(getitem(gy, lead + (slice(a, b),)) for a, b in zip(bounds, bounds[1:]))
 
-    return record(y, "concatenate", tuple(seq), backward)
+    return record(y, "concatenate", seq, backward)
 
 
 def stack(seq, axis=0):
     """y = the tensors of ``seq`` stacked along a new ``axis``; dx_i = dy[..., i, ...]."""
-    seq = [t if isinstance(t, Tensor) else Tensor(t) for t in seq]
-    try:
-        y = np.stack([t.data for t in seq], axis=axis)
-    except ValueError as e:
-        shapes = ", ".join(str(t.shape) for t in seq)
-        raise ValueError(f"stack: cannot stack shapes {shapes}: {e}") from None
-    ax = norm_axis(axis, y.ndim)[0]
+    seq, y, ax = _join(np.stack, "stack", seq, axis)
 
     def backward(gy):
         lead = (slice(None),) * ax
         return tuple(getitem(gy, lead + (i,)) for i in range(len(seq)))
 
-    return record(y, "stack", tuple(seq), backward)
+    return record(y, "stack", seq, backward)
 
 
 def astype(x, dtype):
