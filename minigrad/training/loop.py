@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import queue
+import threading
+
 import numpy as np
 
 import minigrad.nn.functional as F
 from minigrad.grad_mode import no_grad
 from minigrad.tensor import Tensor
 
-__all__ = ["loss_function", "evaluate", "train_epoch"]
+__all__ = ["loss_function", "evaluate", "train_epoch", "prefetch"]
 
 
 def loss_function(cfg):
@@ -43,7 +46,7 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, loss_fn, batch_size: int = 100
 def train_epoch(model, loader, opt, scheduler, loss_fn, progress) -> None:
     """One pass over `loader`: forward, loss, backward, update, schedule step per batch."""
     model.train()
-    for xb, yb in loader.iter_arrays():
+    for xb, yb in prefetch(loader.iter_arrays()):
         logits = model(Tensor(xb.reshape(len(xb), -1)))
         loss = loss_fn(logits, yb)
         opt.zero_grad()
@@ -52,3 +55,46 @@ def train_epoch(model, loader, opt, scheduler, loss_fn, progress) -> None:
         scheduler.step()
         n = len(yb)
         progress.update(n, loss.item() * n, int((logits.data.argmax(axis=1) == yb).sum()))
+
+
+_DONE = object()
+
+
+def prefetch(batches, depth: int = 2):
+    """Yield from the iterator `batches`, produced `depth` items ahead in a thread.
+
+    Gathering and augmenting the next batch (NumPy copies, which release the GIL) then runs
+    while the current one trains, on a core that single-threaded elementwise ops leave idle.
+    One thread drains the iterator in order, so the batches are exactly those of a plain loop.
+    """
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in batches:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as err:  # handed to the consumer, raised there
+            put(err)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while (item := items.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()

@@ -1,0 +1,98 @@
+"""Does the data pipeline slow training? Epoch time with the loader vs pure compute.
+
+Times the same training batches two ways, alternating, several rounds:
+  pipeline: `DataLoader` (shuffle, gather, random crop + flip, normalise) feeding the steps
+            through `prefetch` (next batch prepared in a thread), as `minigrad train` does,
+  compute:  the batches prepared beforehand, only forward/backward/update timed.
+The pipeline should cost at most 10% over compute (issue 5). Uses CIFAR-10 from `--data-dir`
+if given, else random uint8 images of CIFAR-10's shape.
+
+    python benchmarks/bench_epoch.py --data-dir /work/cifar --batches 60 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from minigrad.data import DataLoader, TensorDataset
+from minigrad.data import transforms as T
+from minigrad.tensor import Tensor
+from minigrad.train import TrainConfig
+from minigrad.training.builders import build_model, build_optimizer, build_scheduler
+from minigrad.training.loop import loss_function, prefetch
+
+
+def images(data_dir, n):
+    if data_dir:
+        from minigrad.data.datasets import load_cifar10
+
+        data = load_cifar10(data_dir, download=False)
+        return data.x_train[:n], data.y_train[:n]
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8), rng.integers(0, 10, n)
+
+
+def make_trainer(cfg, steps):
+    model = build_model(cfg, 3072, 10)
+    opt = build_optimizer(cfg, model)
+    sched = build_scheduler(cfg, opt, steps)
+    loss_fn = loss_function(cfg)
+
+    def step(xb, yb):
+        loss = loss_fn(model(Tensor(xb.reshape(len(xb), -1))), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        return loss.item()
+
+    return step
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir")
+    parser.add_argument("--batches", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    cfg = TrainConfig(dataset="cifar10").resolved("cifar10")
+    n = args.batches * cfg.batch_size
+    x, y = images(args.data_dir, n)
+    mean, std = T.channel_stats(x)
+    augment = T.Compose([T.RandomCrop(4), T.RandomHorizontalFlip(), T.Normalize(mean, std)])
+    loader = DataLoader(
+        TensorDataset(x, y), cfg.batch_size, shuffle=True, seed=0, transform=augment
+    )
+    prepared = list(loader.iter_arrays())
+    steps = 2 * args.rounds * args.batches + 10
+    step = make_trainer(cfg, steps)
+    for xb, yb in prepared[:5]:
+        step(xb, yb)
+    pipeline, compute, data_only = [], [], []
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        for _batch in loader.iter_arrays():
+            pass
+        data_only.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for xb, yb in prefetch(loader.iter_arrays()):
+            step(xb, yb)
+        pipeline.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for xb, yb in prepared:
+            step(xb, yb)
+        compute.append(time.perf_counter() - start)
+    p, c, d = (float(np.median(t)) for t in (pipeline, compute, data_only))
+    per_epoch = 45000 / n
+    print(f"{args.batches} batches of {cfg.batch_size}, median of {args.rounds} rounds")
+    print(f"compute only : {c:.3f} s ({1000 * c / args.batches:.1f} ms/step)")
+    print(f"with pipeline: {p:.3f} s ({1000 * p / args.batches:.1f} ms/step)")
+    print(f"data only    : {d:.3f} s ({1000 * d / args.batches:.1f} ms/batch, {100 * d / c:.1f}%)")
+    print(f"pipeline overhead: {100 * (p / c - 1):+.1f}%  (45k-image epoch ~{p * per_epoch:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
