@@ -12,7 +12,7 @@ import numpy as np
 
 from minigrad import grad_mode
 from minigrad.ops import sum_to
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, const
 
 
 def _released(gy):
@@ -25,21 +25,26 @@ def _released(gy):
 
 def _post_order(roots):
     """Nodes reachable from ``roots`` through tensors that require grad, each after all of
-    its parents (so popping from the end visits outputs first)."""
+    its parents (so popping from the end visits outputs first).
+
+    Tensors go into the set themselves: their hash is their identity, and a set compares
+    identity before ``==`` (which, on Tensors, is elementwise and never reached here)."""
     order = []
     seen = set()
     for root in roots:
-        if id(root) in seen:
+        if root in seen:
             continue
-        seen.add(id(root))
+        seen.add(root)
         stack = [(root, iter(root._parents))]
         while stack:
             node, parents = stack[-1]
             for p in parents:
-                if p.requires_grad and id(p) not in seen:
-                    seen.add(id(p))
-                    stack.append((p, iter(p._parents)))
-                    break
+                if p.requires_grad and p not in seen:
+                    seen.add(p)
+                    if p._parents:
+                        stack.append((p, iter(p._parents)))
+                        break
+                    order.append(p)  # a leaf: nothing to descend into
             else:
                 stack.pop()
                 order.append(node)
@@ -75,21 +80,22 @@ def _root_grad(root, gradient, where):
 def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     """Propagate ``root_grads`` back; return the gradients of ``inputs`` if given.
 
-    ``grads`` maps id(node) -> the gradient summed so far; a node's entry is complete when
-    it is popped, because every consumer of the node was visited before it.
+    ``grads`` maps node -> the gradient summed so far; a node's entry is complete when it
+    is popped, because every consumer of the node was visited before it.
     """
     order = _post_order(roots)
     grads = {}
+    owned = set()
     for r, g in zip(roots, root_grads):
-        prev = grads.get(id(r))
-        grads[id(r)] = g if prev is None else prev + g
+        _accumulate(grads, owned, r, g, False)
     wanted = None if inputs is None else {id(x): None for x in inputs}
     with grad_mode.set_grad_enabled(create_graph):
         while order:
             node = order.pop()
-            g = grads.pop(id(node), None)
+            g = grads.pop(node, None)
             if g is None:
                 continue
+            owned.discard(id(g))  # handed to a closure or to .grad: it may be shared now
             backward = node._backward
             if wanted is not None:
                 if id(node) in wanted:
@@ -109,12 +115,12 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
                 if gx is None or not p.requires_grad:
                     continue
                 pdata = p.data
-                if gx.data.shape != pdata.shape:
+                gdata = gx.data
+                if gdata.shape != pdata.shape:
                     gx = sum_to(gx, pdata.shape)
-                if gx.data.dtype is not pdata.dtype and gx.data.dtype != pdata.dtype:
+                if gdata.dtype is not pdata.dtype and gdata.dtype != pdata.dtype:
                     gx = gx.astype(pdata.dtype)
-                prev = grads.get(id(p))
-                grads[id(p)] = gx if prev is None else prev + gx
+                _accumulate(grads, owned, p, gx, create_graph)
             if version != node._version:
                 raise RuntimeError(
                     f"backward: an input of '{node._op}' was modified in place (e.g. by an "
@@ -126,9 +132,29 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     return tuple(wanted[id(x)] for x in inputs)
 
 
+def _accumulate(grads, owned, node, g, create_graph):
+    """Add ``g`` to ``grads[node]``.
+
+    A closure may return the same tensor to two parents (``add`` returns ``gy`` twice), so
+    a first contribution is never written into. The first sum is a fresh array that only
+    the engine holds (listed in ``owned`` until it is handed on); later contributions are
+    added into it in place, unless the sum itself is being recorded (``create_graph``).
+    """
+    prev = grads.get(node)
+    if prev is None:
+        grads[node] = g
+    elif id(prev) in owned:
+        np.add(prev.data, g.data, out=prev.data)
+    else:
+        total = prev + g
+        grads[node] = total
+        if not create_graph and total.data.flags.writeable:
+            owned.add(id(total))
+
+
 def _keep_grad(node, g, create_graph):
     if not create_graph:
-        g = Tensor(g.data)  # a fresh leaf wrapper: .grad tensors never share an object
+        g = const(g.data)  # a fresh leaf wrapper: .grad tensors never share an object
     node.grad = g if node.grad is None else node.grad + g
 
 
