@@ -121,12 +121,17 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         default=0.05,
         help="linear warm-up, fraction of all steps (onecycle: pct_start)",
     )
-    loss.add_argument("--epochs", type=_positive_int, help="default 60 CIFAR-10, 30 digits")
+    loss.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help="default: 30 digits; CIFAR-10 plans them from --time-limit 820",
+    )
     loss.add_argument(
         "--time-limit",
         type=float,
         metavar="SECONDS",
-        help="plan the number of epochs to fit this wall-clock budget",
+        help="plan the number of epochs to fit this wall-clock budget, data loading "
+        "included (default 820 for CIFAR-10)",
     )
     loss.add_argument("--batch-size", type=_positive_int, help="default 256 CIFAR-10, 64 digits")
     run = p.add_argument_group("run")

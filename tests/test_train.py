@@ -187,3 +187,11 @@ def test_pack_round_trips_nested_state():
     back = unpack(pack(state))
     np.testing.assert_array_equal(back["a"], state["a"])
     assert back["b"] == {"0": [1, 2.5, None, "x"], "c": [0.1, True]} and back["n"] == 1.5
+
+
+def test_cifar10_default_length_is_a_time_limit_that_epochs_replace():
+    assert TrainConfig().resolved("cifar10").time_limit == 820.0
+    assert TrainConfig().resolved("cifar10").epochs is None
+    explicit = TrainConfig(epochs=3).resolved("cifar10")
+    assert (explicit.epochs, explicit.time_limit) == (3, None)
+    assert TrainConfig().resolved("digits").epochs == 30
