@@ -124,7 +124,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     loss.add_argument(
         "--epochs",
         type=_positive_int,
-        help="default: 30 digits; CIFAR-10 plans them from --time-limit 820",
+        help="default: 20 digits; CIFAR-10 plans them from --time-limit 820",
     )
     loss.add_argument(
         "--time-limit",

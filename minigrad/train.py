@@ -41,7 +41,7 @@ __all__ = ["TrainConfig", "DATASET_DEFAULTS", "fit", "evaluate", "evaluate_check
 DATASETS = ("auto", "cifar10", "digits", "spiral")
 DATASET_DEFAULTS = {
     "cifar10": {"hidden": (1024, 512), "time_limit": 820.0, "batch_size": 256, "augment": True},
-    "digits": {"hidden": (256,), "epochs": 30, "batch_size": 64, "augment": False},
+    "digits": {"hidden": (256,), "epochs": 20, "batch_size": 64, "augment": False},
     "spiral": {"hidden": (100,), "epochs": 60, "batch_size": 32, "augment": False},
 }
 CHECKPOINT = "checkpoint.npz"

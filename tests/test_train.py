@@ -194,4 +194,4 @@ def test_cifar10_default_length_is_a_time_limit_that_epochs_replace():
     assert TrainConfig().resolved("cifar10").epochs is None
     explicit = TrainConfig(epochs=3).resolved("cifar10")
     assert (explicit.epochs, explicit.time_limit) == (3, None)
-    assert TrainConfig().resolved("digits").epochs == 30
+    assert TrainConfig().resolved("digits").epochs == 20
