@@ -111,9 +111,9 @@ def race(surface, make, lr, steps):
     return path, surface.f(path[:, 0], path[:, 1])
 
 
-def global_min(surface):
+def global_min(surface, n):
     x0, x1, y0, y1 = surface.box
-    xs, ys = np.meshgrid(np.linspace(x0, x1, 801), np.linspace(y0, y1, 801))
+    xs, ys = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return float(surface.f(xs, ys).min())
 
 
@@ -121,8 +121,8 @@ def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
     results = {}
     for s in SURFACES:
-        steps = s.steps // 5 if args.quick else s.steps
-        s.f_min = global_min(s) if s.f_min is not None else None
+        steps = s.steps // 3 if args.quick else s.steps
+        s.f_min = global_min(s, 201 if args.quick else 801) if s.f_min is not None else None
         results[s.name] = {}
         print(f"{s.name} from {s.start} ({steps} steps): final loss")
         for name, make in OPTIMIZERS.items():
