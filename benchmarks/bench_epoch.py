@@ -72,26 +72,32 @@ def main():
     for xb, yb in prepared[:5]:
         step(xb, yb)
     pipeline, compute, data_only = [], [], []
+    cpu_pipeline, cpu_compute = [], []
     for _ in range(args.rounds):
         start = time.perf_counter()
         for _batch in loader.iter_arrays():
             pass
         data_only.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for xb, yb in prefetch(loader.iter_arrays()):
             step(xb, yb)
         pipeline.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        cpu_pipeline.append(time.process_time() - cpu)
+        start, cpu = time.perf_counter(), time.process_time()
         for xb, yb in prepared:
             step(xb, yb)
         compute.append(time.perf_counter() - start)
+        cpu_compute.append(time.process_time() - cpu)
     p, c, d = (float(np.median(t)) for t in (pipeline, compute, data_only))
+    cpu_p, cpu_c = float(np.median(cpu_pipeline)), float(np.median(cpu_compute))
     per_epoch = 45000 / n
     print(f"{args.batches} batches of {cfg.batch_size}, median of {args.rounds} rounds")
     print(f"compute only : {c:.3f} s ({1000 * c / args.batches:.1f} ms/step)")
     print(f"with pipeline: {p:.3f} s ({1000 * p / args.batches:.1f} ms/step)")
     print(f"data only    : {d:.3f} s ({1000 * d / args.batches:.1f} ms/batch, {100 * d / c:.1f}%)")
+    print(f"CPU time (all threads): compute {cpu_c:.3f} s, pipeline {cpu_p:.3f} s")
     print(f"pipeline overhead: {100 * (p / c - 1):+.1f}%  (45k-image epoch ~{p * per_epoch:.1f} s)")
+    print(f"pipeline overhead in CPU time: {100 * (cpu_p / cpu_c - 1):+.1f}%")
 
 
 if __name__ == "__main__":
