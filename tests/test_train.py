@@ -195,3 +195,52 @@ def test_cifar10_default_length_is_a_time_limit_that_epochs_replace():
     explicit = TrainConfig(epochs=3).resolved("cifar10")
     assert (explicit.epochs, explicit.time_limit) == (3, None)
     assert TrainConfig().resolved("digits").epochs == 20
+
+
+def test_prefetch_keeps_order_and_raises_the_producers_error():
+    from minigrad.training.loop import prefetch
+
+    assert list(prefetch(iter(range(50)))) == list(range(50))
+
+    def broken():
+        yield 1
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        list(prefetch(broken()))
+    early = prefetch(iter(range(1000)), depth=1)
+    assert next(early) == 0
+    early.close()  # leaving mid-way stops the thread
+
+
+def test_progress_uses_tqdm_on_a_terminal_and_plain_lines_elsewhere():
+    import io
+
+    from minigrad.training.report import EpochProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    bar = EpochProgress(3, "epoch 1/1", tty)
+    for _ in range(3):
+        bar.update(10, 5.0, 7)
+    bar.close()
+    assert bar.bar is not None and "epoch 1/1" in tty.getvalue()
+    assert bar.status().startswith("loss 0.5000 acc 70.00%")
+    plain = io.StringIO()
+    lines = EpochProgress(3, "epoch 1/1", plain, interval=0.0)
+    lines.update(10, 5.0, 7)
+    assert lines.bar is None and plain.getvalue().startswith("epoch 1/1 1/3 loss 0.5000")
+
+
+def test_no_png_without_matplotlib(tmp_path, monkeypatch):
+    import sys
+
+    from minigrad.training.report import plot_curves
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    history = [{"epoch": 1, "train_loss": 1.0, "train_accuracy": 0.5}]
+    assert plot_curves(history, tmp_path / "c.png") is False
+    assert not (tmp_path / "c.png").exists()
