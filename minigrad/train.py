@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minigrad.data import DataLoader, TensorDataset
+from minigrad.data.datasets import DownloadError
 from minigrad.training import planning
 from minigrad.training.builders import (
     ACTIVATIONS,
@@ -236,11 +237,8 @@ def fit(
             TrainConfig.from_dict(state["config"]), data_dir=config.data_dir
         )
     config.validate()
-    name, sentence = resolve_dataset(config.dataset, config.data_dir)
-    log(sentence)
-    cfg = config.resolved(name)
-    out = Path(out_dir or f"runs/{name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    splits = prepare_data(name, cfg.data_dir, cfg.val_size, cfg.augment)
+    cfg, splits = _load(config, log)
+    out = Path(out_dir or f"runs/{cfg.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     run = _Run(cfg, splits, log, started)
     if state is not None:
@@ -258,6 +256,22 @@ def fit(
         write_json(_metrics(run), out / "metrics.json")
         log(_summary(entry, cfg.epochs))
     return _finish(run, out, log, time.time() - started)
+
+
+def _load(config: TrainConfig, log):
+    """Resolve and load the dataset: `(resolved config, splits)`. A failed download under
+    `--dataset auto` falls back to the bundled digits."""
+    name, sentence = resolve_dataset(config.dataset, config.data_dir)
+    log(sentence)
+    cfg = config.resolved(name)
+    try:
+        return cfg, prepare_data(name, cfg.data_dir, cfg.val_size, cfg.augment)
+    except DownloadError as err:
+        if config.dataset != "auto":
+            raise
+        log(f"CIFAR-10 download failed ({str(err).splitlines()[0]}); using the bundled digits")
+    cfg = config.resolved("digits")
+    return cfg, prepare_data("digits", cfg.data_dir, cfg.val_size, cfg.augment)
 
 
 def _describe(run: _Run, log) -> None:

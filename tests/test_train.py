@@ -244,3 +244,12 @@ def test_no_png_without_matplotlib(tmp_path, monkeypatch):
     history = [{"epoch": 1, "train_loss": 1.0, "train_accuracy": 0.5}]
     assert plot_curves(history, tmp_path / "c.png") is False
     assert not (tmp_path / "c.png").exists()
+
+
+def test_auto_falls_back_to_digits_when_the_download_fails(tmp_path, monkeypatch):
+    monkeypatch.setattr(tdata, "_unreachable", lambda url, timeout: None)
+    lines = []
+    fit(TrainConfig(dataset="auto", epochs=1, hidden=(8,)), tmp_path, log=lines.append)
+    assert lines[0].startswith("dataset: cifar10 (auto: no copy")
+    assert lines[1].startswith("CIFAR-10 download failed") and "bundled digits" in lines[1]
+    assert json.loads((tmp_path / "config.json").read_text())["dataset"] == "digits"
