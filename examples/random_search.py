@@ -107,6 +107,7 @@ def plot(runs, acc, data, out):
     names = list(acc)
     bars = ax2.bar(names, [100 * acc[n] for n in names], color=["C0", "C1", "C2"])
     ax2.bar_label(bars, fmt="%.1f%%")
+    ax2.set_xticks(range(len(names)), [n.replace(" ", "\n") for n in names])
     ax2.axhline(100 / data.n_classes, color="k", ls="--", lw=1, label="chance")
     ax2.set(ylabel="validation accuracy (%)", title="Validation accuracy")
     ax2.legend()
