@@ -62,9 +62,9 @@ def resolve_dataset(name: str, root=None) -> tuple[str, str]:
     `auto` picks CIFAR-10 when a local copy is found or the download host answers within
     `NETWORK_TIMEOUT` seconds (DNS included), else the bundled digits.
     """
+    found = find_cifar10(root) if name in ("auto", "cifar10") else None
     if name != "auto":
-        return name, f"dataset: {name}"
-    found = find_cifar10(root)
+        return name, f"dataset: {name}" + (f" (from {found})" if found else "")
     if found is not None:
         return "cifar10", f"dataset: cifar10 (auto: found a local copy at {found})"
     where = data_dir(root)
