@@ -87,7 +87,8 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     grads = {}
     owned = set()
     for r, g in zip(roots, root_grads):
-        _accumulate(grads, owned, r, g, False)
+        prev = grads.get(r)
+        grads[r] = g if prev is None else _sum(owned, prev, g, False)
     wanted = None if inputs is None else {id(x): None for x in inputs}
     with grad_mode.set_grad_enabled(create_graph):
         while order:
@@ -95,7 +96,8 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            owned.discard(id(g))  # handed to a closure or to .grad: it may be shared now
+            if owned:
+                owned.discard(id(g))  # handed to a closure or to .grad: it may be shared now
             backward = node._backward
             if wanted is not None:
                 if id(node) in wanted:
@@ -120,7 +122,8 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
                     gx = sum_to(gx, pdata.shape)
                 if gdata.dtype is not pdata.dtype and gdata.dtype != pdata.dtype:
                     gx = gx.astype(pdata.dtype)
-                _accumulate(grads, owned, p, gx, create_graph)
+                prev = grads.get(p)
+                grads[p] = gx if prev is None else _sum(owned, prev, gx, create_graph)
             if version != node._version:
                 raise RuntimeError(
                     f"backward: an input of '{node._op}' was modified in place (e.g. by an "
@@ -132,24 +135,21 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     return tuple(wanted[id(x)] for x in inputs)
 
 
-def _accumulate(grads, owned, node, g, create_graph):
-    """Add ``g`` to ``grads[node]``.
+def _sum(owned, prev, g, create_graph):
+    """``prev + g``, the gradient summed so far plus one more contribution.
 
     A closure may return the same tensor to two parents (``add`` returns ``gy`` twice), so
     a first contribution is never written into. The first sum is a fresh array that only
     the engine holds (listed in ``owned`` until it is handed on); later contributions are
     added into it in place, unless the sum itself is being recorded (``create_graph``).
     """
-    prev = grads.get(node)
-    if prev is None:
-        grads[node] = g
-    elif id(prev) in owned:
+    if id(prev) in owned:
         np.add(prev.data, g.data, out=prev.data)
-    else:
-        total = prev + g
-        grads[node] = total
-        if not create_graph and total.data.flags.writeable:
-            owned.add(id(total))
+        return prev
+    total = prev + g
+    if not create_graph and total.data.flags.writeable:
+        owned.add(id(total))
+    return total
 
 
 def _keep_grad(node, g, create_graph):
