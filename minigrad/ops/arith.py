@@ -7,7 +7,7 @@ skipped (``None``).
 
 import numpy as np
 
-from minigrad.ops.base import SCALARS, apply, pair, reuse
+from minigrad.ops.base import SCALARS, apply, operand, pair, reuse
 from minigrad.ops.shape import reshape, swap_last
 from minigrad.tensor import Tensor, const, record
 
@@ -76,6 +76,7 @@ def div(a, b):
 
 def _add_const(x, c):
     """y = x + c for a Python number c (kept out of the graph); dy/dx = 1."""
+    c = operand(c, x)
 
     def backward(gy):
         return (gy,)
@@ -85,6 +86,7 @@ def _add_const(x, c):
 
 def _rsub_const(c, x):
     """y = c - x; dy/dx = -1."""
+    c = operand(c, x)
 
     def backward(gy):
         return (neg(gy),)
@@ -94,6 +96,7 @@ def _rsub_const(c, x):
 
 def _mul_const(x, c):
     """y = x * c; dy/dx = c."""
+    c = operand(c, x)
 
     def backward(gy):
         return (_mul_const(gy, c),)
@@ -103,6 +106,7 @@ def _mul_const(x, c):
 
 def _div_const(x, c):
     """y = x / c; dy/dx = 1 / c."""
+    c = operand(c, x)
 
     def backward(gy):
         return (_div_const(gy, c),)
@@ -112,6 +116,7 @@ def _div_const(x, c):
 
 def _rdiv_const(c, x):
     """y = c / x; dy/dx = -c / x**2."""
+    c = operand(c, x)
 
     def backward(gy):
         return (_mul_const(div(div(gy, x), x), -c),)
