@@ -316,7 +316,7 @@ def record(data, op, parents, backward):
     if grad_mode.enabled:
         for p in parents:
             if p.requires_grad:
-                data.setflags(write=False)
+                data.setflags(False)  # write=False; positional skips keyword parsing (~80 ns)
                 version = 0
                 for q in parents:
                     version += q._version

@@ -76,7 +76,6 @@ def div(a, b):
 
 def _add_const(x, c):
     """y = x + c for a Python number c (kept out of the graph); dy/dx = 1."""
-    c = operand(c, x)
 
     def backward(gy):
         return (gy,)
@@ -86,7 +85,6 @@ def _add_const(x, c):
 
 def _rsub_const(c, x):
     """y = c - x; dy/dx = -1."""
-    c = operand(c, x)
 
     def backward(gy):
         return (neg(gy),)
@@ -116,7 +114,6 @@ def _div_const(x, c):
 
 def _rdiv_const(c, x):
     """y = c / x; dy/dx = -c / x**2."""
-    c = operand(c, x)
 
     def backward(gy):
         return (_mul_const(div(div(gy, x), x), -c),)
