@@ -5,15 +5,21 @@ import statistics
 import time
 
 
-def interleaved(fns, repeats, inner=1, warmup=2):
+def interleaved(fns, repeats, inner=1, warmup=2, settle=0.0):
     """Time each of ``fns`` (name -> zero-argument callable) ``repeats`` times, taking turns
-    so that machine drift hits every contender alike. Returns name -> median seconds/call."""
+    so that machine drift hits every contender alike. Returns name -> median seconds/call.
+
+    ``settle`` seconds of sleep before each timing let the previous contender's idle
+    worker threads stop spinning (OpenBLAS and PyTorch's OpenMP pool busy-wait for a while
+    after each call, taking a core from whoever runs next)."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
+            if settle:
+                time.sleep(settle)
             t0 = time.perf_counter()
             for _ in range(inner):
                 fn()
@@ -46,6 +52,10 @@ def blas_report():
                     f"BLAS: {lib.get('internal_api')} {lib.get('version')}, kernel "
                     f"{lib.get('architecture')}, {lib.get('num_threads')} threads"
                 )
+    if hasattr(os, "getloadavg"):
+        load = os.getloadavg()[0]
+        busy = " (other work is running: expect noisy ratios)" if load > 0.5 else ""
+        lines.append(f"load average (1 min) at start: {load:.2f}{busy}")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         value = os.environ.get(var)
         note = "unset" if value is None else f"{value!r} (set: slows OpenBLAS; unset it)"

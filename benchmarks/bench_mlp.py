@@ -174,7 +174,7 @@ def run(repeats=30, names=None):
         fns = {"numpy": numpy_step(ws, bs, x, y), "minigrad": minigrad_step(model, x, y)}
         if torch is not None:
             fns["torch"] = torch_step(torch, ws, bs, x, y)
-        results[name] = _common.interleaved(fns, repeats, warmup=3)
+        results[name] = _common.interleaved(fns, repeats, warmup=3, settle=0.05)
         results[name]["batch"] = batch
     return results
 
