@@ -124,14 +124,14 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     loss.add_argument(
         "--epochs",
         type=_positive_int,
-        help="default: 20 digits; CIFAR-10 plans them from --time-limit 820",
+        help="default: 20 digits; CIFAR-10 plans them from --time-limit 780",
     )
     loss.add_argument(
         "--time-limit",
         type=float,
         metavar="SECONDS",
         help="plan the number of epochs to fit this wall-clock budget, data loading "
-        "included (default 820 for CIFAR-10)",
+        "included (default 780 for CIFAR-10)",
     )
     loss.add_argument("--batch-size", type=_positive_int, help="default 256 CIFAR-10, 64 digits")
     run = p.add_argument_group("run")

@@ -41,7 +41,7 @@ __all__ = ["TrainConfig", "DATASET_DEFAULTS", "fit", "evaluate", "evaluate_check
 
 DATASETS = ("auto", "cifar10", "digits", "spiral")
 DATASET_DEFAULTS = {
-    "cifar10": {"hidden": (1024, 512), "time_limit": 820.0, "batch_size": 256, "augment": True},
+    "cifar10": {"hidden": (1024, 512), "time_limit": 780.0, "batch_size": 256, "augment": True},
     "digits": {"hidden": (256,), "epochs": 20, "batch_size": 64, "augment": False},
     "spiral": {"hidden": (100,), "epochs": 60, "batch_size": 32, "augment": False},
 }
@@ -52,7 +52,7 @@ CHECKPOINT = "checkpoint.npz"
 class TrainConfig:
     """Every setting of a run. `None` means "the dataset's default" (`DATASET_DEFAULTS`,
     `DEFAULT_LR` per optimizer, label smoothing 0.1 for the softmax loss). CIFAR-10's
-    length is a time limit (820 s, planned into epochs once the data is loaded), so the
+    length is a time limit (780 s, planned into epochs once the data is loaded), so the
     default run fits the 15-minute goal on a slower machine too; `--epochs` replaces it."""
 
     dataset: str = "auto"

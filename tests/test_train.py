@@ -190,7 +190,7 @@ def test_pack_round_trips_nested_state():
 
 
 def test_cifar10_default_length_is_a_time_limit_that_epochs_replace():
-    assert TrainConfig().resolved("cifar10").time_limit == 820.0
+    assert TrainConfig().resolved("cifar10").time_limit == 780.0
     assert TrainConfig().resolved("cifar10").epochs is None
     explicit = TrainConfig(epochs=3).resolved("cifar10")
     assert (explicit.epochs, explicit.time_limit) == (3, None)
