@@ -86,7 +86,7 @@ def main():
     mlp = bench_mlp.run(repeats)
     for name, r in mlp.items():
         base = r["numpy"]
-        torch_col = f"{r['torch'] / base:.2f}x" if "torch" in r else "-"
+        torch_col = "-" if r["torch_ratio"] is None else f"{r['torch_ratio']:.2f}x"
         ratio = r["minigrad"] / base
         ok = "met" if ratio <= TARGETS[name] else "NOT met"
         lines.append(
