@@ -191,7 +191,9 @@ class _Run:
         progress = EpochProgress(len(self.loader), desc, stream)
         lr = self.opt.param_groups[0]["lr"]
         try:
-            train_epoch(self.model, self.loader, self.opt, self.scheduler, self.loss_fn, progress)
+            waited = train_epoch(
+                self.model, self.loader, self.opt, self.scheduler, self.loss_fn, progress
+            )
         finally:
             progress.close()
         entry = {
@@ -200,6 +202,7 @@ class _Run:
             "train_accuracy": progress.accuracy,
             "lr_start": lr,
             "samples_per_second": progress.samples_per_second,
+            "data_wait_seconds": waited,
         }
         if self.monitor is not None:
             x, y = getattr(self.splits, self.monitor)
@@ -300,7 +303,8 @@ def _summary(entry: dict, epochs: int) -> str:
                 f"acc {100 * entry[f'{part}_accuracy']:.2f}%"
             )
     return line + (
-        f"  {entry['epoch_seconds']:.1f}s ({entry['samples_per_second']:,.0f} samples/s)"
+        f"  {entry['epoch_seconds']:.1f}s ({entry['samples_per_second']:,.0f} samples/s, "
+        f"{100 * entry['data_wait_seconds'] / entry['epoch_seconds']:.1f}% waiting for data)"
     )
 
 

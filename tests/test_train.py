@@ -13,7 +13,7 @@ from minigrad.training.builders import build_model, build_optimizer, build_sched
 from minigrad.training.checkpoint import load_checkpoint, pack, unpack
 
 UNREACHABLE = "http://127.0.0.1:9/cifar-10-python.tar.gz"
-TIMING_KEYS = ("epoch_seconds", "samples_per_second")
+TIMING_KEYS = ("epoch_seconds", "samples_per_second", "data_wait_seconds")
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 
 import numpy as np
 
@@ -43,10 +44,21 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, loss_fn, batch_size: int = 100
     return loss_sum / len(x), correct / len(x)
 
 
-def train_epoch(model, loader, opt, scheduler, loss_fn, progress) -> None:
-    """One pass over `loader`: forward, loss, backward, update, schedule step per batch."""
+def train_epoch(model, loader, opt, scheduler, loss_fn, progress) -> float:
+    """One pass over `loader`: forward, loss, backward, update, schedule step per batch.
+
+    Returns the seconds spent waiting for batches: what the data pipeline adds to the epoch.
+    """
     model.train()
-    for xb, yb in prefetch(loader.iter_arrays()):
+    batches = prefetch(loader.iter_arrays())
+    waited = 0.0
+    while True:
+        start = time.perf_counter()
+        batch = next(batches, None)
+        waited += time.perf_counter() - start
+        if batch is None:
+            return waited
+        xb, yb = batch
         logits = model(Tensor(xb.reshape(len(xb), -1)))
         loss = loss_fn(logits, yb)
         opt.zero_grad()
