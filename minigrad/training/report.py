@@ -86,7 +86,7 @@ def plot_curves(history: list[dict], path: str | Path, title: str = "") -> bool:
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     try:
-        for key, label in (("train", "train (augmented)"), ("val", "validation")):
+        for key, label in (("train", "train"), ("val", "validation"), ("test", "test")):
             if all(h.get(f"{key}_loss") is not None for h in history):
                 ax_loss.plot(epochs, [h[f"{key}_loss"] for h in history], label=label)
                 accs = [100 * h[f"{key}_accuracy"] for h in history]
