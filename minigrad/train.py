@@ -223,8 +223,8 @@ def fit(
     """Train as `config` says, writing into `out_dir`; returns the metrics dict.
 
     Args:
-        resume: continue the run saved in `out_dir` (its `config.json` wins over `config`,
-            except `data_dir`).
+        resume: continue the run saved in `out_dir`; its saved config wins over `config`,
+            except a `config.data_dir` given to say where the data is now.
         stop_after: train at most this many epochs in this call (resume later).
         log: prints a line (the first one names the dataset and why).
         stream: where progress goes (default stderr; a tqdm bar if it is a terminal).
@@ -236,10 +236,11 @@ def fit(
         if out_dir is None:
             raise ValueError("resume needs the folder of the run to continue")
         state = load_checkpoint(Path(out_dir) / CHECKPOINT)
-        config = dataclasses.replace(
-            TrainConfig.from_dict(state["config"]), data_dir=config.data_dir
-        )
-    config.validate()
+        saved = TrainConfig.from_dict(state["config"])
+        # A saved config is resolved (planned epochs and their time limit): not re-validated.
+        config = dataclasses.replace(saved, data_dir=config.data_dir or saved.data_dir)
+    else:
+        config.validate()
     cfg, splits = _load(config, log)
     out = Path(out_dir or f"runs/{cfg.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)

@@ -253,3 +253,13 @@ def test_auto_falls_back_to_digits_when_the_download_fails(tmp_path, monkeypatch
     assert lines[0].startswith("dataset: cifar10 (auto: no copy")
     assert lines[1].startswith("CIFAR-10 download failed") and "bundled digits" in lines[1]
     assert json.loads((tmp_path / "config.json").read_text())["dataset"] == "digits"
+
+
+def test_resume_of_a_time_limited_cifar_run_keeps_its_data_dir_and_plan(tmp_path):
+    _fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
+    cfg = TrainConfig(data_dir=str(tmp_path / "data"), hidden=(8,), val_size=32, time_limit=1.0)
+    fit(cfg, tmp_path / "run", stop_after=1, log=quiet)
+    planned = json.loads((tmp_path / "run" / "config.json").read_text())["epochs"]
+    metrics = fit(TrainConfig(), tmp_path / "run", resume=True, log=quiet)
+    assert metrics["epochs_completed"] == metrics["epochs"] == planned
+    assert "heldout_accuracy" in metrics
