@@ -36,6 +36,21 @@ def try_torch():
     return torch
 
 
+def limit_threads(n):
+    """Run BLAS (threadpoolctl, if installed) and PyTorch (if installed) on ``n`` threads."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("threadpoolctl not installed: BLAS threads left as they are")
+    else:
+        import numpy  # noqa: F401  (load NumPy's BLAS before limiting it)
+
+        threadpool_limits(n)
+    torch = try_torch()
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
 def blas_report():
     """One line per BLAS library NumPy loaded (threadpoolctl), and the OpenBLAS env knobs."""
     lines = []

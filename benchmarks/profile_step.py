@@ -1,7 +1,7 @@
 """Where a minigrad training step's time goes: matmuls, elementwise NumPy work, and Python
 (graph building, the backward walk, wrappers), for the MLP workloads of bench_mlp.
 
-    python benchmarks/profile_step.py [--steps 30]
+    python benchmarks/profile_step.py [--steps 30] [--threads 1]
 
 Two measurements per workload. cProfile splits the step by function: the NumPy calls made
 inside ``linear`` (forward matmul + bias) and ``_matmul`` (backward matmuls) are the
@@ -16,11 +16,13 @@ import cProfile
 import pstats
 import time
 
+import _common
 import bench_mlp
 
 MATMUL = {("layer.py", "linear"), ("arith.py", "_matmul")}
 ELEMENTWISE = {
     ("sgd.py", "update"),
+    ("sgd.py", "_subtract_scaled"),
     ("unary.py", "relu"),
     ("unary.py", "backward"),  # relu's mask
     ("base.py", "apply"),  # the ufunc inside mul (relu backward, loss scaling)
@@ -68,7 +70,10 @@ def python_overhead(sizes):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=None, help="limit BLAS threads")
     args = parser.parse_args()
+    if args.threads is not None:
+        _common.limit_threads(args.threads)
     for name, (sizes, batch) in bench_mlp.WORKLOADS.items():
         x, y = bench_mlp.make_data(sizes, batch)
         step = bench_mlp.minigrad_step(bench_mlp.make_minigrad(sizes), x, y)

@@ -66,7 +66,15 @@ def row(name, value, ratio, target, note=""):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit BLAS (and PyTorch) to this many threads, e.g. 1 on a busy machine",
+    )
     args = parser.parse_args()
+    if args.threads is not None:
+        _common.limit_threads(args.threads)
     repeats, op_repeats, steps = (5, 20, 100) if args.quick else (40, 200, 1000)
     print(
         f"minigrad benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, Python "
