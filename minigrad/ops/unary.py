@@ -40,13 +40,35 @@ def abs(x):
     return record(np.abs(x.data), "abs", (x,), backward)
 
 
+def _local_grad(gy, x, name, d, derivatives):
+    """gx = gy * f'(x) as one node, with f'(x) = ``d`` already computed in NumPy from saved
+    values, so a first-order backward of f costs one op.
+
+    The node's own backward (second and higher orders) needs f' and f'' as graph nodes of x:
+    ``derivatives(x)`` returns them. d(gx)/d(gy) = f'(x), d(gx)/dx = gy * f''(x)."""
+
+    def backward(g):
+        d1, d2 = derivatives(x)
+        g_gy = mul(g, d1) if gy.requires_grad else None
+        g_x = mul(mul(g, gy), d2) if x.requires_grad else None
+        return g_gy, g_x
+
+    return record(gy.data * d, name, (gy, x), backward)
+
+
+def _tanh_derivatives(x):
+    t = tanh(x)
+    d1 = sub(1.0, mul(t, t))
+    return d1, mul(d1, mul(t, -2.0))
+
+
 def tanh(x):
-    """y = tanh(x); dy/dx = 1 - y**2 (exactly 0 once tanh saturates at +-1)."""
+    """y = tanh(x); dy/dx = 1 - y**2 (exactly 0 once tanh saturates at +-1);
+    d2y/dx2 = -2 y (1 - y**2)."""
     y = np.tanh(x.data)
 
     def backward(gy):
-        t = reuse(y, tanh, x)
-        return (mul(gy, sub(1.0, mul(t, t))),)
+        return (_local_grad(gy, x, "tanh_backward", 1 - y * y, _tanh_derivatives),)
 
     return record(y, "tanh", (x,), backward)
 
@@ -57,13 +79,19 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
+def _sigmoid_derivatives(x):
+    s = sigmoid(x)
+    d1 = mul(s, sub(1.0, s))
+    return d1, mul(d1, sub(1.0, mul(s, 2.0)))
+
+
 def sigmoid(x):
-    """y = 1 / (1 + exp(-x)), computed without overflow; dy/dx = y (1 - y)."""
+    """y = 1 / (1 + exp(-x)), computed without overflow; dy/dx = y (1 - y);
+    d2y/dx2 = y (1 - y) (1 - 2y)."""
     y = _sigmoid(x.data)
 
     def backward(gy):
-        s = reuse(y, sigmoid, x)
-        return (mul(gy, mul(s, sub(1.0, s))),)
+        return (_local_grad(gy, x, "sigmoid_backward", y * (1 - y), _sigmoid_derivatives),)
 
     return record(y, "sigmoid", (x,), backward)
 
