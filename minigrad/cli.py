@@ -103,7 +103,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     loss.add_argument(
         "--lr",
         type=float,
-        help="peak learning rate (default 3e-3 for adam/adamw, "
+        help="peak learning rate (default 3e-3 for adam/adamw, 5e-3 on CIFAR-10, "
         "0.05 momentum/nesterov, 0.1 sgd, 0.01 adagrad, 1 adadelta, 1e-3 rmsprop)",
     )
     loss.add_argument("--momentum", type=float, default=0.9)
@@ -133,7 +133,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         help="plan the number of epochs to fit this wall-clock budget, data loading "
         "included (default 780 for CIFAR-10)",
     )
-    loss.add_argument("--batch-size", type=_positive_int, help="default 256 CIFAR-10, 64 digits")
+    loss.add_argument("--batch-size", type=_positive_int, help="default 512 CIFAR-10, 64 digits")
     run = p.add_argument_group("run")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", help="output folder (default runs/<dataset>-<timestamp>)")

@@ -41,10 +41,13 @@ __all__ = ["TrainConfig", "DATASET_DEFAULTS", "fit", "evaluate", "evaluate_check
 
 DATASETS = ("auto", "cifar10", "digits", "spiral")
 DATASET_DEFAULTS = {
-    "cifar10": {"hidden": (1024, 512), "time_limit": 780.0, "batch_size": 256, "augment": True},
+    "cifar10": {"hidden": (1024, 512), "time_limit": 780.0, "batch_size": 512, "augment": True},
     "digits": {"hidden": (256,), "epochs": 20, "batch_size": 64, "augment": False},
     "spiral": {"hidden": (100,), "epochs": 60, "batch_size": 32, "augment": False},
 }
+# Tuned on the 45k/5k split: batch 512 at lr 5e-3 matched batch 256 at 3e-3 (66.3%) in
+# 18% less time (docs/training.md).
+CIFAR10_ADAM_LR = 5e-3
 CHECKPOINT = "checkpoint.npz"
 
 
@@ -124,6 +127,8 @@ class TrainConfig:
             fill.pop("time_limit", None)
         if self.lr is None:
             fill["lr"] = DEFAULT_LR[self.optimizer]
+            if dataset == "cifar10" and self.optimizer in ("adam", "adamw"):
+                fill["lr"] = CIFAR10_ADAM_LR
         if self.label_smoothing is None:
             fill["label_smoothing"] = 0.1 if self.loss == "softmax" else 0.0
         return dataclasses.replace(self, dataset=dataset, **fill)

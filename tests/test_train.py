@@ -195,6 +195,11 @@ def test_cifar10_default_length_is_a_time_limit_that_epochs_replace():
     explicit = TrainConfig(epochs=3).resolved("cifar10")
     assert (explicit.epochs, explicit.time_limit) == (3, None)
     assert TrainConfig().resolved("digits").epochs == 20
+    assert (TrainConfig().resolved("cifar10").lr, TrainConfig().resolved("digits").lr) == (
+        5e-3,
+        3e-3,
+    )
+    assert TrainConfig(optimizer="sgd").resolved("cifar10").lr == 0.1
 
 
 def test_prefetch_keeps_order_and_raises_the_producers_error():
