@@ -127,30 +127,18 @@ def test_load_state_dict_takes_the_dict_then_strict():
     assert defaults_of(nn.Module.load_state_dict) == {"strict": True}
 
 
+MG_NAMES = (
+    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "maximum", "minimum", "where",
+    "logsumexp", "concatenate", "stack", "zeros", "ones", "randn", "rand", "zeros_like",
+    "ones_like", "no_grad", "grad", "tensor", "Tensor", "numerical_grad", "gradcheck",
+    "gradgradcheck", "GradcheckError", "set_default_dtype", "save", "load",
+)  # fmt: skip
+
+
 def test_names_exist():
-    for name in (
-        "exp",
-        "log",
-        "sqrt",
-        "abs",
-        "tanh",
-        "sigmoid",
-        "relu",
-        "maximum",
-        "minimum",
-        "zeros",
-        "ones",
-        "randn",
-        "rand",
-        "zeros_like",
-        "ones_like",
-        "no_grad",
-        "set_default_dtype",
-        "GradcheckError",
-        "save",
-        "load",
-    ):
+    for name in MG_NAMES:
         assert callable(getattr(mg, name)), name
+        assert name in mg.__all__, name
     for name in (
         "ReLU",
         "Sigmoid",
