@@ -235,8 +235,9 @@ def _kink_sides(out):
             if node._op not in KINK_OPS or node._backward is None:
                 continue
             counts[node._op] = counts.get(node._op, 0) + 1
-            gxs = node._backward(Tensor(np.ones_like(node.data)))
-            derivs = [None if g is None else g.data for g in gxs]
+            ones = np.ones_like(node.data)
+            gxs = node._backward(ones, *[p.data for p in node._parents])
+            derivs = [None if g is None else np.asarray(g) for g in gxs]
             sides.append((f"{node._op}#{counts[node._op]}", derivs))
     return sides
 

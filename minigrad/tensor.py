@@ -1,7 +1,8 @@
 """The ``Tensor``: an ndarray plus what reverse mode needs to send gradients back.
 
 A tensor made by an op while recording is on keeps its ``_parents`` and a ``_backward``
-closure mapping the output gradient ``gy`` to one gradient per parent. Leaves have no
+closure mapping the output gradient ``gy`` (and the parents' values) to one gradient per
+parent. Leaves have no
 ``_backward``. ``record`` is the lean per-op wrapper every op goes through.
 
 In-place safety: an array that an op produced while recording is made read-only, so
@@ -302,9 +303,12 @@ _ndarray = np.ndarray
 def record(data, op, parents, backward):
     """Wrap an op's output ``data``; keep the graph link if recording and a parent needs grad.
 
-    ``backward(gy)`` must return one gradient (Tensor or None) per parent, written with
-    minigrad ops so that it is differentiable itself; the engine sums broadcast gradients
-    back to each parent's shape.
+    ``backward(gy, *xs)`` gets the output gradient and the parents' values and returns one
+    gradient (or None) per parent. In a first-order backward these are plain ndarrays; under
+    ``create_graph`` they are Tensors (the parents themselves). The closure is written once,
+    with operators and minigrad ops, which compute plain NumPy on ndarrays and record on
+    Tensors, so the same expression is both the fast backward and a differentiable one. The
+    engine sums broadcast gradients back to each parent's shape.
     """
     if type(data) is not _ndarray:
         data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d ops

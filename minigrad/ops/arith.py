@@ -1,5 +1,8 @@
 """Binary arithmetic with NumPy broadcasting: + - * / ** @, maximum, minimum, where.
 
+Given no Tensor (plain ndarrays, as inside a first-order backward), an op returns NumPy's
+result and records nothing; see ``minigrad.tensor.record``.
+
 Each backward returns the gradient in the broadcast output shape; the engine sums it back
 to each input's shape (``sum_to``). Gradients for inputs that do not require grad are
 skipped (``None``).
@@ -9,7 +12,7 @@ import numpy as np
 
 from minigrad.ops.base import SCALARS, apply, operand, pair, reuse
 from minigrad.ops.shape import reshape, swap_last
-from minigrad.tensor import Tensor, const, record
+from minigrad.tensor import Tensor, record
 
 
 def add(a, b):
@@ -18,11 +21,14 @@ def add(a, b):
         return _add_const(a, b)
     if type(a) in SCALARS:
         return _add_const(b, a)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return np.add(a, b)
     a, b = pair(a, b)
     y = apply(np.add, "add", a.data, b.data)
+    need_a, need_b = a.requires_grad, b.requires_grad
 
-    def backward(gy):
-        return gy if a.requires_grad else None, gy if b.requires_grad else None
+    def backward(gy, a, b):
+        return gy if need_a else None, gy if need_b else None
 
     return record(y, "add", (a, b), backward)
 
@@ -33,11 +39,14 @@ def sub(a, b):
         return _add_const(a, -b)
     if type(a) in SCALARS:
         return _rsub_const(a, b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return np.subtract(a, b)
     a, b = pair(a, b)
     y = apply(np.subtract, "sub", a.data, b.data)
+    need_a, need_b = a.requires_grad, b.requires_grad
 
-    def backward(gy):
-        return gy if a.requires_grad else None, neg(gy) if b.requires_grad else None
+    def backward(gy, a, b):
+        return gy if need_a else None, -gy if need_b else None
 
     return record(y, "sub", (a, b), backward)
 
@@ -48,11 +57,14 @@ def mul(a, b):
         return _mul_const(a, b)
     if type(a) in SCALARS:
         return _mul_const(b, a)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return np.multiply(a, b)
     a, b = pair(a, b)
     y = apply(np.multiply, "mul", a.data, b.data)
+    need_a, need_b = a.requires_grad, b.requires_grad
 
-    def backward(gy):
-        return mul(gy, b) if a.requires_grad else None, mul(gy, a) if b.requires_grad else None
+    def backward(gy, a, b):
+        return gy * b if need_a else None, gy * a if need_b else None
 
     return record(y, "mul", (a, b), backward)
 
@@ -63,69 +75,85 @@ def div(a, b):
         return _div_const(a, b)
     if type(a) in SCALARS:
         return _rdiv_const(a, b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return np.divide(a, b)
     a, b = pair(a, b)
     y = apply(np.divide, "div", a.data, b.data)
+    need_a, need_b = a.requires_grad, b.requires_grad
 
-    def backward(gy):
-        ga = div(gy, b)
-        gb = neg(div(mul(ga, a), b)) if b.requires_grad else None
-        return ga if a.requires_grad else None, gb
+    def backward(gy, a, b):
+        ga = gy / b
+        return ga if need_a else None, -(ga * a) / b if need_b else None
 
     return record(y, "div", (a, b), backward)
 
 
 def _add_const(x, c):
     """y = x + c for a Python number c (kept out of the graph); dy/dx = 1."""
+    if not isinstance(x, Tensor):
+        return x + operand(c, x)
+    y = x.data + operand(c, x.data)
 
-    def backward(gy):
+    def backward(gy, x):
         return (gy,)
 
-    return record(x.data + c, "add", (x,), backward)
+    return record(y, "add", (x,), backward)
 
 
 def _rsub_const(c, x):
     """y = c - x; dy/dx = -1."""
+    if not isinstance(x, Tensor):
+        return operand(c, x) - x
+    y = operand(c, x.data) - x.data
 
-    def backward(gy):
-        return (neg(gy),)
+    def backward(gy, x):
+        return (-gy,)
 
-    return record(c - x.data, "sub", (x,), backward)
+    return record(y, "sub", (x,), backward)
 
 
 def _mul_const(x, c):
     """y = x * c; dy/dx = c."""
-    c = operand(c, x)
+    if not isinstance(x, Tensor):
+        return x * operand(c, x)
+    c = operand(c, x.data)
 
-    def backward(gy):
-        return (_mul_const(gy, c),)
+    def backward(gy, x):
+        return (gy * c,)
 
     return record(x.data * c, "mul", (x,), backward)
 
 
 def _div_const(x, c):
     """y = x / c; dy/dx = 1 / c."""
-    c = operand(c, x)
+    if not isinstance(x, Tensor):
+        return x / operand(c, x)
+    c = operand(c, x.data)
 
-    def backward(gy):
-        return (_div_const(gy, c),)
+    def backward(gy, x):
+        return (gy / c,)
 
     return record(x.data / c, "div", (x,), backward)
 
 
 def _rdiv_const(c, x):
     """y = c / x; dy/dx = -c / x**2."""
+    if not isinstance(x, Tensor):
+        return operand(c, x) / x
 
-    def backward(gy):
-        return (_mul_const(div(div(gy, x), x), -c),)
+    def backward(gy, x):
+        return (gy / x / x * -c,)
 
-    return record(c / x.data, "div", (x,), backward)
+    return record(operand(c, x.data) / x.data, "div", (x,), backward)
 
 
 def neg(x):
     """y = -x; dy/dx = -1."""
+    if not isinstance(x, Tensor):
+        return np.negative(x)
 
-    def backward(gy):
-        return (neg(gy),)
+    def backward(gy, x):
+        return (-gy,)
 
     return record(np.negative(x.data), "neg", (x,), backward)
 
@@ -135,37 +163,43 @@ def pow(a, b):
 
     A Python-number exponent stays a constant of the closure: ``x ** 2`` has one parent.
     """
-    if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+    if isinstance(b, (int, float)) and not isinstance(b, bool):
         return _pow_const(a, b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return np.power(a, b)
     a, b = pair(a, b)
     y = apply(np.power, "pow", a.data, b.data)
+    need_a, need_b = a.requires_grad, b.requires_grad
 
-    def backward(gy):
-        ga = mul(gy, mul(b, pow(a, sub(b, 1)))) if a.requires_grad else None
-        gb = None
-        if b.requires_grad:
-            gb = mul(gy, mul(reuse(y, pow, a, b), log(a)))
+    def backward(gy, a, b):
+        ga = gy * (b * a ** (b - 1)) if need_a else None
+        gb = gy * (reuse(y, pow, a, b) * log(a)) if need_b else None
         return ga, gb
 
     return record(y, "pow", (a, b), backward)
 
 
 def _pow_const(x, c):
+    """y = x ** c for a Python number c; dy/dx = c * x**(c-1)."""
+    if not isinstance(x, Tensor):
+        return x**c
     y = x.data**c
 
-    def backward(gy):
+    def backward(gy, x):
         if c == 2:
-            return (mul(gy, mul(x, 2.0)),)
-        return (mul(gy, mul(_pow_const(x, c - 1), float(c))),)
+            return (gy * (x * 2.0),)
+        return (gy * (x ** (c - 1) * float(c)),)
 
     return record(y, "pow", (x,), backward)
 
 
 def log(x):
     """y = log(x); dy/dx = 1/x."""
+    if not isinstance(x, Tensor):
+        return np.log(x)
 
-    def backward(gy):
-        return (div(gy, x),)
+    def backward(gy, x):
+        return (gy / x,)
 
     return record(np.log(x.data), "log", (x,), backward)
 
@@ -176,6 +210,8 @@ def matmul(a, b):
     For 2-D ``a: (N, K)``, ``b: (K, M)``: da = dy @ b.T, db = a.T @ dy. A 1-D operand is
     promoted to a matrix and the added axis removed from the result, as NumPy does.
     """
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return np.matmul(a, b)
     a, b = pair(a, b)
     if a.data.ndim == 0 or b.data.ndim == 0:
         raise ValueError(f"matmul: operands must be at least 1-D, got {a.shape} and {b.shape}")
@@ -206,10 +242,10 @@ def _matmul(a, b):
             f"{a.shape[-1]} and {b.shape[-2]}, or batch shapes differ)"
         ) from None
 
-    def backward(gy):
-        ga = _matmul(gy, swap_last(b)) if a.requires_grad else None
-        gb = _matmul(swap_last(a), gy) if b.requires_grad else None
-        return ga, gb
+    need_a, need_b = a.requires_grad, b.requires_grad
+
+    def backward(gy, a, b):
+        return gy @ swap_last(b) if need_a else None, swap_last(a) @ gy if need_b else None
 
     return record(y, "matmul", (a, b), backward)
 
@@ -217,19 +253,21 @@ def _matmul(a, b):
 def _tie_split(a, b, sign):
     """Share of dy going to ``a`` in maximum (sign=1) or minimum (sign=-1): 1 where a
     wins, 1/2 on ties (as PyTorch), 0 where it loses."""
-    diff = (a.data - b.data) * sign
+    diff = (a - b) * sign
     return (diff > 0) + 0.5 * (diff == 0)
 
 
 def _extremum(a, b, fn, name, sign):
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return fn(a, b)
     a, b = pair(a, b)
     y = apply(fn, name, a.data, b.data)
+    need_a, need_b = a.requires_grad, b.requires_grad
+    a_data, b_data = a.data, b.data
 
-    def backward(gy):
-        share = _tie_split(a, b, sign).astype(gy.data.dtype)
-        ga = mul(gy, const(share)) if a.requires_grad else None
-        gb = mul(gy, const(1 - share)) if b.requires_grad else None
-        return ga, gb
+    def backward(gy, a, b):
+        share = _tie_split(a_data, b_data, sign).astype(y.dtype)
+        return gy * share if need_a else None, gy * (1 - share) if need_b else None
 
     return record(y, name, (a, b), backward)
 
@@ -251,10 +289,9 @@ def where(cond, a, b):
         a = Tensor(a)
     a, b = pair(a, b)
     y = apply(np.where, "where", cond, a.data, b.data)
+    need_a, need_b = a.requires_grad, b.requires_grad
 
-    def backward(gy):
-        ga = mul(gy, const(cond)) if a.requires_grad else None
-        gb = mul(gy, const(~cond)) if b.requires_grad else None
-        return ga, gb
+    def backward(gy, a, b):
+        return gy * cond if need_a else None, gy * ~cond if need_b else None
 
     return record(y, "where", (a, b), backward)

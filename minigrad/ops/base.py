@@ -3,7 +3,7 @@
 import numpy as np
 
 from minigrad import grad_mode
-from minigrad.tensor import Tensor, const
+from minigrad.tensor import Tensor
 
 
 def lift(x, like):
@@ -21,16 +21,31 @@ def lift(x, like):
 SCALARS = (int, float)  # exact types: np.float64 and bool take the general path
 
 
+_OPERANDS = {}  # (number, dtype) -> read-only 0-d array; see operand
+
+
 def operand(c, x):
     """A Python number ``c`` as a 0-d array of ``x``'s dtype when ``x`` is floating.
 
     NumPy casts a Python number to a float array's dtype anyway, so results are unchanged,
     but a 0-d array operand skips NumPy's per-call scalar conversion (about half the cost
-    of an op on a 4x4 array). A backward reusing its forward's operand pays nothing."""
+    of an op on a 4x4 array). The arrays are read-only and memoised per (number, dtype);
+    zero is not, since 0.0 and -0.0 are equal keys but different operands."""
     if type(c) is np.ndarray:
         return c
-    dtype = x.data.dtype
-    return np.array(c, dtype) if dtype.kind == "f" else c
+    dtype = x.dtype
+    if dtype.kind != "f":
+        return c
+    key = (c, dtype)
+    arr = _OPERANDS.get(key)
+    if arr is None:
+        arr = np.array(c, dtype)
+        if c:
+            arr.setflags(write=False)
+            if len(_OPERANDS) >= 1024:
+                _OPERANDS.clear()  # bounded: NaNs never match themselves, so never hit
+            _OPERANDS[key] = arr
+    return arr
 
 
 def pair(a, b):
@@ -54,12 +69,12 @@ def apply(fn, name, *arrays):
 
 
 def reuse(y, fn, *args):
-    """A saved output ``y`` inside a backward: a constant normally, or recomputed from
-    ``args`` as a graph node when the backward is being recorded (``create_graph``), so
-    that it can be differentiated again."""
+    """A saved output ``y`` inside a backward: ``y`` itself in a first-order backward, or
+    recomputed from ``args`` as a graph node when the backward is being recorded
+    (``create_graph``), so that it can be differentiated again."""
     if grad_mode.enabled:
         return fn(*args)
-    return const(y)
+    return y
 
 
 def norm_axis(axis, ndim):

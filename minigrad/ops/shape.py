@@ -1,4 +1,8 @@
-"""Ops that move or select elements: reshape, transpose, broadcast, index, join, astype."""
+"""Ops that move or select elements: reshape, transpose, broadcast, index, join, astype.
+
+Given a plain ndarray (as inside a first-order backward), reshape, transpose, broadcast_to,
+sum_to, getitem, index_add and astype return NumPy's result and record nothing.
+"""
 
 import numpy as np
 
@@ -8,41 +12,50 @@ from minigrad.tensor import Tensor, record
 
 def reshape(x, shape):
     """y = x with a new shape of the same size; dx = dy reshaped back."""
+    if not isinstance(x, Tensor):
+        return np.reshape(x, shape)
+    x_shape = x.data.shape
     try:
         y = x.data.reshape(shape)
     except ValueError:
-        raise ValueError(f"reshape: cannot reshape shape {x.shape} into {shape}") from None
+        raise ValueError(f"reshape: cannot reshape shape {x_shape} into {shape}") from None
 
-    def backward(gy):
-        return (reshape(gy, x.data.shape),)
+    def backward(gy, x):
+        return (gy.reshape(x_shape),)
 
     return record(y, "reshape", (x,), backward)
 
 
 def transpose(x, axes=None):
     """y = x with axes permuted (reversed when ``axes`` is None); dx = dy permuted back."""
+    if not isinstance(x, Tensor):
+        return np.transpose(x, axes)
     if axes is None:
         axes = tuple(range(x.data.ndim - 1, -1, -1))
     y = x.data.transpose(axes)
+    back = tuple(np.argsort(axes).tolist())
 
-    def backward(gy):
-        return (transpose(gy, tuple(np.argsort(axes))),)
+    def backward(gy, x):
+        return (transpose(gy, back),)
 
     return record(y, "transpose", (x,), backward)
 
 
 def swap_last(x):
     """Swap the last two axes (the matrix transpose of a batch of matrices)."""
-    axes = tuple(range(x.data.ndim - 2)) + (x.data.ndim - 1, x.data.ndim - 2)
-    return transpose(x, axes)
+    n = np.ndim(x)
+    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 def broadcast_to(x, shape):
     """y = x repeated along broadcast axes; dx = dy summed back to x's shape."""
+    if not isinstance(x, Tensor):
+        return np.broadcast_to(x, shape)
+    x_shape = x.data.shape
     y = np.broadcast_to(x.data, shape)
 
-    def backward(gy):
-        return (sum_to(gy, x.data.shape),)
+    def backward(gy, x):
+        return (sum_to(gy, x_shape),)
 
     return record(y, "broadcast_to", (x,), backward)
 
@@ -62,10 +75,13 @@ def sum_to(x, shape):
     This is the one place where a broadcast gradient is reduced back to its input's shape;
     the engine calls it. Its backward is ``broadcast_to``.
     """
+    if not isinstance(x, Tensor):
+        return _sum_to(x, shape)
+    x_shape = x.data.shape
     y = _sum_to(x.data, shape)
 
-    def backward(gy):
-        return (broadcast_to(gy, x.data.shape),)
+    def backward(gy, x):
+        return (broadcast_to(gy, x_shape),)
 
     return record(y, "sum_to", (x,), backward)
 
@@ -92,27 +108,33 @@ def getitem(x, index):
     """y = x[index] (slices, integer arrays, boolean masks); dx = dy scattered back,
     adding where an integer index repeats an element."""
     index = _plain_index(index)
+    if not isinstance(x, Tensor):
+        return x[index]
+    x_shape = x.data.shape
     try:
         y = x.data[index]
     except IndexError as e:
-        raise IndexError(f"getitem: bad index for a tensor of shape {x.shape}: {e}") from None
+        raise IndexError(f"getitem: bad index for a tensor of shape {x_shape}: {e}") from None
 
-    def backward(gy):
-        return (index_add(gy, index, x.data.shape),)
+    def backward(gy, x):
+        return (index_add(gy, index, x_shape),)
 
     return record(y, "getitem", (x,), backward)
 
 
 def index_add(g, index, shape):
     """y = zeros(shape) with ``g`` added at ``index`` (the adjoint of ``getitem``)."""
-    y = np.zeros(shape, dtype=g.data.dtype)
+    g_data = g.data if isinstance(g, Tensor) else np.asarray(g)
+    y = np.zeros(shape, dtype=g_data.dtype)
     if _may_repeat(index):
-        np.add.at(y, index, g.data)
+        np.add.at(y, index, g_data)
     else:
-        y[index] = g.data
+        y[index] = g_data
+    if not isinstance(g, Tensor):
+        return y
 
-    def backward(gy):
-        return (getitem(gy, index),)
+    def backward(gy, g):
+        return (gy[index],)
 
     return record(y, "index_add", (g,), backward)
 
@@ -133,9 +155,9 @@ def concatenate(seq, axis=0):
     seq, y, ax = _join(np.concatenate, "concatenate", seq, axis)
     bounds = np.cumsum([0] + [t.data.shape[ax] for t in seq])
 
-    def backward(gy):
+    def backward(gy, *xs):
         lead = (slice(None),) * ax
-        return tuple(getitem(gy, lead + (slice(a, b),)) for a, b in zip(bounds, bounds[1:]))
+        return tuple(gy[lead + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
 
     return record(y, "concatenate", seq, backward)
 
@@ -144,18 +166,21 @@ def stack(seq, axis=0):
     """y = the tensors of ``seq`` stacked along a new ``axis``; dx_i = dy[..., i, ...]."""
     seq, y, ax = _join(np.stack, "stack", seq, axis)
 
-    def backward(gy):
+    def backward(gy, *xs):
         lead = (slice(None),) * ax
-        return tuple(getitem(gy, lead + (i,)) for i in range(len(seq)))
+        return tuple(gy[lead + (i,)] for i in range(len(seq)))
 
     return record(y, "stack", seq, backward)
 
 
 def astype(x, dtype):
     """y = x converted to ``dtype``; dx = dy converted back to x's dtype."""
+    if not isinstance(x, Tensor):
+        return np.asarray(x).astype(dtype)
+    x_dtype = x.data.dtype
     y = x.data.astype(dtype)
 
-    def backward(gy):
-        return (astype(gy, x.data.dtype),)
+    def backward(gy, x):
+        return (gy.astype(x_dtype),)
 
     return record(y, "astype", (x,), backward)

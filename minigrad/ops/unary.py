@@ -1,73 +1,84 @@
 """Elementwise functions of one tensor: exp, sqrt, abs, tanh, sigmoid, relu, clip.
 
 At kinks the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0, and ``clip`` passes the
-gradient where ``lo <= x <= hi`` (bounds included).
+gradient where ``lo <= x <= hi`` (bounds included). Given a plain ndarray (as inside a
+first-order backward), each returns NumPy's result and records nothing.
 """
 
 import numpy as np
 
-from minigrad.ops.arith import div, mul, sub
 from minigrad.ops.base import reuse
-from minigrad.tensor import const, record
+from minigrad.tensor import Tensor, record
 
 
 def exp(x):
     """y = exp(x); dy/dx = y."""
+    if not isinstance(x, Tensor):
+        return np.exp(x)
     y = np.exp(x.data)
 
-    def backward(gy):
-        return (mul(gy, reuse(y, exp, x)),)
+    def backward(gy, x):
+        return (gy * reuse(y, exp, x),)
 
     return record(y, "exp", (x,), backward)
 
 
 def sqrt(x):
     """y = sqrt(x); dy/dx = 1 / (2 y)."""
+    if not isinstance(x, Tensor):
+        return np.sqrt(x)
     y = np.sqrt(x.data)
 
-    def backward(gy):
-        return (div(mul(gy, 0.5), reuse(y, sqrt, x)),)
+    def backward(gy, x):
+        return (gy * 0.5 / reuse(y, sqrt, x),)
 
     return record(y, "sqrt", (x,), backward)
 
 
 def abs(x):
     """y = |x|; dy/dx = sign(x), taken as 0 at x = 0."""
+    if not isinstance(x, Tensor):
+        return np.abs(x)
+    x_data = x.data
 
-    def backward(gy):
-        return (mul(gy, const(np.sign(x.data))),)
+    def backward(gy, x):
+        return (gy * np.sign(x_data),)
 
-    return record(np.abs(x.data), "abs", (x,), backward)
+    return record(np.abs(x_data), "abs", (x,), backward)
 
 
 def _local_grad(gy, x, name, d, derivatives):
     """gx = gy * f'(x) as one node, with f'(x) = ``d`` already computed in NumPy from saved
-    values, so a first-order backward of f costs one op.
+    values, so a first-order backward of f costs one NumPy multiply.
 
-    The node's own backward (second and higher orders) needs f' and f'' as graph nodes of x:
-    ``derivatives(x)`` returns them. d(gx)/d(gy) = f'(x), d(gx)/dx = gy * f''(x)."""
+    Under ``create_graph`` the node's own backward (second and higher orders) needs f' and
+    f'' as functions of x: ``derivatives(x)`` returns them. d(gx)/d(gy) = f'(x),
+    d(gx)/dx = gy * f''(x)."""
+    if not isinstance(gy, Tensor):
+        return gy * d
+    need_gy, need_x = gy.requires_grad, x.requires_grad
 
-    def backward(g):
+    def backward(g, gy, x):
         d1, d2 = derivatives(x)
-        g_gy = mul(g, d1) if gy.requires_grad else None
-        g_x = mul(mul(g, gy), d2) if x.requires_grad else None
-        return g_gy, g_x
+        return g * d1 if need_gy else None, g * gy * d2 if need_x else None
 
     return record(gy.data * d, name, (gy, x), backward)
 
 
 def _tanh_derivatives(x):
     t = tanh(x)
-    d1 = sub(1.0, mul(t, t))
-    return d1, mul(d1, mul(t, -2.0))
+    d1 = 1.0 - t * t
+    return d1, d1 * (t * -2.0)
 
 
 def tanh(x):
     """y = tanh(x); dy/dx = 1 - y**2 (exactly 0 once tanh saturates at +-1);
     d2y/dx2 = -2 y (1 - y**2)."""
+    if not isinstance(x, Tensor):
+        return np.tanh(x)
     y = np.tanh(x.data)
 
-    def backward(gy):
+    def backward(gy, x):
         return (_local_grad(gy, x, "tanh_backward", 1 - y * y, _tanh_derivatives),)
 
     return record(y, "tanh", (x,), backward)
@@ -81,16 +92,18 @@ def _sigmoid(x):
 
 def _sigmoid_derivatives(x):
     s = sigmoid(x)
-    d1 = mul(s, sub(1.0, s))
-    return d1, mul(d1, sub(1.0, mul(s, 2.0)))
+    d1 = s * (1.0 - s)
+    return d1, d1 * (1.0 - s * 2.0)
 
 
 def sigmoid(x):
     """y = 1 / (1 + exp(-x)), computed without overflow; dy/dx = y (1 - y);
     d2y/dx2 = y (1 - y) (1 - 2y)."""
+    if not isinstance(x, Tensor):
+        return _sigmoid(np.asarray(x))
     y = _sigmoid(x.data)
 
-    def backward(gy):
+    def backward(gy, x):
         return (_local_grad(gy, x, "sigmoid_backward", y * (1 - y), _sigmoid_derivatives),)
 
     return record(y, "sigmoid", (x,), backward)
@@ -98,26 +111,31 @@ def sigmoid(x):
 
 def relu(x):
     """y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at x = 0)."""
-    y = np.maximum(x.data, 0)
+    if not isinstance(x, Tensor):
+        return np.maximum(x, 0)
+    x_data = x.data
 
-    def backward(gy):
-        return (mul(gy, const(x.data > 0)),)
+    def backward(gy, x):
+        return (gy * (x_data > 0),)
 
-    return record(y, "relu", (x,), backward)
+    return record(np.maximum(x_data, 0), "relu", (x,), backward)
 
 
 def clip(x, lo=None, hi=None):
     """y = x limited to [lo, hi]; dy/dx = 1 where lo <= x <= hi, else 0."""
     if lo is None and hi is None:
         raise ValueError("clip: give at least one of lo and hi")
-    y = np.clip(x.data, lo, hi)
+    if not isinstance(x, Tensor):
+        return np.clip(x, lo, hi).astype(x.dtype, copy=False)
+    x_data = x.data
+    y = np.clip(x_data, lo, hi)
 
-    def backward(gy):
-        inside = np.ones(x.data.shape, dtype=bool)
+    def backward(gy, x):
+        inside = np.ones(x_data.shape, dtype=bool)
         if lo is not None:
-            inside &= x.data >= lo
+            inside &= x_data >= lo
         if hi is not None:
-            inside &= x.data <= hi
-        return (mul(gy, const(inside)),)
+            inside &= x_data <= hi
+        return (gy * inside,)
 
-    return record(y.astype(x.data.dtype, copy=False), "clip", (x,), backward)
+    return record(y.astype(x_data.dtype, copy=False), "clip", (x,), backward)

@@ -6,9 +6,9 @@ softmax and log_softmax are fused, max-shifted ops: no overflow for logits of an
 import numpy as np
 
 from minigrad import grad_mode
-from minigrad.ops import mul, relu, sigmoid, sub, sum, tanh
+from minigrad.ops import relu, sigmoid, tanh
 from minigrad.ops.base import norm_axis
-from minigrad.tensor import Tensor, const, record
+from minigrad.tensor import Tensor, record
 
 __all__ = ["leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
 
@@ -34,9 +34,9 @@ def softmax(x, axis=-1):
     z, lse = _shifted(x.data, axis)
     y = np.exp(z - lse)
 
-    def backward(gy):
-        s = softmax(x, axis) if grad_mode.enabled else const(y)
-        return (mul(s, sub(gy, sum(mul(gy, s), axis, keepdims=True))),)
+    def backward(gy, x):
+        s = softmax(x, axis) if grad_mode.enabled else y
+        return (s * (gy - (gy * s).sum(axis=axis, keepdims=True)),)
 
     return record(y, "softmax", (x,), backward)
 
@@ -51,9 +51,9 @@ def log_softmax(x, axis=-1):
     z, lse = _shifted(x.data, axis)
     z -= lse
 
-    def backward(gy):
-        s = softmax(x, axis) if grad_mode.enabled else const(np.exp(z))
-        return (sub(gy, mul(s, sum(gy, axis, keepdims=True))),)
+    def backward(gy, x):
+        s = softmax(x, axis) if grad_mode.enabled else np.exp(z)
+        return (gy - s * gy.sum(axis=axis, keepdims=True),)
 
     return record(z, "log_softmax", (x,), backward)
 
@@ -64,8 +64,7 @@ def leaky_relu(x, negative_slope=0.01):
     positive = x.data > 0
     y = np.where(positive, x.data, x.data * negative_slope).astype(x.data.dtype, copy=False)
 
-    def backward(gy):
-        slope = np.where(positive, 1.0, negative_slope).astype(gy.data.dtype)
-        return (mul(gy, const(slope)),)
+    def backward(gy, x):
+        return (gy * np.where(positive, 1.0, negative_slope).astype(gy.dtype),)
 
     return record(y, "leaky_relu", (x,), backward)

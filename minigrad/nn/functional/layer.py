@@ -3,7 +3,7 @@
 import numpy as np
 
 from minigrad import grad_mode
-from minigrad.ops import add, div, matmul, mean, mul, reshape, sqrt, sub, sum, transpose
+from minigrad.ops import add, div, mean, mul, reshape, sqrt, sub
 from minigrad.tensor import Tensor, const, record
 
 __all__ = ["batch_norm", "dropout", "linear"]
@@ -38,16 +38,15 @@ def linear(x, weight, bias=None):
             y = y + bias.data
     parents = (x, weight) if bias is None else (x, weight, bias)
 
-    def backward(gy):
-        gx = matmul(gy, weight) if x.requires_grad else None
-        gy2 = gy if gy.data.ndim == 2 else reshape(gy, (-1, n_out))
-        gw = None
-        if weight.requires_grad:
-            x2 = x if x.data.ndim == 2 else reshape(x, (-1, n_in))
-            gw = matmul(transpose(gy2), x2)
+    need = [t.requires_grad for t in parents]
+
+    def backward(gy, x, weight, bias=None):
+        gx = gy @ weight if need[0] else None
+        gy2 = gy if gy.ndim == 2 else gy.reshape((-1, n_out))
+        gw = gy2.T @ (x if x.ndim == 2 else x.reshape((-1, n_in))) if need[1] else None
         if bias is None:
             return gx, gw
-        return gx, gw, sum(gy2, 0) if bias.requires_grad else None
+        return gx, gw, gy2.sum(axis=0) if need[2] else None
 
     return record(y, "linear", parents, backward)
 
@@ -72,8 +71,8 @@ def dropout(x, p=0.5, training=True, rng=None):
         mask = (keep >= p).astype(dtype)
         mask *= 1.0 / (1.0 - p)
 
-    def backward(gy):
-        return (mul(gy, const(mask)),)
+    def backward(gy, x):
+        return (gy * mask,)
 
     return record(x.data * mask, "dropout", (x,), backward)
 
@@ -117,23 +116,25 @@ def _batch_norm_train(x, weight, bias, axes, shape, eps):
         y = y + bias.data.reshape(shape)
     parents = tuple(t for t in (x, weight, bias) if t is not None)
 
-    def backward(gy):
+    need = [t.requires_grad for t in parents]
+    n = x.data.size // xhat.shape[1]
+
+    def backward(gy, x, *affine):
         if grad_mode.enabled:
             xh, inv = _normalized(x, axes, eps)
         else:
-            xh, inv = const(xhat), const(inv_std)
-        gy_xh = sum(mul(gy, xh), axes, keepdims=True)
+            xh, inv = xhat, inv_std
+        gy_xh = (gy * xh).sum(axis=axes, keepdims=True)
         gx = None
-        if x.requires_grad:
-            scale = inv if weight is None else mul(inv, reshape(weight, shape))
-            centered = sub(gy, mean(gy, axes, keepdims=True))
-            n = x.data.size // xhat.shape[1]
-            gx = mul(sub(centered, mul(xh, div(gy_xh, n))), scale)
+        if need[0]:
+            scale = inv if weight is None else inv * affine[0].reshape(shape)
+            centered = gy - gy.mean(axis=axes, keepdims=True)
+            gx = (centered - xh * (gy_xh / n)) * scale
         grads = [gx]
         if weight is not None:
-            grads.append(reshape(gy_xh, weight.data.shape) if weight.requires_grad else None)
+            grads.append(gy_xh.reshape(weight.data.shape) if need[1] else None)
         if bias is not None:
-            grads.append(sum(gy, axes) if bias.requires_grad else None)
+            grads.append(gy.sum(axis=axes) if need[-1] else None)
         return tuple(grads)
 
     out = record(y, "batch_norm", parents, backward)

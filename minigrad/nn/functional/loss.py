@@ -9,8 +9,8 @@ import numpy as np
 from minigrad import grad_mode
 from minigrad.dtypes import get_default_dtype
 from minigrad.nn.functional.activation import softmax
-from minigrad.ops import mean, mul, reshape, sub, sum
-from minigrad.tensor import Tensor, const, record
+from minigrad.ops import mean, mul, sub, sum
+from minigrad.tensor import Tensor, record
 
 __all__ = ["cross_entropy", "l1_penalty", "l2_penalty", "mse_loss", "svm_loss"]
 
@@ -75,8 +75,8 @@ def _reduce(per_sample, reduction):
 def _scaled(coef, gy, reduction, n):
     """coef * dL/dloss: gy is 0-d for mean/sum (divided by N for mean), (N,) for none."""
     if reduction == "none":
-        return mul(coef, reshape(gy, (n, 1)))
-    return mul(coef, gy if reduction == "sum" else mul(gy, 1.0 / n))
+        return coef * gy.reshape((n, 1))
+    return coef * (gy if reduction == "sum" else gy * (1.0 / n))
 
 
 def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
@@ -103,17 +103,16 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
         loss *= 1.0 - label_smoothing
         loss -= (label_smoothing / c) * logp.sum(axis=1)
 
-    def backward(gy):
+    def backward(gy, logits):
         if grad_mode.enabled:
             q = np.full((n, c), label_smoothing / c, dtype=logp.dtype)
             q[rows, t] += 1.0 - label_smoothing
-            coef = sub(softmax(logits, axis=1), const(q))
+            coef = softmax(logits, axis=1) - q
         else:
-            p = np.exp(logp)
-            p[rows, t] -= 1.0 - label_smoothing
+            coef = np.exp(logp)
+            coef[rows, t] -= 1.0 - label_smoothing
             if label_smoothing:
-                p -= label_smoothing / c
-            coef = const(p)
+                coef -= label_smoothing / c
         return (_scaled(coef, gy, reduction, n),)
 
     return record(_reduce(loss, reduction), "cross_entropy", (logits,), backward)
@@ -136,10 +135,10 @@ def svm_loss(scores, target, margin=1.0, reduction="mean"):
     margins[rows, t] = 0
     np.maximum(margins, 0, out=margins)
 
-    def backward(gy):
-        coef = (margins > 0).astype(gy.data.dtype)
+    def backward(gy, scores):
+        coef = (margins > 0).astype(gy.dtype)
         coef[rows, t] = -coef.sum(axis=1)
-        return (_scaled(const(coef), gy, reduction, n),)
+        return (_scaled(coef, gy, reduction, n),)
 
     return record(_reduce(margins.sum(axis=1), reduction), "svm_loss", (scores,), backward)
 
@@ -163,6 +162,10 @@ def mse_loss(input, target, reduction="mean"):
     return sum(sq) if reduction == "sum" else sq
 
 
+def _value(p):
+    return p.data if isinstance(p, Tensor) else p
+
+
 def _tensors(params):
     params = [params] if isinstance(params, Tensor) else list(params)
     for p in params:
@@ -180,8 +183,10 @@ def _penalty(params, name, term, grad):
     for p in params:
         y += term(p.data)
 
-    def backward(gy):
-        return tuple(grad(p, gy) if p.requires_grad else None for p in params)
+    need = [p.requires_grad for p in params]
+
+    def backward(gy, *xs):
+        return tuple(grad(x, gy) if n else None for x, n in zip(xs, need))
 
     return record(y, name, params, backward)
 
@@ -193,7 +198,7 @@ def l2_penalty(params):
         flat = a.reshape(-1)
         return np.dot(flat, flat)
 
-    return _penalty(params, "l2_penalty", square_sum, lambda p, gy: mul(p, mul(gy, 2.0)))
+    return _penalty(params, "l2_penalty", square_sum, lambda p, gy: p * (gy * 2.0))
 
 
 def l1_penalty(params):
@@ -202,4 +207,4 @@ def l1_penalty(params):
     def abs_sum(a):
         return np.abs(a).sum()
 
-    return _penalty(params, "l1_penalty", abs_sum, lambda p, gy: mul(const(np.sign(p.data)), gy))
+    return _penalty(params, "l1_penalty", abs_sum, lambda p, gy: gy * np.sign(_value(p)))
