@@ -21,6 +21,7 @@ from minigrad import grad_mode
 from minigrad.dtypes import as_array
 
 _new = object.__new__
+_SCALARS = (int, float)  # exact types: np.float64 and bool take the general path
 
 
 class Tensor:
@@ -174,9 +175,13 @@ class Tensor:
     # operators (NumPy broadcasting; see minigrad.ops for forward and backward)
 
     def __add__(self, other):
+        if type(other) in _SCALARS:  # the common x + 0.5 skips one call
+            return _arith._add_const(self, other)
         return ops.add(self, other)
 
     def __radd__(self, other):
+        if type(other) in _SCALARS:
+            return _arith._add_const(self, other)
         return ops.add(other, self)
 
     def __sub__(self, other):
@@ -186,9 +191,13 @@ class Tensor:
         return ops.sub(other, self)
 
     def __mul__(self, other):
+        if type(other) in _SCALARS:
+            return _arith._mul_const(self, other)
         return ops.mul(self, other)
 
     def __rmul__(self, other):
+        if type(other) in _SCALARS:
+            return _arith._mul_const(self, other)
         return ops.mul(other, self)
 
     def __truediv__(self, other):
@@ -366,3 +375,4 @@ def tensor(data, dtype=None, requires_grad=False):
 
 
 from minigrad import autograd, ops  # noqa: E402  (see the module docstring)
+from minigrad.ops import arith as _arith  # noqa: E402

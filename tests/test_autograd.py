@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad import ops
+from minigrad.tensor import record
 
 
 def leaf(values, dtype=np.float64):
@@ -120,6 +122,60 @@ def test_first_order_backward_records_nothing():
     x = leaf([1.0, 2.0])
     (x.sigmoid() * x).sum().backward()
     assert x.grad.is_leaf and not x.grad.requires_grad
+
+
+def test_closures_get_ndarrays_first_order_and_tensors_under_create_graph():
+    seen = []
+
+    def square(x):
+        def backward(gy, x):
+            seen.append((type(gy), type(x), mg.is_grad_enabled()))
+            return (gy * x * 2.0,)
+
+        return record(x.data**2, "square", (x,), backward)
+
+    x = leaf([1.0, 2.0])
+    square(x).sum().backward()
+    assert seen[-1] == (np.ndarray, np.ndarray, False)
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    (g,) = mg.grad(square(x).sum(), [x], create_graph=True)
+    assert seen[-1][:2] == (mg.Tensor, mg.Tensor) and seen[-1][2]
+    g.sum().backward()  # d/dx of sum(2x) = 2
+    np.testing.assert_array_equal(x.grad.data, [4.0, 6.0])
+
+
+@pytest.mark.parametrize(
+    ("fn", "args"),
+    [
+        (ops.add, 2),
+        (ops.sub, 2),
+        (ops.mul, 2),
+        (ops.div, 2),
+        (mg.maximum, 2),
+        (mg.matmul, 2),
+        (mg.exp, 1),
+        (mg.log, 1),
+        (mg.sqrt, 1),
+        (mg.abs, 1),
+        (mg.tanh, 1),
+        (mg.sigmoid, 1),
+        (mg.relu, 1),
+        (ops.sum, 1),
+        (ops.mean, 1),
+        (ops.max, 1),
+        (mg.logsumexp, 1),
+        (lambda x: ops.reshape(x, (9,)), 1),
+        (lambda x: ops.transpose(x), 1),
+        (lambda x: ops.broadcast_to(x, (2, 3, 3)), 1),
+        (lambda x: ops.getitem(x, [0, 0, 2]), 1),
+        (lambda x: x * 0.5 + 1.0, 1),
+    ],
+)
+def test_ops_given_plain_arrays_return_the_same_values_as_plain_arrays(fn, args):
+    arrays = [np.random.default_rng(i).uniform(0.5, 2.0, (3, 3)) for i in range(args)]
+    plain = fn(*arrays)
+    assert isinstance(plain, np.ndarray | np.floating)
+    np.testing.assert_allclose(plain, fn(*map(mg.tensor, arrays)).data, rtol=1e-15)
 
 
 def test_no_grad_nests_and_restores_after_exceptions():

@@ -3,7 +3,7 @@
 import numpy as np
 
 from minigrad import grad_mode
-from minigrad.tensor import Tensor
+from minigrad.tensor import _SCALARS, Tensor
 
 
 def lift(x, like):
@@ -18,7 +18,7 @@ def lift(x, like):
     return Tensor(x)
 
 
-SCALARS = (int, float)  # exact types: np.float64 and bool take the general path
+SCALARS = _SCALARS  # exact types: np.float64 and bool take the general path
 
 
 _OPERANDS = {}  # (number, dtype) -> read-only 0-d array; see operand

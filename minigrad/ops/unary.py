@@ -7,7 +7,7 @@ first-order backward), each returns NumPy's result and records nothing.
 
 import numpy as np
 
-from minigrad.ops.base import reuse
+from minigrad.ops.base import operand, reuse
 from minigrad.tensor import Tensor, record
 
 
@@ -79,7 +79,8 @@ def tanh(x):
     y = np.tanh(x.data)
 
     def backward(gy, x):
-        return (_local_grad(gy, x, "tanh_backward", 1 - y * y, _tanh_derivatives),)
+        d = operand(1.0, y) - y * y  # a 0-d one: NumPy converts a Python 1 on every call
+        return (_local_grad(gy, x, "tanh_backward", d, _tanh_derivatives),)
 
     return record(y, "tanh", (x,), backward)
 
@@ -104,7 +105,8 @@ def sigmoid(x):
     y = _sigmoid(x.data)
 
     def backward(gy, x):
-        return (_local_grad(gy, x, "sigmoid_backward", y * (1 - y), _sigmoid_derivatives),)
+        d = y * (operand(1.0, y) - y)
+        return (_local_grad(gy, x, "sigmoid_backward", d, _sigmoid_derivatives),)
 
     return record(y, "sigmoid", (x,), backward)
 
