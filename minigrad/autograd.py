@@ -117,8 +117,13 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
                 pdata = p.data
                 (gx,) = backward(g, p if create_graph else pdata)
                 version = p._version
-                if gx is not None:
-                    _add_grad(grads, owned, p, pdata, gx, create_graph)
+                if gx is not None:  # _add_grad, inlined on this hottest path
+                    if gx.shape != pdata.shape:
+                        gx = sum_to(gx, pdata.shape)
+                    if gx.dtype != pdata.dtype:
+                        gx = gx.astype(pdata.dtype)
+                    prev = grads.get(p)
+                    grads[p] = gx if prev is None else _sum(owned, prev, gx, create_graph)
             else:
                 gxs = backward(g, *(parents if create_graph else [p.data for p in parents]))
                 version = 0

@@ -92,24 +92,24 @@ def _add_const(x, c):
     """y = x + c for a Python number c (kept out of the graph); dy/dx = 1."""
     if not isinstance(x, Tensor):
         return x + operand(c, x)
-    y = x.data + operand(c, x.data)
+    return record(x.data + operand(c, x.data), "add", (x,), _pass)
 
-    def backward(gy, x):
-        return (gy,)
 
-    return record(y, "add", (x,), backward)
+def _pass(gy, x):
+    """The backward of x + c: dy/dx = 1 (module-level: it saves nothing, so no closure)."""
+    return (gy,)
 
 
 def _rsub_const(c, x):
     """y = c - x; dy/dx = -1."""
     if not isinstance(x, Tensor):
         return operand(c, x) - x
-    y = operand(c, x.data) - x.data
+    return record(operand(c, x.data) - x.data, "sub", (x,), _negate)
 
-    def backward(gy, x):
-        return (-gy,)
 
-    return record(y, "sub", (x,), backward)
+def _negate(gy, x):
+    """The backward of -x and of c - x: dy/dx = -1."""
+    return (-gy,)
 
 
 def _mul_const(x, c):
@@ -151,11 +151,7 @@ def neg(x):
     """y = -x; dy/dx = -1."""
     if not isinstance(x, Tensor):
         return np.negative(x)
-
-    def backward(gy, x):
-        return (-gy,)
-
-    return record(np.negative(x.data), "neg", (x,), backward)
+    return record(np.negative(x.data), "neg", (x,), _negate)
 
 
 def pow(a, b):
