@@ -94,7 +94,8 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
         grads[r] = g if prev is None else _sum(owned, prev, g, create_graph)
     wanted = None if inputs is None else {id(x): None for x in inputs}
     with grad_mode.set_grad_enabled(create_graph):
-        for node in reversed(order):
+        while order:  # popping drops each node, and its output array, once it has run
+            node = order.pop()
             g = grads.pop(node, None)
             if g is None:
                 continue
@@ -131,6 +132,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
                     version += p._version
                     if gx is not None and p.requires_grad:
                         _add_grad(grads, owned, p, p.data, gx, create_graph)
+                gxs = gx = None  # hold no gradient past its use
             if version != node._version:
                 raise RuntimeError(
                     f"backward: an input of '{node._op}' was modified in place (e.g. by an "

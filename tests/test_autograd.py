@@ -1,5 +1,7 @@
 """The graph walk: accumulation, fan-out, retain_graph, grad(), higher order, errors."""
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -54,6 +56,26 @@ def test_unbackwarded_long_chain_is_freed_without_recursion_error():
     for _ in range(100_000):
         y = y * 1.0
     del y
+
+
+def test_the_walk_frees_each_node_once_it_has_run():
+    alive_at_the_end = []
+
+    def spy(x):
+        def backward(gy, x):
+            alive_at_the_end.append(late() is not None)
+            return (gy,)
+
+        return record(x.data.copy(), "spy", (x,), backward)
+
+    x = leaf([1.0, 2.0])
+    b = spy(x) * 2.0 * 3.0
+    late = weakref.ref(b)  # b's node runs early in the walk, spy's last
+    loss = b.sum()
+    del b
+    loss.backward()
+    assert alive_at_the_end == [False]
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
 
 
 def test_second_backward_needs_retain_graph():
