@@ -1,12 +1,15 @@
 """The reverse-mode walk: ``backward`` and ``grad``.
 
-The walk is iterative (no recursion, so a 100,000-op chain is fine). It visits nodes in
-reverse topological order, so a node's gradient is complete when it is popped; each
+The walk is iterative (no recursion, so a 100,000-op chain is fine). It visits nodes
+newest first, so a node's gradient is complete when it is popped; each
 gradient is dropped once consumed, and without ``retain_graph`` each node's closure (its
-saved arrays) and parent links are released as soon as it has run. Backward closures run
-with recording off unless ``create_graph`` is set, so first-order training pays nothing for
-the ability to differentiate twice.
+saved arrays) and parent links are released as soon as it has run. Unless ``create_graph``
+is set, closures run with recording off on plain ndarrays (gradients and the parents'
+``.data``), so first-order training pays nothing for the ability to differentiate twice;
+under ``create_graph`` the same closures get Tensors and record the backward.
 """
+
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -21,34 +24,6 @@ def _released(gy):
         "buffers were freed; pass retain_graph=True to the first backward (or grad) "
         "call to backpropagate through it again"
     )
-
-
-def _post_order(roots):
-    """Nodes reachable from ``roots`` through tensors that require grad, each after all of
-    its parents (so popping from the end visits outputs first).
-
-    Tensors go into the set themselves: their hash is their identity, and a set compares
-    identity before ``==`` (which, on Tensors, is elementwise and never reached here)."""
-    order = []
-    seen = set()
-    for root in roots:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root._parents))]
-        while stack:
-            node, parents = stack[-1]
-            for p in parents:
-                if p.requires_grad and p not in seen:
-                    seen.add(p)
-                    if p._parents:
-                        stack.append((p, iter(p._parents)))
-                        break
-                    order.append(p)  # a leaf: nothing to descend into
-            else:
-                stack.pop()
-                order.append(node)
-    return order
 
 
 def _root_grad(root, gradient, where, create_graph):
@@ -81,64 +56,72 @@ def _root_grad(root, gradient, where, create_graph):
 def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     """Propagate ``root_grads`` back; return the gradients of ``inputs`` if given.
 
-    ``grads`` maps node -> the gradient summed so far; a node's entry is complete when it
-    is popped, because every consumer of the node was visited before it. Gradients are
-    ndarrays in a first-order walk and Tensors under ``create_graph``; closures receive the
-    parents' ``.data`` or the parents themselves to match.
+    ``grads`` maps node -> the gradient summed so far. Recorded nodes wait in a heap
+    ordered newest first by their ``_version`` stamp: a node's consumers were all made after
+    it, so each of them has run (and added its share) before the node is popped, and its
+    gradient is complete. Leaves (nodes without a backward) are collected and finished at
+    the end. Gradients are ndarrays in a first-order walk and Tensors under
+    ``create_graph``; closures receive the parents' ``.data`` or the parents themselves
+    to match.
     """
-    order = _post_order(roots)
     grads = {}
     owned = set()
+    heap = []
+    leaves = []
     for r, g in zip(roots, root_grads):
-        prev = grads.get(r)
-        grads[r] = g if prev is None else _sum(owned, prev, g, create_graph)
+        _add_grad(grads, owned, heap, leaves, r, r.data, g, create_graph)
     wanted = None if inputs is None else {id(x): None for x in inputs}
     with grad_mode.set_grad_enabled(create_graph):
-        while order:  # popping drops each node, and its output array, once it has run
-            node = order.pop()
-            g = grads.pop(node, None)
-            if g is None:
-                continue
+        while heap:
+            node = heappop(heap)[1]
+            g = grads.pop(node)
             if owned:
                 owned.discard(id(g))  # handed to a closure or to .grad: it may be shared now
-            backward = node._backward
             if wanted is None:
-                if backward is None or node._retains_grad:
+                if node._retains_grad:
                     _keep_grad(node, g, create_graph)
             elif id(node) in wanted:
                 wanted[id(node)] = g
-            if backward is None:
-                continue
+            backward = node._backward
             parents = node._parents
             if not retain_graph:
                 node._backward = _released
                 node._parents = ()
+            stamp = node._version
             if len(parents) == 1:  # most nodes: no loop, no zip
                 p = parents[0]
                 pdata = p.data
                 (gx,) = backward(g, p if create_graph else pdata)
-                version = p._version
+                if p._version > stamp:
+                    _stale(node)
                 if gx is not None:  # _add_grad, inlined on this hottest path
                     if gx.shape != pdata.shape:
                         gx = sum_to(gx, pdata.shape)
                     if gx.dtype != pdata.dtype:
                         gx = gx.astype(pdata.dtype)
                     prev = grads.get(p)
-                    grads[p] = gx if prev is None else _sum(owned, prev, gx, create_graph)
+                    if prev is not None:
+                        grads[p] = _sum(owned, prev, gx, create_graph)
+                    else:
+                        grads[p] = gx
+                        if p._backward is None:
+                            leaves.append(p)
+                        else:
+                            heappush(heap, (-p._version, p))
             else:
                 gxs = backward(g, *(parents if create_graph else [p.data for p in parents]))
-                version = 0
                 for p, gx in zip(parents, gxs):
-                    version += p._version
+                    if p._version > stamp:
+                        _stale(node)
                     if gx is not None and p.requires_grad:
-                        _add_grad(grads, owned, p, p.data, gx, create_graph)
+                        _add_grad(grads, owned, heap, leaves, p, p.data, gx, create_graph)
                 gxs = gx = None  # hold no gradient past its use
-            if version != node._version:
-                raise RuntimeError(
-                    f"backward: an input of '{node._op}' was modified in place (e.g. by an "
-                    "optimizer step) after the forward pass used it, so its saved value is "
-                    "stale; recompute the forward pass after the update"
-                )
+        for leaf in leaves:
+            g = grads.pop(leaf)
+            if wanted is None:
+                _keep_grad(leaf, g, create_graph)
+            elif id(leaf) in wanted:
+                wanted[id(leaf)] = g
     if wanted is None:
         return None
     gs = [wanted[id(x)] for x in inputs]
@@ -147,14 +130,30 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     return tuple(None if g is None else const(np.asarray(g)) for g in gs)
 
 
-def _add_grad(grads, owned, p, pdata, gx, create_graph):
-    """Add one contribution ``gx`` into ``grads[p]``, reduced to ``p``'s shape and dtype."""
+def _stale(node):
+    raise RuntimeError(
+        f"backward: an input of '{node._op}' was modified in place (e.g. by an optimizer "
+        "step) after the forward pass used it, so its saved value is stale; recompute the "
+        "forward pass after the update"
+    )
+
+
+def _add_grad(grads, owned, heap, leaves, p, pdata, gx, create_graph):
+    """Add one contribution ``gx`` into ``grads[p]``, reduced to ``p``'s shape and dtype;
+    a node's first contribution puts it in the heap (or, for a leaf, on ``leaves``)."""
     if gx.shape != pdata.shape:
         gx = sum_to(gx, pdata.shape)
     if gx.dtype != pdata.dtype:
         gx = gx.astype(pdata.dtype)
     prev = grads.get(p)
-    grads[p] = gx if prev is None else _sum(owned, prev, gx, create_graph)
+    if prev is not None:
+        grads[p] = _sum(owned, prev, gx, create_graph)
+        return
+    grads[p] = gx
+    if p._backward is None:
+        leaves.append(p)
+    else:
+        heappush(heap, (-p._version, p))
 
 
 def _sum(owned, prev, g, create_graph):

@@ -2,18 +2,25 @@
 
 A tensor made by an op while recording is on keeps its ``_parents`` and a ``_backward``
 closure mapping the output gradient ``gy`` (and the parents' values) to one gradient per
-parent. Leaves have no
-``_backward``. ``record`` is the lean per-op wrapper every op goes through.
+parent. Leaves have no ``_backward``. ``record`` is the lean per-op wrapper every op goes
+through.
+
+``_version`` is a stamp from one global counter. A recorded node gets a fresh stamp when
+it is made, so stamps number the graph in creation order: every node's inputs are older
+than it, which is the order the backward walk needs. A leaf's stamp is 0 until minigrad
+changes its data in place (optimizer steps, ``nn.init``, ``load_state_dict``), which
+stamps it again (``_bump_version``).
 
 In-place safety: an array that an op produced while recording is made read-only, so
-writing into it raises instead of corrupting a later backward. Leaves are tracked by
-``_version``, which minigrad's own in-place updates (optimizer steps, ``nn.init``) bump;
-backward raises if a leaf changed after it was used. As with PyTorch's ``.data``, writes
-made directly into ``leaf.data`` by user code are not tracked.
+writing into it raises instead of corrupting a later backward. A leaf changed in place
+after a node used it carries a newer stamp than that node, and backward raises. As with
+PyTorch's ``.data``, writes made directly into ``leaf.data`` by user code are not tracked.
 
 The operator methods are thin aliases of the functions in ``minigrad.ops``, imported at the
 end of this module (``ops`` needs the class, the class's methods need ``ops``).
 """
+
+import itertools
 
 import numpy as np
 
@@ -154,6 +161,10 @@ class Tensor:
             raise RuntimeError("requires_grad_(False) applies to leaves only; use detach()")
         self.requires_grad = bool(flag)
         return self
+
+    def _bump_version(self):
+        """Mark this tensor's data as changed in place (graphs that used it go stale)."""
+        self._version = _stamp()
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
@@ -307,6 +318,7 @@ def _raw(x):
 
 
 _ndarray = np.ndarray
+_stamp = itertools.count(1).__next__  # see the module docstring on ``_version``
 
 
 def record(data, op, parents, backward):
@@ -330,13 +342,10 @@ def record(data, op, parents, backward):
         for p in parents:
             if p.requires_grad:
                 data.setflags(False)  # write=False; positional skips keyword parsing (~80 ns)
-                version = 0
-                for q in parents:
-                    version += q._version
                 out.requires_grad = True
                 out._parents = parents
                 out._backward = backward
-                out._version = version
+                out._version = _stamp()
                 return out
     out.requires_grad = False
     out._parents = ()
@@ -347,7 +356,7 @@ def record(data, op, parents, backward):
 
 def const(data):
     """Wrap an ndarray as a leaf that needs no grad, skipping ``Tensor.__init__``'s checks
-    (used inside backward closures for masks and saved values)."""
+    (the engine wraps first-order gradients with it when it hands them to the user)."""
     out = _new(Tensor)
     out.data = data
     out.grad = None

@@ -139,7 +139,7 @@ def test_initialisers_have_pytorch_scales(fn, kwargs, std):
     w = nn.Parameter(np.zeros((300, 200)))
     v = w._version
     assert fn(w, rng=0, **kwargs) is w
-    assert w._version == v + 1
+    assert w._version > v
     assert abs(w.data.std() / std - 1) < 0.02
 
 

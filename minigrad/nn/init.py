@@ -30,7 +30,7 @@ def _rng(rng):
 
 def _fill(t, values):
     t.data[...] = values
-    t._version += 1
+    t._bump_version()
     return t
 
 

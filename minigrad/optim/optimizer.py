@@ -8,7 +8,8 @@ a gradient; a parameter whose ``.grad`` is ``None`` is skipped and gets no state
 
 Updates write into ``p.data`` in place, in the parameter's dtype, and never touch
 ``p.grad.data`` (a gradient array may be shared or read-only). They are plain NumPy, so no
-graph is recorded; each one bumps ``p._version`` so that autograd notices a saved array changed.
+graph is recorded; each one stamps ``p`` (``_bump_version``) so that autograd notices a
+saved array changed.
 """
 
 import numpy as np
@@ -137,7 +138,7 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = self.init_state(p.data, group)
                 self.update(p.data, p.grad.data, state, group)
-                p._version += 1
+                p._bump_version()
         return loss
 
     def init_state(self, w, group):

@@ -146,7 +146,7 @@ def _update_running(stat, value, momentum):
     arr *= 1.0 - momentum
     arr += momentum * value
     if isinstance(stat, Tensor):
-        stat._version += 1
+        stat._bump_version()
 
 
 def batch_norm(
