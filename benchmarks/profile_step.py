@@ -4,11 +4,11 @@
     python benchmarks/profile_step.py [--steps 30] [--threads 1]
 
 Two measurements per workload. cProfile splits the step by function: the NumPy calls made
-inside ``linear`` (forward matmul + bias) and ``_matmul`` (backward matmuls) are the
-matmuls; the optimizer update, ReLU, loss and reductions are the elementwise work; the
-rest is Python. Since cProfile inflates Python-heavy code, the Python overhead is also
-measured directly: the same graph on 4-wide layers (batch 2), where NumPy's work is
-negligible, against the hand-written NumPy step on the same tiny net.
+inside ``linear`` (forward matmul + bias) and its backward closure (the backward matmuls,
+run on plain arrays) are the matmuls; the optimizer update, ReLU, loss and reductions are
+the elementwise work; the rest is Python. Since cProfile inflates Python-heavy code, the
+Python overhead is also measured directly: the same graph on 4-wide layers (batch 2), where
+NumPy's work is negligible, against the hand-written NumPy step on the same tiny net.
 """
 
 import argparse
@@ -19,7 +19,7 @@ import time
 import _common
 import bench_mlp
 
-MATMUL = {("layer.py", "linear"), ("arith.py", "_matmul")}
+MATMUL = {("layer.py", "linear"), ("layer.py", "backward"), ("arith.py", "_matmul")}
 ELEMENTWISE = {
     ("sgd.py", "update"),
     ("sgd.py", "_subtract_scaled"),
