@@ -9,12 +9,9 @@ from minigrad.autograd import grad
 from minigrad.check import check_model_gradients
 from minigrad.creation import ones, ones_like, rand, randn, zeros, zeros_like
 from minigrad.dtypes import get_default_dtype, set_default_dtype
-from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
-from minigrad.ops import (
+from minigrad.functions import (
     abs,
     clip,
-    concatenate,
     exp,
     log,
     logsumexp,
@@ -24,10 +21,11 @@ from minigrad.ops import (
     relu,
     sigmoid,
     sqrt,
-    stack,
     tanh,
-    where,
 )
+from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from minigrad.ops import concatenate, stack, where
 from minigrad.serialization import load, save
 from minigrad.tensor import Tensor, tensor
 

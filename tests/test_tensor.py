@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+import minigrad.nn.functional as F
 
 
 def test_python_data_takes_the_default_dtype_and_arrays_keep_theirs():
@@ -96,3 +97,21 @@ def test_import_minigrad_needs_numpy_only():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [mg.exp, mg.log, mg.sqrt, mg.abs, mg.tanh, mg.sigmoid, mg.relu, mg.logsumexp, F.relu, F.tanh],
+)
+def test_public_functions_make_tensors_of_plain_arrays(fn):
+    out = fn(np.array([0.5, 2.0]))
+    assert isinstance(out, mg.Tensor) and out.dtype == np.float64
+    assert isinstance(fn([0.5, 2.0]), mg.Tensor) and fn([0.5, 2.0]).dtype == np.float32
+
+
+@pytest.mark.parametrize("fn", [mg.maximum, mg.minimum, mg.matmul])
+def test_public_binary_functions_make_tensors_of_plain_arrays(fn):
+    a, b = np.eye(2), np.ones((2, 2))
+    out = fn(a, b)
+    assert isinstance(out, mg.Tensor)
+    np.testing.assert_array_equal(out.data, fn(mg.tensor(a), mg.tensor(b)).data)

@@ -6,7 +6,7 @@ softmax and log_softmax are fused, max-shifted ops: no overflow for logits of an
 import numpy as np
 
 from minigrad import grad_mode
-from minigrad.ops import relu, sigmoid, tanh
+from minigrad.functions import relu, sigmoid, tanh
 from minigrad.ops.base import norm_axis
 from minigrad.tensor import Tensor, record
 

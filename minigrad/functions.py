@@ -1,0 +1,45 @@
+"""The public functions ``mg.exp``, ``mg.maximum``, ... and ``F.relu``, ``F.tanh``,
+``F.sigmoid``: the ops of ``minigrad.ops`` with plain inputs made Tensors first.
+
+The ops themselves compute plain NumPy when given no Tensor (that is how a first-order
+backward runs without wrappers), but a user calling ``mg.tanh(array)`` expects a Tensor, as
+``mg.where`` and ``mg.concatenate`` give. Arrays keep their dtype; Python numbers and
+lists take the default dtype, as in ``mg.tensor``.
+"""
+
+import functools
+
+from minigrad import ops
+from minigrad.tensor import Tensor
+
+
+def _of_one(op):
+    @functools.wraps(op)
+    def public(x, *args, **kwargs):
+        return op(x if isinstance(x, Tensor) else Tensor(x), *args, **kwargs)
+
+    return public
+
+
+def _of_two(op):
+    @functools.wraps(op)
+    def public(a, b):
+        if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+            a = Tensor(a)
+        return op(a, b)
+
+    return public
+
+
+abs = _of_one(ops.abs)
+clip = _of_one(ops.clip)
+exp = _of_one(ops.exp)
+log = _of_one(ops.log)
+logsumexp = _of_one(ops.logsumexp)
+relu = _of_one(ops.relu)
+sigmoid = _of_one(ops.sigmoid)
+sqrt = _of_one(ops.sqrt)
+tanh = _of_one(ops.tanh)
+matmul = _of_two(ops.matmul)
+maximum = _of_two(ops.maximum)
+minimum = _of_two(ops.minimum)
