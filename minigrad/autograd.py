@@ -174,8 +174,12 @@ def _sum(owned, prev, g, create_graph):
 
 
 def _keep_grad(node, g, create_graph):
+    """Accumulate ``g`` into ``node.grad``. A first-order ``.grad`` is a fresh wrapper around
+    a writable array, as in PyTorch: a read-only one (the seed of ones, a broadcast view
+    from ``sum``'s backward) is copied, which costs nothing for the usual fresh arrays."""
     if not create_graph:
-        g = const(np.asarray(g))  # a fresh leaf wrapper: .grad tensors never share an object
+        g = np.asarray(g)
+        g = const(g if g.flags.writeable else g.copy())
     node.grad = g if node.grad is None else node.grad + g
 
 

@@ -78,6 +78,17 @@ def test_the_walk_frees_each_node_once_it_has_run():
     np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
 
 
+def test_leaf_grads_are_writable_arrays():
+    x = leaf([1.0, 2.0])
+    x.sum().backward()  # the gradient is a broadcast (read-only) view of the seed
+    x.grad.data *= 0.5
+    np.testing.assert_array_equal(x.grad.data, [0.5, 0.5])
+    s = leaf(3.0)
+    s.backward()
+    s.grad.data += 1.0
+    assert float(s.grad.data) == 2.0
+
+
 def test_second_backward_needs_retain_graph():
     x = leaf([1.0, 2.0])
     y = (x * x).sum()
