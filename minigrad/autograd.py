@@ -18,7 +18,7 @@ from minigrad.ops import sum_to
 from minigrad.tensor import Tensor, const
 
 
-def _released(gy):
+def _released(gy, *xs):
     raise RuntimeError(
         "backward: this part of the graph was already backpropagated and its saved "
         "buffers were freed; pass retain_graph=True to the first backward (or grad) "
