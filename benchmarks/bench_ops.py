@@ -1,4 +1,6 @@
-"""Per-op overhead: a chain of 100 small elementwise ops on a 4x4 tensor, forward + backward.
+"""Per-op overhead: a chain of 100 small elementwise ops on a 4x4 tensor, forward + backward
+(the target row), and a mixed chain with tensor operands, a broadcast bias and shared
+weights (for information).
 
 minigrad builds the graph and backpropagates; plain NumPy does the same arithmetic by hand
 (forward values, then the chain rule in reverse). Reported in microseconds per op, medians
@@ -51,23 +53,83 @@ def torch_chain(torch, x0):
     return x.grad
 
 
-def run(repeats=200, inner=20):
-    """contender -> median microseconds per op."""
-    x0 = np.random.default_rng(0).standard_normal((4, 4)).astype(np.float32)
-    np.testing.assert_allclose(minigrad_chain(x0).data, numpy_chain(x0), rtol=1e-5)
-    fns = {"numpy": numpy_chain, "minigrad": minigrad_chain}
+def mixed_inputs():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 4)).astype(np.float32)
+    return (
+        x,
+        rng.uniform(0.5, 1.0, (4, 4)).astype(np.float32),
+        rng.standard_normal(4).astype(np.float32),
+    )
+
+
+def minigrad_mixed(x0, w0, b0):
+    """25 rounds of (y * w + b).sigmoid() - 0.5: tensor operands, a broadcast bias, and
+    weights shared by every round (their gradients accumulate 25 times)."""
+    x, w, b = (mg.Tensor(a, requires_grad=True) for a in (x0, w0, b0))
+    y = x
+    for _ in range(N_OPS // 4):
+        y = (y * w + b).sigmoid() - 0.5
+    y.backward(gradient=np.ones_like(x0))
+    return x.grad, w.grad, b.grad
+
+
+def numpy_mixed(x0, w0, b0):
+    y, saved = x0, []
+    for _ in range(N_OPS // 4):
+        s = 1 / (1 + np.exp(-(y * w0 + b0)))
+        saved.append((y, s))
+        y = s - 0.5
+    g, gw, gb = np.ones_like(x0), np.zeros_like(w0), np.zeros_like(b0)
+    for y, s in reversed(saved):
+        g = g * (s * (1 - s))
+        gb += g.sum(axis=0)
+        gw += g * y
+        g = g * w0
+    return g, gw, gb
+
+
+def torch_mixed(torch, x0, w0, b0):
+    x, w, b = (torch.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+    y = x
+    for _ in range(N_OPS // 4):
+        y = (y * w + b).sigmoid() - 0.5
+    y.backward(gradient=torch.ones_like(x))
+    return x.grad, w.grad, b.grad
+
+
+def elementwise_inputs():
+    return (np.random.default_rng(0).standard_normal((4, 4)).astype(np.float32),)
+
+
+CHAINS = {  # name -> ((minigrad, NumPy, PyTorch) versions, inputs)
+    "elementwise": ((minigrad_chain, numpy_chain, torch_chain), elementwise_inputs),
+    "mixed": ((minigrad_mixed, numpy_mixed, torch_mixed), mixed_inputs),
+}
+
+
+def run(repeats=200, inner=20, chain="elementwise"):
+    """contender -> median microseconds per op, for the ``chain`` of CHAINS."""
+    (mg_fn, np_fn, torch_fn), make_inputs = CHAINS[chain]
+    args = make_inputs()
+    mine, ref = mg_fn(*args), np_fn(*args)
+    if not isinstance(mine, tuple):
+        mine, ref = (mine,), (ref,)
+    for grad, expected in zip(mine, ref):  # the contenders compute the same gradients
+        np.testing.assert_allclose(grad.data, expected, rtol=1e-4, atol=1e-6)
+    fns = {"numpy": np_fn, "minigrad": mg_fn}
     try:
         import torch
     except ImportError:
         pass
     else:
-        fns["torch"] = lambda x: torch_chain(torch, x)
+        fns["torch"] = lambda *a: torch_fn(torch, *a)
     times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             t0 = time.perf_counter()
             for _ in range(inner):
-                fn(x0)
+                fn(*args)
             times[name].append((time.perf_counter() - t0) / inner / N_OPS * 1e6)
     return {name: statistics.median(v) for name, v in times.items()}
 
@@ -80,6 +142,11 @@ def main():
     if "torch" in res:
         print(f"{'PyTorch eager':<44} {res['torch']:8.2f}")
     print(f"ratio minigrad / NumPy: {res['minigrad'] / res['numpy']:.2f}x (target: < 3 us/op)")
+    mixed = run(chain="mixed")
+    print(f"{'mixed chain: (y * W + b).sigmoid() - 0.5':<44} {'us/op':>8}  (no target)")
+    for name, label in [("numpy", "plain NumPy"), ("minigrad", "minigrad"), ("torch", "PyTorch")]:
+        if name in mixed:
+            print(f"{label:<44} {mixed[name]:8.2f}")
     return res
 
 

@@ -118,6 +118,16 @@ def main():
             f"< 3 us/op ({ok})",
         )
     )
+    mixed = bench_ops.run(repeats=op_repeats, chain="mixed")
+    lines.append(
+        row(
+            "100 mixed ops on 4x4 ((y * W + b).sigmoid() - 0.5), fwd+bwd",
+            f"{mixed['numpy']:.2f} us/op",
+            f"{mixed['minigrad']:.2f} us/op",
+            f"{mixed['torch']:.2f} us/op" if "torch" in mixed else "-",
+            "- (for information)",
+        )
+    )
     mem = bench_memory.run(steps)
     bound = mem["bound"] / bench_memory.MB
     ratio = mem["minigrad"] / mem["bound"]

@@ -324,6 +324,15 @@ def test_sigmoid_and_tanh_are_stable_at_extremes(dtype):
     np.testing.assert_array_equal(x.grad.data, np.array([0.0, 1.0, 0.0], dtype))
 
 
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float32, 3e-7), (np.float64, 5e-16)])
+def test_sigmoid_is_accurate_to_an_ulp_across_its_range(dtype, rtol):
+    x = np.random.default_rng(0).uniform(-80, 80, 10_000).astype(dtype)
+    exact = 1 / (1 + np.exp(-x.astype(np.longdouble)))
+    y = mg.sigmoid(x).data
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, exact.astype(dtype), rtol=rtol, atol=0)
+
+
 def test_logsumexp_does_not_overflow():
     x = leaf([[1000.0, 1000.0], [-1000.0, -1000.0]], np.float32)
     y = mg.logsumexp(x, axis=1)

@@ -4,6 +4,8 @@ Given a plain ndarray (as inside a first-order backward), reshape, transpose, br
 sum_to, getitem, index_add and astype return NumPy's result and record nothing.
 """
 
+import functools
+
 import numpy as np
 
 from minigrad.ops.base import norm_axis
@@ -60,11 +62,17 @@ def broadcast_to(x, shape):
     return record(y, "broadcast_to", (x,), backward)
 
 
+@functools.lru_cache(maxsize=1024)
+def _summed_axes(from_shape, shape):
+    """The axes to sum ``from_shape`` over to get ``shape``: the leading ones broadcasting
+    added and the size-1 ones it stretched (memoised: a network has few shape pairs)."""
+    lead = len(from_shape) - len(shape)
+    stretched = (i + lead for i, n in enumerate(shape) if n == 1 and from_shape[i + lead] != 1)
+    return tuple(range(lead)) + tuple(stretched), lead
+
+
 def _sum_to(a, shape):
-    lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1
-    )
+    axes, lead = _summed_axes(a.shape, shape)
     out = a.sum(axis=axes, keepdims=True) if axes else a
     return out.reshape(shape) if lead else out
 
