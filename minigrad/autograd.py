@@ -63,6 +63,11 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     the end. Gradients are ndarrays in a first-order walk and Tensors under
     ``create_graph``; closures receive the parents' ``.data`` or the parents themselves
     to match.
+
+    Along a chain the heap is empty when a node's only parent gets its first gradient: that
+    parent is then all that is left to run, and everything that could add to its gradient
+    (its consumers, all newer) has run, so it runs next with that gradient as it is
+    (``follow``), skipping the dict and the heap.
     """
     grads = {}
     owned = set()
@@ -71,10 +76,17 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     for r, g in zip(roots, root_grads):
         _add_grad(grads, owned, heap, leaves, r, r.data, g, create_graph)
     wanted = None if inputs is None else {id(x): None for x in inputs}
+    follow = None  # (node, gradient) to run next without the heap
     with grad_mode.set_grad_enabled(create_graph):
-        while heap:
-            node = heappop(heap)[1]
-            g = grads.pop(node)
+        while True:
+            if follow is not None:
+                node, g = follow
+                follow = None
+            elif heap:
+                node = heappop(heap)[1]
+                g = grads.pop(node)
+            else:
+                break
             if owned:
                 owned.discard(id(g))  # handed to a closure or to .grad: it may be shared now
             if wanted is None:
@@ -102,12 +114,14 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
                     prev = grads.get(p)
                     if prev is not None:
                         grads[p] = _sum(owned, prev, gx, create_graph)
-                    else:
+                    elif p._backward is None:
                         grads[p] = gx
-                        if p._backward is None:
-                            leaves.append(p)
-                        else:
-                            heappush(heap, (-p._version, p))
+                        leaves.append(p)
+                    elif heap:
+                        grads[p] = gx
+                        heappush(heap, (-p._version, p))
+                    else:  # p is all that is left to run, so gx is all it will get
+                        follow = p, gx
             else:
                 gxs = backward(g, *(parents if create_graph else [p.data for p in parents]))
                 for p, gx in zip(parents, gxs):
