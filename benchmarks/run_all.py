@@ -22,6 +22,8 @@ import bench_mlp  # noqa: E402
 import bench_ops  # noqa: E402
 import numpy as np  # noqa: E402
 
+IDLE_NUMPY_US_PER_OP = 1.2  # plain NumPy on the per-op chain, this 2-core machine, idle
+
 TARGETS = {
     "wide MLP 3072-1024-512-10, batch 256": 1.05,
     "wide MLP 3072-1024-512-10, batch 64": 1.10,
@@ -166,6 +168,12 @@ def main():
         )
     )
     print("\n".join(lines))
+    if ops["numpy"] > IDLE_NUMPY_US_PER_OP * 1.2:
+        print(
+            f"\nnote: plain NumPy took {ops['numpy']:.2f} us/op on the per-op chain, against "
+            f"about {IDLE_NUMPY_US_PER_OP} on this kind of machine when idle: other work slowed "
+            "this run, and the per-op row's microseconds with it (compare the ratios, or rerun)"
+        )
 
 
 if __name__ == "__main__":
