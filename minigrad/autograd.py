@@ -76,6 +76,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
     for r, g in zip(roots, root_grads):
         _add_grad(grads, owned, heap, leaves, r, r.data, g, create_graph)
     wanted = None if inputs is None else {id(x): None for x in inputs}
+    kept = set()  # ids of the arrays handed out as .grad by this walk
     follow = None  # (node, gradient) to run next without the heap
     with grad_mode.set_grad_enabled(create_graph):
         while True:
@@ -91,7 +92,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
                 owned.discard(id(g))  # handed to a closure or to .grad: it may be shared now
             if wanted is None:
                 if node._retains_grad:
-                    _keep_grad(node, g, create_graph)
+                    _keep_grad(node, g, create_graph, kept)
             elif id(node) in wanted:
                 wanted[id(node)] = g
             backward = node._backward
@@ -133,7 +134,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
         for leaf in leaves:
             g = grads.pop(leaf)
             if wanted is None:
-                _keep_grad(leaf, g, create_graph)
+                _keep_grad(leaf, g, create_graph, kept)
             elif id(leaf) in wanted:
                 wanted[id(leaf)] = g
     if wanted is None:
@@ -187,13 +188,18 @@ def _sum(owned, prev, g, create_graph):
     return total
 
 
-def _keep_grad(node, g, create_graph):
-    """Accumulate ``g`` into ``node.grad``. A first-order ``.grad`` is a fresh wrapper around
-    a writable array, as in PyTorch: a read-only one (the seed of ones, a broadcast view
-    from ``sum``'s backward) is copied, which costs nothing for the usual fresh arrays."""
+def _keep_grad(node, g, create_graph, kept):
+    """Accumulate ``g`` into ``node.grad``. A first-order ``.grad`` owns a writable array,
+    as in PyTorch: a read-only one (the seed of ones, a broadcast view from ``sum``'s
+    backward) or one already kept as another tensor's ``.grad`` in this walk (``add`` sends
+    the same array to both inputs; ``kept`` holds their ids) is copied. The usual fresh
+    arrays are kept as they are."""
     if not create_graph:
         g = np.asarray(g)
-        g = const(g if g.flags.writeable else g.copy())
+        if not g.flags.writeable or id(g) in kept:
+            g = g.copy()
+        kept.add(id(g))
+        g = const(g)
     node.grad = g if node.grad is None else node.grad + g
 
 

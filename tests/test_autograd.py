@@ -89,6 +89,13 @@ def test_leaf_grads_are_writable_arrays():
     assert float(s.grad.data) == 2.0
 
 
+def test_leaf_grads_never_share_an_array():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward()  # add's backward sends one array to both inputs
+    a.grad.data *= 2.0
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
 def test_second_backward_needs_retain_graph():
     x = leaf([1.0, 2.0])
     y = (x * x).sum()
