@@ -10,13 +10,13 @@ lists take the default dtype, as in ``mg.tensor``.
 import functools
 
 from minigrad import ops
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, as_tensor
 
 
 def _of_one(op):
     @functools.wraps(op)
     def public(x, *args, **kwargs):
-        return op(x if isinstance(x, Tensor) else Tensor(x), *args, **kwargs)
+        return op(as_tensor(x), *args, **kwargs)
 
     return public
 

@@ -369,6 +369,12 @@ def const(data):
     return out
 
 
+def as_tensor(x):
+    """``x`` itself if it is a Tensor, else ``Tensor(x)`` (an ndarray is wrapped, not
+    copied): how functions accept arrays, lists and numbers where a Tensor is expected."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
 def tensor(data, dtype=None, requires_grad=False):
     """Build a leaf tensor holding a copy of ``data``.
 

@@ -8,13 +8,9 @@ import numpy as np
 from minigrad import grad_mode
 from minigrad.functions import relu, sigmoid, tanh
 from minigrad.ops.base import norm_axis
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import as_tensor, record
 
 __all__ = ["leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
-
-
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _shifted(x, axis):
@@ -29,7 +25,7 @@ def softmax(x, axis=-1):
 
     dx = y * (dy - sum(dy * y, axis)).
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     axis = norm_axis(axis, x.data.ndim)
     z, lse = _shifted(x.data, axis)
     y = np.exp(z - lse)
@@ -46,7 +42,7 @@ def log_softmax(x, axis=-1):
 
     dx = dy - softmax(x) * sum(dy, axis).
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     axis = norm_axis(axis, x.data.ndim)
     z, lse = _shifted(x.data, axis)
     z -= lse
@@ -60,7 +56,7 @@ def log_softmax(x, axis=-1):
 
 def leaky_relu(x, negative_slope=0.01):
     """y = x where x > 0, else negative_slope * x; dy/dx = 1 or negative_slope (at 0)."""
-    x = _as_tensor(x)
+    x = as_tensor(x)
     positive = x.data > 0
     y = np.where(positive, x.data, x.data * negative_slope).astype(x.data.dtype, copy=False)
 

@@ -4,13 +4,9 @@ import numpy as np
 
 from minigrad import grad_mode
 from minigrad.ops import add, div, mean, mul, reshape, sqrt, sub
-from minigrad.tensor import Tensor, const, record
+from minigrad.tensor import Tensor, as_tensor, const, record
 
 __all__ = ["batch_norm", "dropout", "linear"]
-
-
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def linear(x, weight, bias=None):
@@ -21,7 +17,7 @@ def linear(x, weight, bias=None):
     dx = dy @ W, dW = dy.T @ x, db = dy summed over the M rows. dx is skipped when x does
     not require grad (the first layer's input is data).
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     if weight.data.ndim != 2 or x.data.ndim == 0 or x.data.shape[-1] != weight.data.shape[1]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
@@ -60,7 +56,7 @@ def dropout(x, p=0.5, training=True, rng=None):
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
-    x = _as_tensor(x)
+    x = as_tensor(x)
     if not training or p == 0.0:
         return x
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -168,7 +164,7 @@ def batch_norm(
     stats. weight, bias, running_mean, running_var: (C,). See ``_batch_norm_train`` for
     the backward.
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     per_feature = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     axes, shape = _bn_axes(x, per_feature)
     if training:

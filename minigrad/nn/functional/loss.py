@@ -10,7 +10,7 @@ from minigrad import grad_mode
 from minigrad.dtypes import get_default_dtype
 from minigrad.nn.functional.activation import softmax
 from minigrad.ops import mean, mul, sub, sum
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import Tensor, as_tensor, record
 
 __all__ = ["cross_entropy", "l1_penalty", "l2_penalty", "mse_loss", "svm_loss"]
 
@@ -23,7 +23,7 @@ def check_reduction(reduction, name):
 
 
 def _scores(x, name):
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = as_tensor(x)
     if x.data.ndim != 2 or x.data.dtype.kind != "f":
         raise ValueError(
             f"{name}: expected floating scores of shape (N, C), got shape {x.shape} and "
@@ -149,8 +149,7 @@ def mse_loss(input, target, reduction="mean"):
     input and target must have the same shape (no silent broadcasting).
     """
     check_reduction(reduction, "mse_loss")
-    input = input if isinstance(input, Tensor) else Tensor(input)
-    target = target if isinstance(target, Tensor) else Tensor(target)
+    input, target = as_tensor(input), as_tensor(target)
     if input.shape != target.shape:
         raise ValueError(
             f"mse_loss: input has shape {input.shape} but target has shape {target.shape}"
@@ -160,10 +159,6 @@ def mse_loss(input, target, reduction="mean"):
     if reduction == "mean":
         return mean(sq)
     return sum(sq) if reduction == "sum" else sq
-
-
-def _value(p):
-    return p.data if isinstance(p, Tensor) else p
 
 
 def _tensors(params):
@@ -207,4 +202,4 @@ def l1_penalty(params):
     def abs_sum(a):
         return np.abs(a).sum()
 
-    return _penalty(params, "l1_penalty", abs_sum, lambda p, gy: gy * np.sign(_value(p)))
+    return _penalty(params, "l1_penalty", abs_sum, lambda p, gy: gy * np.sign(np.asarray(p)))
