@@ -6,10 +6,13 @@ minigrad builds the graph and backpropagates; plain NumPy does the same arithmet
 (forward values, then the chain rule in reverse). Reported in microseconds per op, medians
 of interleaved repeats.
 
-    python benchmarks/bench_ops.py
+    python benchmarks/bench_ops.py [--split]
+
+``--split`` times minigrad's forward alone against forward plus backward (docs/performance.md).
 """
 
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -19,11 +22,17 @@ import minigrad as mg
 N_OPS = 100  # 25 rounds of (mul, add, tanh, mul)
 
 
-def minigrad_chain(x0):
+def minigrad_forward(x0):
+    """The chain's forward only: builds the graph of 100 ops."""
     x = mg.Tensor(x0, requires_grad=True)
     y = x
     for _ in range(N_OPS // 4):
         y = (y * 0.9 + 0.1).tanh() * 1.1
+    return x, y
+
+
+def minigrad_chain(x0):
+    x, y = minigrad_forward(x0)
     y.backward(gradient=np.ones_like(x0))
     return x.grad
 
@@ -134,7 +143,30 @@ def run(repeats=200, inner=20, chain="elementwise"):
     return {name: statistics.median(v) for name, v in times.items()}
 
 
+def split(repeats=300, inner=20):
+    """Median microseconds per op of the minigrad chain's forward alone and of forward plus
+    backward (their difference is the backward), interleaved."""
+    (x0,) = elementwise_inputs()
+    parts = {"forward": minigrad_forward, "forward + backward": minigrad_chain}
+    times = {name: [] for name in parts}
+    for _ in range(repeats):
+        for name, fn in parts.items():
+            t0 = time.perf_counter()
+            for _ in range(inner):
+                fn(x0)
+            times[name].append((time.perf_counter() - t0) / inner / N_OPS * 1e6)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
 def main():
+    if "--split" in sys.argv[1:]:
+        res = split()
+        fwd, total = res["forward"], res["forward + backward"]
+        print(
+            f"minigrad chain, us/op: forward {fwd:.2f}, backward {total - fwd:.2f}, "
+            f"total {total:.2f}"
+        )
+        return res
     res = run()
     print(f"{'elementwise chain, 100 ops on 4x4, fwd+bwd':<44} {'us/op':>8}")
     print(f"{'plain NumPy (hand-written chain rule)':<44} {res['numpy']:8.2f}")
