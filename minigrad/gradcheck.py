@@ -6,6 +6,7 @@ difference ``(L(x + h) - L(x - h)) / 2h``, one coordinate at a time. Run it in f
 in float32 the differences carry ~1e-4 relative error of their own, so it warns.
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -19,29 +20,85 @@ class GradcheckError(AssertionError):
 
 
 def numerical_grad(f, x, eps=1e-6):
-    """Central differences of the scalar ``f()`` with respect to the tensor ``x``.
+    """Central differences of a scalar function at ``x``, one coordinate at a time.
 
-    ``x.data`` is perturbed in place one coordinate at a time and restored; ``f`` takes no
-    arguments (close over ``x``). Returns an ndarray shaped like ``x``.
+    ``grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``, a float64 ndarray shaped like
+    ``x``. ``x`` is a Tensor or a floating NumPy array; its values (``x.data`` for a Tensor)
+    are perturbed in place and restored, so ``f`` sees each change wherever it reads them.
+    ``f`` comes in either of two forms:
+
+    - ``f()``, closing over ``x`` (e.g. ``lambda: loss_fn(model(x_batch), y)``);
+    - ``f(x)``, given ``x`` itself, as cs231n's ``eval_numerical_gradient(f, x)`` calls it
+      (e.g. ``lambda W: net.loss(X, y)[0]``).
+
+    ``f`` returns a scalar: a one-element Tensor or array, or a number. It runs with
+    recording off. In float32 the differences are dominated by rounding (use float64).
     """
-    arr = x.data
-    grad = np.zeros(arr.shape, dtype=np.float64)
-    flat = arr.reshape(-1)
-    if not flat.flags.writeable or not np.shares_memory(flat, arr):
-        raise ValueError("numerical_grad: x.data must be a writable contiguous array")
+    values = _perturbable(x)
+    call = _caller(f, x)
+    grad = np.zeros(values.shape, dtype=np.float64)
     with grad_mode.no_grad():
-        for i in range(flat.size):
-            old = flat[i].copy()
-            flat[i] = old + eps
-            hi = _scalar(f())
-            flat[i] = old - eps
-            lo = _scalar(f())
-            flat[i] = old
-            grad.reshape(-1)[i] = (hi - lo) / (2 * eps)
+        for i in np.ndindex(values.shape):
+            old = values[i]  # a full index gives a scalar copy, not a view
+            try:
+                values[i] = old + eps
+                hi = _scalar(call())
+                values[i] = old - eps
+                lo = _scalar(call())
+            finally:
+                values[i] = old
+            grad[i] = (hi - lo) / (2 * eps)
     return grad
 
 
+def _perturbable(x):
+    """The writable floating array that ``numerical_grad`` perturbs: ``x.data`` or ``x``."""
+    values = x.data if isinstance(x, Tensor) else x
+    if not isinstance(values, np.ndarray):
+        raise TypeError(
+            f"numerical_grad: x must be a Tensor or a NumPy array, got {type(x).__name__}; "
+            "it is perturbed in place so that f sees the change (e.g. "
+            "x = np.array(values, dtype=np.float64))"
+        )
+    if values.dtype.kind != "f":
+        raise TypeError(
+            f"numerical_grad: x has dtype {values.dtype}; central differences need floating "
+            "values (convert with x.astype(np.float64))"
+        )
+    if not values.flags.writeable:
+        raise ValueError(
+            "numerical_grad: x is read-only and cannot be perturbed in place; pass a "
+            "writable copy (x.copy()) that f reads"
+        )
+    return values
+
+
+def _caller(f, x):
+    """A no-argument function evaluating ``f`` in its form: ``f(x)`` or ``f()``."""
+    if not callable(f):
+        raise TypeError(f"numerical_grad: f must be callable, got {type(f).__name__}")
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # a builtin without a signature: it needs its argument
+        return lambda: f(x)
+    for args, call in (((x,), lambda: f(x)), ((), f)):
+        try:
+            signature.bind(*args)
+        except TypeError:
+            continue
+        return call
+    raise TypeError(
+        f"numerical_grad: f must take no arguments (closing over x) or one (x itself); "
+        f"its signature is {signature}"
+    )
+
+
 def _scalar(v):
+    if isinstance(v, (tuple, list, dict)):
+        raise TypeError(
+            f"numerical_grad: f must return one scalar, got a {type(v).__name__}; pick the "
+            "loss out of it (e.g. lambda W: net.loss(X, y)[0])"
+        )
     v = v.data if isinstance(v, Tensor) else np.asarray(v)
     if v.size != 1:
         raise ValueError(f"numerical_grad: f must return a scalar, got shape {v.shape}")
