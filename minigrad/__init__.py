@@ -26,6 +26,7 @@ from minigrad.functions import (
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from minigrad.ops import concatenate, stack, where
+from minigrad.random import manual_seed
 from minigrad.serialization import load, save
 from minigrad.tensor import Tensor, tensor
 
@@ -48,6 +49,7 @@ __all__ = [
     "load",
     "log",
     "logsumexp",
+    "manual_seed",
     "matmul",
     "maximum",
     "minimum",

@@ -1,12 +1,14 @@
 """Tensors made from scratch: zeros, ones, randn, rand and the *_like forms.
 
-Random tensors draw from an explicit ``np.random.Generator`` (``rng=``); without one, a
-fresh unseeded generator is used. The global ``np.random`` state is never touched.
+Random tensors draw from an explicit ``np.random.Generator`` or seed (``rng=``); without
+one, from the default generator that ``mg.manual_seed`` seeds. The global ``np.random``
+state is never touched.
 """
 
 import numpy as np
 
 from minigrad.dtypes import get_default_dtype
+from minigrad.random import generator
 from minigrad.tensor import Tensor
 
 
@@ -44,13 +46,13 @@ def ones_like(t, dtype=None, requires_grad=False):
 
 def randn(*shape, rng=None, dtype=None, requires_grad=False):
     """Standard normal samples drawn from ``rng`` (a ``np.random.Generator`` or a seed)."""
-    rng = np.random.default_rng(rng)
+    rng = generator(rng)
     data = rng.standard_normal(_shape(shape)).astype(_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*shape, rng=None, dtype=None, requires_grad=False):
     """Uniform samples in [0, 1) drawn from ``rng`` (a ``np.random.Generator`` or a seed)."""
-    rng = np.random.default_rng(rng)
+    rng = generator(rng)
     data = rng.random(_shape(shape)).astype(_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)

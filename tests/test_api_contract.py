@@ -131,7 +131,7 @@ MG_NAMES = (
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "maximum", "minimum", "where",
     "logsumexp", "concatenate", "stack", "zeros", "ones", "randn", "rand", "zeros_like",
     "ones_like", "no_grad", "grad", "tensor", "Tensor", "numerical_grad", "gradcheck",
-    "gradgradcheck", "GradcheckError", "set_default_dtype", "save", "load",
+    "gradgradcheck", "GradcheckError", "set_default_dtype", "save", "load", "manual_seed",
 )  # fmt: skip
 
 

@@ -4,7 +4,8 @@ A `TensorDataset` keeps its arrays whole, so the loader gathers a batch with one
 per array (`x[idx]`), never a Python loop over samples. A generic `Dataset` only promises
 `__len__` and `__getitem__`; the loader then stacks the samples of a batch.
 
-Randomness is explicit: the loader owns a seed, and epoch `e` draws its permutation (and the
+Randomness is explicit: the loader owns a seed (given, or drawn at construction from the
+default generator that `mg.manual_seed` seeds), and epoch `e` draws its permutation (and the
 generator handed to `transform`) from `SeedSequence(seed, spawn_key=(e,))`. The global
 `np.random` is never touched, and `state_dict()` (seed and epoch) is all a resumed run needs
 to see the same shuffles and the same augmentations again.
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from minigrad.random import default_generator
 from minigrad.tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader"]
@@ -74,7 +76,8 @@ class DataLoader:
         batch_size: positive int, samples per batch.
         shuffle: draw a fresh permutation every epoch (else the dataset order).
         drop_last: drop the last batch when it is smaller than `batch_size`.
-        seed: int (or None for fresh OS entropy) seeding the shuffles and the transform.
+        seed: int seeding the shuffles and the transform; None draws one from the default
+            generator (see `mg.manual_seed`), a `np.random.Generator` draws one from it.
         transform: `transform(x, rng) -> x`, called once per batch on the batch's first array
             (the inputs, e.g. `(B, 3, 32, 32)` uint8) with a `np.random.Generator` owned by
             the loader; the other arrays (labels) pass through unchanged. The classes in
@@ -201,9 +204,10 @@ def _check_positive_int(value, name: str) -> None:
 
 
 def _make_seed(seed) -> int:
-    """A non-negative int seed; None draws one from OS entropy, a Generator draws one from it."""
+    """A non-negative int seed; a Generator draws one from itself, None from the default
+    generator (so `mg.manual_seed` fixes the shuffles of a loader built without a seed)."""
     if seed is None:
-        return int(np.random.SeedSequence().entropy)
+        seed = default_generator()
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(2**63))
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):

@@ -1,5 +1,6 @@
 """Initialisers that fill a tensor's data in place (PyTorch's formulas), drawing from an
-explicit ``rng`` (a ``np.random.Generator`` or seed; None gives an unseeded generator).
+explicit ``rng`` (a ``np.random.Generator`` or seed; None: the default generator, which
+``mg.manual_seed`` seeds).
 
 Each bumps the tensor's ``_version`` (so a graph that used the old values refuses to
 backpropagate) and returns the tensor. Fans of a weight (out, in, *k):
@@ -9,6 +10,8 @@ fan_in = in * prod(k), fan_out = out * prod(k).
 import math
 
 import numpy as np
+
+from minigrad.random import generator
 
 __all__ = [
     "calculate_gain",
@@ -22,10 +25,6 @@ __all__ = [
     "xavier_uniform_",
     "zeros_",
 ]
-
-
-def _rng(rng):
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 def _fill(t, values):
@@ -68,12 +67,12 @@ def _fan(t, mode):
 
 def uniform_(t, a=0.0, b=1.0, rng=None):
     """Fill with U(a, b)."""
-    return _fill(t, _rng(rng).uniform(a, b, t.data.shape))
+    return _fill(t, generator(rng).uniform(a, b, t.data.shape))
 
 
 def normal_(t, mean=0.0, std=1.0, rng=None):
     """Fill with N(mean, std**2)."""
-    return _fill(t, _rng(rng).normal(mean, std, t.data.shape))
+    return _fill(t, generator(rng).normal(mean, std, t.data.shape))
 
 
 def constant_(t, value):

@@ -9,6 +9,7 @@ from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.ops import reshape
+from minigrad.random import generator
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -31,7 +32,8 @@ def _float_dtype(dtype):
 class Linear(Module):
     """y = x @ W.T + b with weight (out_features, in_features) and bias (out_features,),
     PyTorch's layout and default initialisation: W and b uniform in +-1/sqrt(in_features)
-    (kaiming_uniform_ with a=sqrt(5)), drawn from ``rng`` (a Generator or seed)."""
+    (kaiming_uniform_ with a=sqrt(5)), drawn from ``rng`` (a Generator or seed; None: the
+    default generator that ``mg.manual_seed`` seeds)."""
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None):
         super().__init__()
@@ -44,7 +46,7 @@ class Linear(Module):
 
     def reset_parameters(self, rng=None):
         """Redraw weight and bias with PyTorch's default initialisation."""
-        rng = np.random.default_rng(rng)
+        rng = generator(rng)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
         if self.bias is not None:
             bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
@@ -126,14 +128,15 @@ class Flatten(Module):
 
 class Dropout(Module):
     """Inverted dropout with probability ``p`` in training, the identity in eval. Masks
-    are drawn from ``rng`` (a Generator or seed), kept for the module's lifetime."""
+    are drawn from ``rng`` (a Generator or seed), kept for the module's lifetime; with None,
+    from the default generator at each call (the one ``mg.manual_seed`` seeds)."""
 
     def __init__(self, p=0.5, rng=None):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
         self.p = p
-        self.rng = np.random.default_rng(rng)
+        self.rng = None if rng is None else generator(rng)
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training, self.rng)

@@ -4,6 +4,7 @@ import numpy as np
 
 from minigrad import grad_mode
 from minigrad.ops import add, div, mean, mul, reshape, sqrt, sub
+from minigrad.random import generator
 from minigrad.tensor import Tensor, as_tensor, const, record
 
 __all__ = ["batch_norm", "dropout", "linear"]
@@ -52,14 +53,14 @@ def dropout(x, p=0.5, training=True, rng=None):
     """Inverted dropout: each element is zeroed with probability p and the survivors are
     scaled by 1/(1-p), so the expected output is x; the identity when not training.
 
-    dy/dx = mask / (1 - p). ``rng``: a ``np.random.Generator`` or seed (None: unseeded).
+    dy/dx = mask / (1 - p). ``rng``: a ``np.random.Generator`` or seed (None: the default one).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
     x = as_tensor(x)
     if not training or p == 0.0:
         return x
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = generator(rng)
     dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
     if p == 1.0:
         mask = np.zeros(x.data.shape, dtype)
