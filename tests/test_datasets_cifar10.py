@@ -1,124 +1,35 @@
-"""CIFAR-10 loading, download and extraction, on small synthetic files and a local server."""
+"""CIFAR-10 loading and extraction, on small synthetic files in the official layout."""
 
-import hashlib
-import http.server
-import io
 import os
 import pickle
-import socket
-import sys
 import tarfile
-import threading
-import time
 
 import numpy as np
 import pytest
+from fake_cifar import (
+    ARCHIVE,
+    FOLDER,
+    PER_BATCH,
+    add_file,
+    make_archive,
+    write_cifar,
+)
 
 from minigrad.data import datasets
 from minigrad.data.datasets import (
     DatasetError,
-    DownloadError,
     cifar10_available,
     find_cifar10,
     load_cifar10,
 )
 
-PER_BATCH = 4
-FOLDER = "cifar-10-batches-py"
-ARCHIVE = "cifar-10-python.tar.gz"
-
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
-    """Never look at the real ~/.cache or $MINIGRAD_DATA, never reach the real network."""
+    """Never look at the real ~/.cache, $XDG_CACHE_HOME or $MINIGRAD_DATA."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MINIGRAD_DATA", raising=False)
-
-
-def write_batch(path, seed, n=PER_BATCH, protocol=2):
-    rng = np.random.default_rng(seed)
-    batch = {
-        b"batch_label": b"synthetic",
-        b"labels": [int(v) for v in rng.integers(0, 10, n)],
-        b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-        b"filenames": [b"img%d.png" % i for i in range(n)],
-    }
-    path.write_bytes(pickle.dumps(batch, protocol=protocol))
-    return batch
-
-
-def write_cifar(base, with_test=True):
-    """A CIFAR-10 folder in the official layout, PER_BATCH images per batch."""
-    folder = base / FOLDER
-    folder.mkdir(parents=True)
-    batches = [write_batch(folder / f"data_batch_{i}", seed=i, protocol=2 + i % 3) for i in (1, 2)]
-    batches += [write_batch(folder / f"data_batch_{i}", seed=i) for i in (3, 4, 5)]
-    if with_test:
-        write_batch(folder / "test_batch", seed=99)
-    meta = {b"label_names": [n.encode() for n in datasets.CIFAR10_CLASSES]}
-    (folder / "batches.meta").write_bytes(pickle.dumps(meta))
-    return folder, batches
-
-
-def make_archive(tmp_path, extra=None):
-    """`cifar-10-python.tar.gz` bytes of a synthetic folder; `extra(tar)` may add members."""
-    folder, _ = write_cifar(tmp_path / "src")
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(folder, arcname=FOLDER)
-        if extra is not None:
-            extra(tar)
-    return buffer.getvalue()
-
-
-def add_file(tar, name, payload=b"evil"):
-    info = tarfile.TarInfo(name)
-    info.size = len(payload)
-    tar.addfile(info, io.BytesIO(payload))
-
-
-class FakeServer:
-    """HTTP server on 127.0.0.1 serving `body`, claiming `length` bytes; counts requests."""
-
-    def __init__(self):
-        self.body, self.length, self.status, self.requests = b"", None, 200, 0
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                owner.requests += 1
-                self.send_response(owner.status)
-                length = len(owner.body) if owner.length is None else owner.length
-                self.send_header("Content-Length", str(length))
-                self.end_headers()
-                self.wfile.write(owner.body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/{ARCHIVE}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
-
-
-@pytest.fixture
-def server():
-    srv = FakeServer()
-    yield srv
-    srv.close()
-
-
-def fetch(root, body, server, **kwargs):
-    kwargs.setdefault("md5", hashlib.md5(body).hexdigest())
-    kwargs.setdefault("size", len(body))
-    kwargs.setdefault("progress", False)
-    return load_cifar10(root, url=server.url, **kwargs)
+    for name in ("MINIGRAD_DATA", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def test_loads_extracted_folder_in_official_layout(tmp_path):
@@ -253,67 +164,7 @@ def test_nothing_found_without_download_names_the_folder(tmp_path):
     assert str(tmp_path) in str(info.value) and datasets.CIFAR10_URL in str(info.value)
 
 
-def test_download_verifies_and_extracts(tmp_path, server):
-    server.body = make_archive(tmp_path)
-    root = tmp_path / "data"
-    data = fetch(root, server.body, server)
-    assert len(data.x_train) == 5 * PER_BATCH and server.requests == 1
-    assert sorted(p.name for p in root.iterdir()) == [FOLDER, ARCHIVE]
-
-
-def test_download_shows_a_progress_bar_and_works_without_tqdm(tmp_path, server, monkeypatch):
-    server.body = make_archive(tmp_path)
-    data = fetch(tmp_path / "a", server.body, server, progress=True)
-    assert len(data.x_train) == 5 * PER_BATCH
-    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import now fails
-    data = fetch(tmp_path / "b", server.body, server, progress=True)
-    assert len(data.x_train) == 5 * PER_BATCH
-
-
-def test_truncated_download_is_rejected_and_removed(tmp_path, server):
-    body = make_archive(tmp_path)
-    server.body, server.length = body[: len(body) // 2], len(body)
-    root = tmp_path / "data"
-    with pytest.raises(DownloadError, match="truncated") as info:
-        fetch(root, body, server)
-    assert server.url in str(info.value) and "by hand" in str(info.value)
-    assert list(root.iterdir()) == []
-
-
-def test_wrong_checksum_is_rejected_and_removed(tmp_path, server):
-    server.body = make_archive(tmp_path)
-    root = tmp_path / "data"
-    with pytest.raises(DownloadError, match="md5"):
-        fetch(root, server.body, server, md5="0" * 32)
-    assert list(root.iterdir()) == []
-
-
-def test_http_error_is_a_download_error(tmp_path, server):
-    server.status = 404
-    with pytest.raises(DownloadError, match="404"):
-        fetch(tmp_path, b"", server, size=10)
-
-
-def closed_port_url():
-    """A URL on 127.0.0.1 where nothing listens: connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/{ARCHIVE}"
-
-
-def test_no_network_fails_at_once_with_instructions(tmp_path):
-    url = closed_port_url()
-    start = time.perf_counter()
-    with pytest.raises(DownloadError) as info:
-        load_cifar10(tmp_path / "data", url=url, timeout=2.0, progress=False)
-    assert time.perf_counter() - start < 2.0
-    message = str(info.value)
-    for needle in (url, str(tmp_path / "data"), "by hand", datasets.CIFAR10_MD5):
-        assert needle in message
-
-
-def test_cached_copy_never_touches_the_network(tmp_path, server, monkeypatch):
+def test_cached_copy_never_touches_the_network(tmp_path, monkeypatch):
     import urllib.request
 
     def no_network(*args, **kwargs):
@@ -321,5 +172,4 @@ def test_cached_copy_never_touches_the_network(tmp_path, server, monkeypatch):
 
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
     write_cifar(tmp_path)
-    assert len(fetch(tmp_path, b"", server).x_train) == 5 * PER_BATCH
-    assert server.requests == 0
+    assert len(load_cifar10(tmp_path, url="http://127.0.0.1:9/x").x_train) == 5 * PER_BATCH

@@ -1,10 +1,12 @@
 """CIFAR-10 (Krizhevsky, 2009) from its official python release.
 
-Where it looks: the folder `root` if given, else `$MINIGRAD_DATA`, else `~/.cache/minigrad`.
-In that folder it takes, in this order, the extracted `cifar-10-batches-py/` folder or the
+Where it looks: the folder `root` if given, else `$MINIGRAD_DATA`, else
+`$XDG_CACHE_HOME/minigrad` (when `XDG_CACHE_HOME` is set), else `~/.cache/minigrad`. In that
+folder it takes, in this order, the extracted `cifar-10-batches-py/` folder or the
 `cifar-10-python.tar.gz` archive (extracted next to it on first use). `root` may also name
 the `cifar-10-batches-py` folder or the archive itself. If neither is there and `download`
-is allowed, it fetches the official archive (see `_files.download` for the checks).
+is allowed, it fetches the archive from `$MINIGRAD_CIFAR10_URL` (a mirror) if set, else from
+the official URL, resuming after broken connections (see `_files.download` for the checks).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import NamedTuple
 import numpy as np
 
 from minigrad.data.datasets._files import (
+    BACKOFF,
+    RETRIES,
     DatasetError,
     DownloadError,
     download,
@@ -29,13 +33,16 @@ __all__ = [
     "CIFAR10_MD5",
     "CIFAR10_SIZE",
     "CIFAR10_URL",
+    "MIRROR_ENV",
     "cifar10_available",
+    "cifar10_url",
     "data_dir",
     "find_cifar10",
     "load_cifar10",
 ]
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+MIRROR_ENV = "MINIGRAD_CIFAR10_URL"  # names a mirror of the archive, used instead of the URL
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
 CIFAR10_SIZE = 170_498_071
 CIFAR10_CLASSES = (
@@ -50,6 +57,7 @@ CIFAR10_CLASSES = (
     "ship",
     "truck",
 )
+DATA_DIR_ORDER = "root=, else $MINIGRAD_DATA, else $XDG_CACHE_HOME/minigrad, else ~/.cache/minigrad"
 FOLDER = "cifar-10-batches-py"
 ARCHIVE = "cifar-10-python.tar.gz"
 TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -71,13 +79,27 @@ class CIFAR10(NamedTuple):
 
 
 def data_dir(root: str | os.PathLike | None = None) -> Path:
-    """The folder datasets live in: `root`, else `$MINIGRAD_DATA`, else `~/.cache/minigrad`."""
+    """The folder datasets live in: `root`, else `$MINIGRAD_DATA`, else
+    `$XDG_CACHE_HOME/minigrad`, else `~/.cache/minigrad`.
+
+    As the XDG base directory spec asks, an `XDG_CACHE_HOME` that is not an absolute path
+    is ignored.
+    """
     if root is not None:
         return Path(root).expanduser()
     env = os.environ.get("MINIGRAD_DATA")
     if env:
         return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(cache):
+        return Path(cache) / "minigrad"
     return Path.home() / ".cache" / "minigrad"
+
+
+def cifar10_url() -> str:
+    """Where the archive is downloaded from: `$MINIGRAD_CIFAR10_URL` if set, else
+    `CIFAR10_URL`."""
+    return os.environ.get(MIRROR_ENV) or CIFAR10_URL
 
 
 def find_cifar10(root: str | os.PathLike | None = None) -> Path | None:
@@ -105,20 +127,29 @@ def load_cifar10(
     root: str | os.PathLike | None = None,
     download: bool = True,
     *,
-    url: str = CIFAR10_URL,
+    url: str | None = None,
     md5: str = CIFAR10_MD5,
     size: int = CIFAR10_SIZE,
     timeout: float = 5.0,
     progress: bool = True,
+    retries: int = RETRIES,
+    backoff: float = BACKOFF,
 ) -> CIFAR10:
     """Load CIFAR-10, downloading the official archive first if allowed and needed.
 
     Args:
         root: the data folder (see `data_dir`), or the batches folder or archive itself.
         download: fetch the archive when no local copy is found.
-        url, md5, size: where the archive comes from and what it must be (for mirrors).
-        timeout: seconds of network silence before giving up.
-        progress: show a tqdm progress bar while downloading (if tqdm is installed).
+        url: where the archive comes from; None: `cifar10_url()` (`$MINIGRAD_CIFAR10_URL`,
+            else the official URL).
+        md5, size: what the archive must be.
+        timeout: seconds of network silence before an attempt counts as broken.
+        progress: show a tqdm progress bar while downloading (if tqdm is installed), and
+            say on stderr when a broken connection is retried.
+        retries: attempts in a row that bring no new bytes before the download gives up
+            (an interrupted download resumes from its `.part` file when called again).
+        backoff: seconds before the first retry, doubled after each attempt without new
+            bytes.
     Returns:
         a `CIFAR10` tuple: `x_train` (50000, 3, 32, 32) uint8, `y_train` (50000,) int64,
         `x_test`, `y_test` (10000 of each, or None without `test_batch`), `classes`, `path`.
@@ -127,21 +158,22 @@ def load_cifar10(
             the files may be placed by hand).
         DatasetError: a local copy is corrupt.
     """
+    url = cifar10_url() if url is None else url
     found = find_cifar10(root)
     if found is None:
         if not download:
             raise DatasetError(_not_found_message(root, url, "download=False"))
-        found = _fetch(root, url, md5, size, timeout, progress)
+        found = _fetch(root, url, md5, size, timeout, progress, retries, backoff)
     if found.is_file():
         found = safe_extract(found, FOLDER, found.parent)
     return read_batches(found)
 
 
-def _fetch(root, url: str, md5: str, size: int, timeout: float, progress: bool) -> Path:
+def _fetch(root, url: str, md5: str, size: int, timeout, progress, retries, backoff) -> Path:
     base = data_dir(root)
     try:
         base.mkdir(parents=True, exist_ok=True)
-        return download(url, base / ARCHIVE, size, md5, timeout, progress)
+        return download(url, base / ARCHIVE, size, md5, timeout, progress, retries, backoff)
     except DownloadError as err:
         raise DownloadError(_not_found_message(root, url, str(err))) from err
     except OSError as err:
@@ -150,13 +182,14 @@ def _fetch(root, url: str, md5: str, size: int, timeout: float, progress: bool) 
 
 def _not_found_message(root, url: str, reason: str) -> str:
     base = data_dir(root)
-    why = "root" if root is not None else "root=, else $MINIGRAD_DATA, else ~/.cache/minigrad"
+    why = "root" if root is not None else DATA_DIR_ORDER
     return (
         f"CIFAR-10 not found and not downloaded ({reason}).\n"
         f"Looked in {base} (from {why}) for {FOLDER}/ and {ARCHIVE}.\n"
         f"To install it by hand, download {url}\n"
         f"({CIFAR10_SIZE:,} bytes, md5 {CIFAR10_MD5}) and put the archive, or the {FOLDER}/ "
-        f"folder extracted from it, into {base}."
+        f"folder extracted from it, into {base}.\n"
+        f"To download from a mirror instead, set ${MIRROR_ENV} to its URL."
     )
 
 
