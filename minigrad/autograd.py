@@ -1,15 +1,22 @@
-"""The reverse-mode walk: ``backward`` and ``grad``.
+"""The reverse-mode walk behind ``backward``, ``grad`` and ``trace_backward``.
 
-The walk is iterative (no recursion, so a 100,000-op chain is fine). It visits nodes
-newest first, so a node's gradient is complete when it is popped; each
-gradient is dropped once consumed, and without ``retain_graph`` each node's closure (its
-saved arrays) and parent links are released as soon as it has run. Unless ``create_graph``
-is set, closures run with recording off on plain ndarrays (gradients and the parents'
-``.data``), so first-order training pays nothing for the ability to differentiate twice;
-under ``create_graph`` the same closures get Tensors and record the backward.
+Order: ``record`` stamps every node it makes from one global counter (``Tensor._version``),
+so a node's inputs always carry older stamps than the node. The walk keeps the nodes waiting
+to run in a heap, newest stamp first. When a node is popped, every node that consumed it is
+newer and has already run and sent it its share, so its gradient is complete. No topological
+sort is needed, and nothing recurses: a 100,000-op chain is fine.
+
+Freeing: a node's gradient leaves the walk when the node runs, and (without
+``retain_graph``) so do its closure, with the arrays it saved, and its links to its parents;
+the activations are garbage-collected during the walk, not after it.
+
+Modes: a first-order walk runs each closure with recording off on plain ndarrays (the
+gradient and the parents' ``.data``), so training pays nothing for the ability to
+differentiate twice; under ``create_graph`` the same closures get Tensors and record.
 """
 
 from heapq import heappop, heappush
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,12 +24,139 @@ from minigrad import grad_mode
 from minigrad.ops import sum_to
 from minigrad.tensor import Tensor, const
 
+__all__ = [
+    "Send",
+    "Step",
+    "backward",
+    "grad",
+    "graph_nodes",
+    "is_freed",
+    "local_grads",
+    "trace_backward",
+]
+
+
+class _Walk:
+    """The state of one walk.
+
+    ``grads`` maps each node reached so far to its gradient summed so far; ``waiting`` is a
+    heap of ``(-stamp, node)`` for the reached nodes that have a backward; ``leaves`` lists
+    the reached leaves in the order reached; ``sums`` holds the nodes whose gradient is a sum
+    this walk made (a fresh array no one else holds, so further shares go into it in place).
+    """
+
+    def __init__(self):
+        self.grads = {}
+        self.waiting = []
+        self.leaves = []
+        self.sums = set()
+        self.handed_out = set()  # ids of the arrays this walk made some tensor's .grad
+
+    def seed(self, roots, root_grads):
+        """Start the walk: each root receives its given gradient."""
+        for root, g in zip(roots, root_grads):
+            self.send(root, g)
+
+    def send(self, node, g):
+        """Add ``g``, one share of d(root)/d(node), into ``node``'s gradient, first summed
+        over the axes broadcasting added (``sum_to``) and cast to ``node``'s dtype.
+        Returns the share as added."""
+        data = node.data
+        if g.shape != data.shape:
+            g = sum_to(g, data.shape)
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        total = self.grads.get(node)
+        if total is None:  # a first share may be shared (add sends gy to both inputs)
+            self.grads[node] = g
+            if node._backward is None:
+                self.leaves.append(node)
+            else:
+                heappush(self.waiting, (-node._version, node))
+        elif node in self.sums:
+            np.add(total, g, out=total)
+        else:
+            total = self.grads[node] = total + g
+            if type(total) is np.ndarray:  # not a Tensor (create_graph) nor a 0-d scalar
+                self.sums.add(node)
+        return g
+
+    def keep_grad(self, node, g):
+        """Accumulate ``g`` into ``node.grad``. A first-order ``.grad`` owns a writable array,
+        as in PyTorch: a read-only one (the seed of ones, a broadcast view from ``sum``'s
+        backward) or one already handed to another tensor in this walk is copied."""
+        if type(g) is not Tensor:
+            g = np.asarray(g)
+            if not g.flags.writeable or id(g) in self.handed_out:
+                g = g.copy()
+            self.handed_out.add(id(g))
+            g = const(g)
+        node.grad = g if node.grad is None else node.grad + g
+
+    def ran(self, node, g):
+        """Called after ``node`` ran with gradient ``g``; only a traced walk listens."""
+
+
+def _run(walk, roots, root_grads, retain_graph, create_graph, wanted=None):
+    """Propagate ``root_grads`` from ``roots`` back to the leaves.
+
+    Without ``wanted``, leaves (and nodes that called ``retain_grad``) accumulate their
+    gradient into ``.grad``; with it (a dict keyed by tensor), the gradients of its keys
+    are stored in it instead and no ``.grad`` changes.
+    """
+    walk.seed(roots, root_grads)
+    traced = type(walk) is not _Walk
+    with grad_mode.set_grad_enabled(create_graph):
+        while walk.waiting:
+            node = heappop(walk.waiting)[1]
+            g = walk.grads.pop(node)
+            if wanted is None:
+                if node._retains_grad:
+                    walk.keep_grad(node, g)
+            elif node in wanted:
+                wanted[node] = g
+            backward, parents = node._backward, node._parents
+            if not retain_graph:
+                node._backward, node._parents = _released, ()
+            if len(parents) == 1:  # most nodes; no list, no zip: 0.5 us/op on bench_ops.py
+                p = parents[0]
+                (gx,) = backward(g, p if create_graph else p.data)
+                if p._version > node._version:
+                    _stale(node)
+                if gx is not None:
+                    walk.send(p, gx)
+            else:
+                gxs = backward(g, *(parents if create_graph else [p.data for p in parents]))
+                for p, gx in zip(parents, gxs):
+                    if p._version > node._version:
+                        _stale(node)
+                    if gx is not None and p.requires_grad:
+                        walk.send(p, gx)
+            if traced:
+                walk.ran(node, g)
+        for leaf in walk.leaves:
+            g = walk.grads.pop(leaf)
+            if wanted is None:
+                walk.keep_grad(leaf, g)
+            elif leaf in wanted:
+                wanted[leaf] = g
+            if traced:
+                walk.ran(leaf, g)
+
 
 def _released(gy, *xs):
     raise RuntimeError(
         "backward: this part of the graph was already backpropagated and its saved "
         "buffers were freed; pass retain_graph=True to the first backward (or grad) "
         "call to backpropagate through it again"
+    )
+
+
+def _stale(node):
+    raise RuntimeError(
+        f"backward: an input of '{node._op}' was modified in place (e.g. by an optimizer "
+        "step) after the forward pass used it, so its saved value is stale; recompute the "
+        "forward pass after the update"
     )
 
 
@@ -53,160 +187,10 @@ def _root_grad(root, gradient, where, create_graph):
     return g if create_graph else g.data
 
 
-def _run(roots, root_grads, retain_graph, create_graph, inputs=None):
-    """Propagate ``root_grads`` back; return the gradients of ``inputs`` if given.
-
-    ``grads`` maps node -> the gradient summed so far. Recorded nodes wait in a heap
-    ordered newest first by their ``_version`` stamp: a node's consumers were all made after
-    it, so each of them has run (and added its share) before the node is popped, and its
-    gradient is complete. Leaves (nodes without a backward) are collected and finished at
-    the end. Gradients are ndarrays in a first-order walk and Tensors under
-    ``create_graph``; closures receive the parents' ``.data`` or the parents themselves
-    to match.
-
-    Along a chain the heap is empty when a node's only parent gets its first gradient: that
-    parent is then all that is left to run, and everything that could add to its gradient
-    (its consumers, all newer) has run, so it runs next with that gradient as it is
-    (``follow``), skipping the dict and the heap.
-    """
-    grads = {}
-    owned = set()
-    heap = []
-    leaves = []
-    for r, g in zip(roots, root_grads):
-        _add_grad(grads, owned, heap, leaves, r, r.data, g, create_graph)
-    wanted = None if inputs is None else {id(x): None for x in inputs}
-    kept = set()  # ids of the arrays handed out as .grad by this walk
-    follow = None  # (node, gradient) to run next without the heap
-    with grad_mode.set_grad_enabled(create_graph):
-        while True:
-            if follow is not None:
-                node, g = follow
-                follow = None
-            elif heap:
-                node = heappop(heap)[1]
-                g = grads.pop(node)
-            else:
-                break
-            if owned:
-                owned.discard(id(g))  # handed to a closure or to .grad: it may be shared now
-            if wanted is None:
-                if node._retains_grad:
-                    _keep_grad(node, g, create_graph, kept)
-            elif id(node) in wanted:
-                wanted[id(node)] = g
-            backward = node._backward
-            parents = node._parents
-            if not retain_graph:
-                node._backward = _released
-                node._parents = ()
-            stamp = node._version
-            if len(parents) == 1:  # most nodes: no loop, no zip
-                p = parents[0]
-                pdata = p.data
-                (gx,) = backward(g, p if create_graph else pdata)
-                if p._version > stamp:
-                    _stale(node)
-                if gx is not None:  # _add_grad inlined: 0.1 us/op on bench_ops.py
-                    if gx.shape != pdata.shape:
-                        gx = sum_to(gx, pdata.shape)
-                    if gx.dtype != pdata.dtype:
-                        gx = gx.astype(pdata.dtype)
-                    prev = grads.get(p)
-                    if prev is not None:
-                        grads[p] = _sum(owned, prev, gx, create_graph)
-                    elif p._backward is None:
-                        grads[p] = gx
-                        leaves.append(p)
-                    elif heap:
-                        grads[p] = gx
-                        heappush(heap, (-p._version, p))
-                    else:  # p is all that is left to run, so gx is all it will get
-                        follow = p, gx
-            else:
-                gxs = backward(g, *(parents if create_graph else [p.data for p in parents]))
-                for p, gx in zip(parents, gxs):
-                    if p._version > stamp:
-                        _stale(node)
-                    if gx is not None and p.requires_grad:
-                        _add_grad(grads, owned, heap, leaves, p, p.data, gx, create_graph)
-                gxs = gx = None  # hold no gradient past its use
-        for leaf in leaves:
-            g = grads.pop(leaf)
-            if wanted is None:
-                _keep_grad(leaf, g, create_graph, kept)
-            elif id(leaf) in wanted:
-                wanted[id(leaf)] = g
-    if wanted is None:
-        return None
-    gs = [wanted[id(x)] for x in inputs]
-    if create_graph:
-        return tuple(gs)
-    return tuple(None if g is None else const(np.asarray(g)) for g in gs)
-
-
-def _stale(node):
-    raise RuntimeError(
-        f"backward: an input of '{node._op}' was modified in place (e.g. by an optimizer "
-        "step) after the forward pass used it, so its saved value is stale; recompute the "
-        "forward pass after the update"
-    )
-
-
-def _add_grad(grads, owned, heap, leaves, p, pdata, gx, create_graph):
-    """Add one contribution ``gx`` into ``grads[p]``, reduced to ``p``'s shape and dtype;
-    a node's first contribution puts it in the heap (or, for a leaf, on ``leaves``)."""
-    if gx.shape != pdata.shape:
-        gx = sum_to(gx, pdata.shape)
-    if gx.dtype != pdata.dtype:
-        gx = gx.astype(pdata.dtype)
-    prev = grads.get(p)
-    if prev is not None:
-        grads[p] = _sum(owned, prev, gx, create_graph)
-        return
-    grads[p] = gx
-    if p._backward is None:
-        leaves.append(p)
-    else:
-        heappush(heap, (-p._version, p))
-
-
-def _sum(owned, prev, g, create_graph):
-    """``prev + g``, the gradient summed so far plus one more contribution.
-
-    A closure may return the same array to two parents (``add`` returns ``gy`` twice), so
-    a first contribution is never written into. The first sum is a fresh array that only
-    the engine holds (listed in ``owned`` until it is handed on); later contributions are
-    added into it in place, unless the sum itself is being recorded (``create_graph``).
-    """
-    if id(prev) in owned:
-        np.add(prev, g, out=prev)
-        return prev
-    total = prev + g
-    if not create_graph and type(total) is np.ndarray and total.flags.writeable:
-        owned.add(id(total))
-    return total
-
-
-def _keep_grad(node, g, create_graph, kept):
-    """Accumulate ``g`` into ``node.grad``. A first-order ``.grad`` owns a writable array,
-    as in PyTorch: a read-only one (the seed of ones, a broadcast view from ``sum``'s
-    backward) or one already kept as another tensor's ``.grad`` in this walk (``add`` sends
-    the same array to both inputs; ``kept`` holds their ids) is copied. The usual fresh
-    arrays are kept as they are."""
-    if not create_graph:
-        g = np.asarray(g)
-        if not g.flags.writeable or id(g) in kept:
-            g = g.copy()
-        kept.add(id(g))
-        g = const(g)
-    node.grad = g if node.grad is None else node.grad + g
-
-
 def backward(root, gradient=None, retain_graph=False, create_graph=False):
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
     g = _root_grad(root, gradient, "backward", create_graph)
-    _run([root], [g], retain_graph or create_graph, create_graph)
+    _run(_Walk(), [root], [g], retain_graph or create_graph, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False):
@@ -216,8 +200,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     gets ``None``. With ``create_graph=True`` the returned gradients are themselves part
     of a graph and can be differentiated again (Hessian-vector products).
     """
-    single_out = isinstance(outputs, Tensor)
-    outputs = [outputs] if single_out else list(outputs)
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
@@ -230,4 +213,106 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("grad: every input must be a Tensor that requires grad")
     gs = [_root_grad(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
     retain = create_graph if retain_graph is None else retain_graph
-    return _run(outputs, gs, retain, create_graph, inputs)
+    wanted = dict.fromkeys(inputs)
+    _run(_Walk(), outputs, gs, retain, create_graph, wanted)
+    found = [wanted[x] for x in inputs]
+    if create_graph:
+        return tuple(found)
+    return tuple(None if g is None else const(np.asarray(g)) for g in found)
+
+
+class Send(NamedTuple):
+    """One gradient a node sent to a parent during a traced walk.
+
+    ``raw`` is what the op's backward returned (in the op's output shape when it
+    broadcast); ``grad`` is ``raw`` summed back to the parent's shape and cast to its dtype,
+    the share actually added; ``accumulated`` is True when the parent already held a share
+    from earlier in the walk (this one is added to it), False for its first share.
+    """
+
+    parent: Tensor
+    raw: np.ndarray
+    grad: np.ndarray
+    accumulated: bool
+
+
+class Step(NamedTuple):
+    """One node processed by a traced walk: the tensor, dL/d(node) (complete when it ran)
+    and the gradients it sent to its parents (``()`` for leaves)."""
+
+    node: Tensor
+    grad: np.ndarray
+    sends: tuple
+
+
+class _TracedWalk(_Walk):
+    """A walk that also reports each step (see ``trace_backward``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+        self.sends = []
+
+    def seed(self, roots, root_grads):
+        super().seed(roots, root_grads)
+        self.sends.clear()  # the seeds are no node's sends
+
+    def send(self, node, g):
+        accumulated = node in self.grads
+        added = super().send(node, g)
+        self.sends.append(Send(node, g, added, accumulated))
+        return added
+
+    def ran(self, node, g):
+        self.steps.append(Step(node, g, tuple(self.sends)))
+        self.sends.clear()
+
+
+def trace_backward(root, gradient=None):
+    """Run the engine's walk from ``root`` and return what it did, step by step.
+
+    A first-order walk with the graph retained and every ``.grad`` left untouched: the
+    same code as ``root.backward(gradient)``, which reports each node it processes, in
+    the order it processes them, then the leaves reached (each with ``sends == ()``).
+    Returns a list of ``Step(node, grad, sends)``, each send a
+    ``Send(parent, raw, grad, accumulated)``.
+    """
+    g = _root_grad(root, gradient, "trace_backward", create_graph=False)
+    walk = _TracedWalk()
+    _run(walk, [root], [g], retain_graph=True, create_graph=False, wanted={})
+    return walk.steps
+
+
+def is_freed(node):
+    """True when a ``backward`` without ``retain_graph`` already ran through ``node`` and
+    released its saved arrays (so its graph cannot be walked again)."""
+    return node._backward is _released
+
+
+def local_grads(node, gy):
+    """The op's own chain rule at ``node``: its backward applied to ``gy`` (shaped like
+    the node) and the parents' current values, first order, recording nothing. One
+    gradient (or None) per parent, in the op's output shape where it broadcast."""
+    if node.is_leaf or is_freed(node):
+        raise RuntimeError("local_grads: the node has no backward (a leaf, or freed)")
+    with grad_mode.no_grad():
+        return node._backward(np.asarray(gy), *[p.data for p in node._parents])
+
+
+def graph_nodes(root):
+    """Every tensor reachable from ``root`` through ``.parents``, each after its parents,
+    in a fixed order (depth first, parents in the order the op lists them)."""
+    order = []
+    seen = {id(root)}
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append((p, iter(p._parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order

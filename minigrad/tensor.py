@@ -98,6 +98,12 @@ class Tensor:
         return self._op
 
     @property
+    def parents(self):
+        """The tensors this one was computed from, in the op's argument order (``()`` for
+        leaves, and once a ``backward`` without ``retain_graph`` has freed the node)."""
+        return self._parents
+
+    @property
     def T(self):
         return ops.transpose(self)
 

@@ -17,7 +17,7 @@ retain_graph=True)``, which leaves every ``.grad`` and the graph as they were. A
 Highlighted: NaN or inf in a value or gradient (red), and a vanishing gradient, one whose
 norm is below ``vanishing`` (default ``VANISHING_GRAD_NORM = 1e-6``; orange). An edge into
 an op whose gradient is summed back over broadcast axes (``sum_to`` in the engine) says
-which axes of the op's output. Node ids follow a fixed walk of ``_parents``, so the same
+which axes of the op's output. Node ids follow a fixed walk of ``.parents``, so the same
 graph draws the same text twice; the walk is iterative, so deep graphs are fine.
 """
 
@@ -28,6 +28,8 @@ import os
 import numpy as np
 
 from minigrad import autograd
+from minigrad.autograd import graph_nodes
+from minigrad.ops.shape import summed_axes
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -58,25 +60,6 @@ _RED_FONT = {"color": "#b00000", "b": True}
 
 class DotNotFoundError(RuntimeError):
     """Raised by ``render`` when graphviz's ``dot`` program is not installed."""
-
-
-def graph_nodes(root):
-    """Every tensor reachable from ``root`` through ``_parents``, each after its parents,
-    in a fixed order (depth first, parents in the order the op lists them)."""
-    order = []
-    seen = {id(root)}
-    stack = [(root, iter(root._parents))]
-    while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if id(p) not in seen:
-                seen.add(id(p))
-                stack.append((p, iter(p._parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def to_dot(root, params=None, show_data=False, show_grad=True, *, vanishing=VANISHING_GRAD_NORM):
@@ -199,7 +182,7 @@ def _gradients(root, order):
     todo = [t for t in order if t.requires_grad and id(t) not in grads]
     if not todo:
         return grads, []
-    if any(t._backward is autograd._released for t in order):
+    if any(autograd.is_freed(t) for t in order):
         return grads, [
             "backward() freed this graph: call backward(retain_graph=True) to draw it whole"
         ]
@@ -217,15 +200,15 @@ def _gradients(root, order):
 
 def _label(t, name, is_root, show_data):
     """Rows of the node's label as (text, font attributes), and its style attributes."""
-    if t._backward is not None:
-        kind, title = "op", t._op
+    if not t.is_leaf:
+        kind, title = "op", t.op
     elif t.requires_grad:
         kind, title = ("param" if name else "input"), name or "input"
     else:
-        kind, title = "constant", "constant" if not t._op else f"constant ({t._op})"
+        kind, title = "constant", "constant" if not t.op else f"constant ({t.op})"
         title = f"{name} ({title})" if name else title
     rows = [(title, {"b": True})]
-    if name and t._backward is not None:
+    if name and not t.is_leaf:
         rows.append((name, {}))
     rows.append((f"{_shape(t.shape)} {t.dtype}", {}))
     attrs = {"fillcolor": _FILL[kind]}
@@ -253,7 +236,7 @@ def _grad_style(grad, vanishing, is_root):
 
 def _edges(t, ids):
     out = []
-    for p in t._parents:
+    for p in t.parents:
         attrs = {}
         axes = _summed_axes(t, p) if p.requires_grad else ()
         if axes:
@@ -268,18 +251,14 @@ def _edges(t, ids):
 
 def _summed_axes(node, parent):
     """Axes of ``node``'s output over which the engine sums ``parent``'s gradient."""
-    if node._op not in _BROADCASTING_OPS:
+    if node.op not in _BROADCASTING_OPS:
         return ()
-    out, shape = node.data.shape, parent.data.shape
-    if node._op == "matmul":
+    out, shape = node.shape, parent.shape
+    if node.op == "matmul":  # only the batch axes broadcast
         if len(out) < 2 or len(shape) < 2:
             return ()
         out, shape = out[:-2], shape[:-2]
-    lead = len(out) - len(shape)
-    if shape == out or lead < 0:
-        return ()
-    stretched = [i + lead for i, n in enumerate(shape) if n == 1 and out[i + lead] != 1]
-    return tuple(range(lead)) + tuple(stretched)
+    return summed_axes(out, shape) if len(shape) <= len(out) else ()
 
 
 def _norm(a):

@@ -7,6 +7,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import ops
+from minigrad.autograd import graph_nodes, is_freed, local_grads, trace_backward
 from minigrad.tensor import record
 
 
@@ -362,3 +363,87 @@ def test_matmul_shapes_like_numpy():
         a, b = rng.standard_normal(sa), rng.standard_normal(sb)
         out = mg.tensor(a) @ mg.tensor(b)
         np.testing.assert_allclose(out.data, a @ b)
+
+
+def _spied(order):
+    """An op y = x (identity) whose backward appends its name to ``order`` when it runs."""
+
+    def op(x, name):
+        def backward(gy, x):
+            order.append(name)
+            return (gy,)
+
+        return record(x.data.copy(), name, (x,), backward)
+
+    return op
+
+
+def _diamond(op):
+    x, w = leaf([1.0, 2.0]), leaf([3.0, -1.0])
+    a = op(x * w, "a")
+    b = op(a.exp(), "b")
+    c = op(a * a, "c")
+    return x, w, op(b + c * x, "out").sum()
+
+
+def test_trace_backward_reports_nodes_in_the_engines_order():
+    order = []
+    x, w, loss = _diamond(_spied(order))
+    loss.backward(retain_graph=True)
+    engine_order = list(order)
+    order.clear()
+    steps = trace_backward(loss)
+    assert order == engine_order
+    assert [s.node.op for s in steps if s.node.op in engine_order] == engine_order
+    assert steps[0].node is loss
+    leaves = [s.node for s in steps if s.node.is_leaf]
+    assert leaves and all(s.node.is_leaf for s in steps[len(steps) - len(leaves) :])
+    assert all(s.sends == () for s in steps if s.node.is_leaf)
+
+
+def test_trace_backward_leaf_gradients_equal_backward_and_leave_grad_untouched():
+    x, w, loss = _diamond(_spied([]))
+    steps = trace_backward(loss)
+    assert x.grad is None and w.grad is None
+    by_node = {id(s.node): s.grad for s in steps}
+    loss.backward()  # the traced walk retained the graph
+    np.testing.assert_array_equal(by_node[id(x)], x.grad.data)
+    np.testing.assert_array_equal(by_node[id(w)], w.grad.data)
+
+
+def test_trace_backward_shows_raw_and_summed_back_broadcast_gradients():
+    a, b = leaf(np.ones((3, 1))), leaf(np.ones(4))
+    (step,) = [s for s in trace_backward((a * b).sum()) if s.node.op == "mul"]
+    (to_a, to_b) = step.sends
+    assert to_a.parent is a and to_b.parent is b
+    assert to_a.raw.shape == (3, 4) and to_a.grad.shape == (3, 1)
+    assert to_b.raw.shape == (3, 4) and to_b.grad.shape == (4,)
+    np.testing.assert_array_equal(to_a.grad, np.full((3, 1), 4.0))
+
+
+def test_trace_backward_flags_gradients_added_to_an_earlier_share():
+    x = leaf([1.0, 2.0])
+    steps = trace_backward((x * x).sum())
+    (mul,) = [s for s in steps if s.node.op == "mul"]
+    assert [send.parent is x for send in mul.sends] == [True, True]
+    assert [send.accumulated for send in mul.sends] == [False, True]
+    np.testing.assert_array_equal(steps[-1].grad, 2 * x.data)
+
+
+def test_parents_op_and_is_leaf_describe_the_graph():
+    a, b = leaf([1.0]), leaf([2.0])
+    y = a * b
+    assert y.parents == (a, b) and y.op == "mul" and not y.is_leaf
+    assert a.parents == () and a.op == "" and a.is_leaf
+    assert [t.op for t in graph_nodes(y.sum())] == ["", "", "mul", "sum"]
+
+
+def test_local_grads_apply_one_ops_chain_rule():
+    x = leaf([-1.0, 2.0])
+    y = x.relu()
+    (gx,) = local_grads(y, np.ones(2))
+    np.testing.assert_array_equal(gx, [0.0, 1.0])
+    y.sum().backward()
+    assert is_freed(y)
+    with pytest.raises(RuntimeError, match="freed"):
+        local_grads(y, np.ones(2))

@@ -63,18 +63,19 @@ def broadcast_to(x, shape):
 
 
 @functools.lru_cache(maxsize=1024)
-def _summed_axes(from_shape, shape):
-    """The axes to sum ``from_shape`` over to get ``shape``: the leading ones broadcasting
-    added and the size-1 ones it stretched (memoised: a network has few shape pairs)."""
+def summed_axes(from_shape, shape):
+    """The broadcast rule, backwards: the axes of ``from_shape`` to sum over to get
+    ``shape``, i.e. the leading ones broadcasting added and the size-1 ones it stretched
+    (memoised: a network has few shape pairs)."""
     lead = len(from_shape) - len(shape)
     stretched = (i + lead for i, n in enumerate(shape) if n == 1 and from_shape[i + lead] != 1)
-    return tuple(range(lead)) + tuple(stretched), lead
+    return tuple(range(lead)) + tuple(stretched)
 
 
 def _sum_to(a, shape):
-    axes, lead = _summed_axes(a.shape, shape)
+    axes = summed_axes(a.shape, shape)
     out = a.sum(axis=axes, keepdims=True) if axes else a
-    return out.reshape(shape) if lead else out
+    return out.reshape(shape) if len(out.shape) != len(shape) else out
 
 
 def sum_to(x, shape):

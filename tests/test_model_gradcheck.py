@@ -4,7 +4,7 @@ import pytest
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from minigrad.check import KinkCrossingWarning, check_model_gradients, verdict
+from minigrad.model_gradcheck import KinkCrossingWarning, check_model_gradients, verdict
 from minigrad.tensor import record
 
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from minigrad import autograd, grad_mode
+from minigrad.autograd import graph_nodes, local_grads
 from minigrad.tensor import Tensor
-from minigrad.viz import graph_nodes
 
 __all__ = [
     "CoordinateCheck",
@@ -232,13 +232,12 @@ def _kink_sides(out):
     sides, counts = [], {}
     with grad_mode.no_grad():
         for node in graph_nodes(out):
-            if node._op not in KINK_OPS or node._backward is None:
+            if node.op not in KINK_OPS or node.is_leaf:
                 continue
-            counts[node._op] = counts.get(node._op, 0) + 1
-            ones = np.ones_like(node.data)
-            gxs = node._backward(ones, *[p.data for p in node._parents])
+            counts[node.op] = counts.get(node.op, 0) + 1
+            gxs = local_grads(node, np.ones_like(node.data))
             derivs = [None if g is None else np.asarray(g) for g in gxs]
-            sides.append((f"{node._op}#{counts[node._op]}", derivs))
+            sides.append((f"{node.op}#{counts[node.op]}", derivs))
     return sides
 
 
