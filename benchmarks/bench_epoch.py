@@ -21,8 +21,8 @@ from minigrad.data import DataLoader, TensorDataset
 from minigrad.data import transforms as T
 from minigrad.tensor import Tensor
 from minigrad.train import TrainConfig
-from minigrad.training.builders import build_model, build_optimizer, build_scheduler
-from minigrad.training.loop import loss_function, prefetch
+from minigrad.train.builders import build_model, build_optimizer, build_scheduler
+from minigrad.train.loop import loss_function, prefetch
 
 
 def images(data_dir, n):

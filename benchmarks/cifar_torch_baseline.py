@@ -18,8 +18,8 @@ import time
 import numpy as np
 
 from minigrad.data import DataLoader, TensorDataset
-from minigrad.training.data import prepare_data
-from minigrad.training.loop import prefetch
+from minigrad.train.data import prepare_data
+from minigrad.train.loop import prefetch
 
 
 def build(torch, hidden, lr, weight_decay, total_steps, warmup):

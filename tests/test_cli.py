@@ -1,44 +1,55 @@
-"""The `minigrad` command: argument errors, train/evaluate end to end, `python -m minigrad`."""
+"""The `minigrad` command: options generated from TrainConfig, argument errors, train and
+evaluate end to end, reruns from a saved config, no overwritten run, resume conflicts,
+Ctrl-C, `python -m minigrad`."""
 
+import dataclasses
 import json
+import os
+import signal
 import subprocess
 import sys
 
 import pytest
+from train_helpers import UNREACHABLE, no_network  # noqa: F401
 
-from minigrad.cli import main
-from minigrad.training import data as tdata
+from minigrad.cli import build_parser, main
+from minigrad.train import TrainConfig
+from minigrad.train.config import option_name
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch, tmp_path):
-    monkeypatch.setattr(tdata, "DOWNLOAD_URL", "http://127.0.0.1:9/cifar-10-python.tar.gz")
-    monkeypatch.setattr(tdata, "NETWORK_TIMEOUT", 2.0)
-    empty = tmp_path / "no-data"
-    empty.mkdir()
-    monkeypatch.setenv("MINIGRAD_DATA", str(empty))
+def _train_parser():
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return sub.choices["train"]
+
+
+def test_every_config_field_is_an_option_with_its_choices_and_default_in_the_help():
+    options = {a.dest: a for a in _train_parser()._actions if a.option_strings and a.dest != "help"}
+    for f in dataclasses.fields(TrainConfig):
+        action = options[f.name]
+        assert option_name(f.name) in action.option_strings
+        assert action.choices == f.metadata.get("choices"), f.name
+        assert f.metadata["help"] in action.help and "(default: " in action.help
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
         (["train", "--hidden", "10,x"], "widths like"),
-        (["train", "--hidden", "10,0"], "must be >= 1"),
-        (["train", "--epochs", "0"], "must be >= 1"),
+        (["train", "--hidden", "10,0"], "hidden (--hidden) widths must be >= 1"),
+        (["train", "--epochs", "0"], "epochs (--epochs) must be >= 1"),
         (["train", "--optimizer", "lbfgs"], "invalid choice"),
         (["train", "--dataset", "mnist"], "invalid choice"),
-        (["train", "--dropout", "1.5"], "--dropout"),
-        (["train", "--loss", "svm", "--label-smoothing", "0.1"], "softmax only"),
+        (["train", "--dropout", "1.5"], "dropout (--dropout) must lie in [0, 1)"),
+        (["train", "--loss", "svm", "--label-smoothing", "0.1"], "softmax loss only"),
         (["train", "--val-size", "-3"], "count >= 0"),
+        (["train", "--lr", "fast"], "could not convert"),
         (["train", "--resume"], "--resume needs --out"),
         (["train", "--epochs", "2", "--time-limit", "60"], "not both"),
-        (["train", "--dataset", "digits", "--augment", "--epochs", "1"], "needs images"),
+        (["train", "--config", "nowhere.json"], "--config nowhere.json"),
         ([], "required"),
     ],
 )
-def test_bad_arguments_exit_2_with_a_message(argv, message, capsys, tmp_path):
-    if argv and "--augment" in argv:
-        argv = [*argv, "--out", str(tmp_path)]
+def test_bad_arguments_exit_2_with_a_message(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
@@ -50,35 +61,115 @@ def test_train_then_evaluate(tmp_path, capsys):
     argv = ["train", "--dataset", "digits", "--epochs", "2", "--hidden", "32", "--out", str(out)]
     assert main(argv) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "dataset: digits"
+    assert printed[:2] == [f"run folder: {out}", "dataset: digits"]
     assert any(line.startswith("epoch   2/2") and "val loss" in line for line in printed)
     assert any(line.startswith("test accuracy") for line in printed)
-    assert main(["evaluate", str(out / "checkpoint.npz")]) == 0
+    assert any(line.startswith("class") and line.split()[-1] == "9" for line in printed)
+    assert main(["evaluate", str(out)]) == 0
     accuracy = json.loads((out / "metrics.json").read_text())["test_accuracy"]
-    assert f"test accuracy {100 * accuracy:.2f}%" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert f"test accuracy {100 * accuracy:.2f}%" in text and "predicted as" in text
+    assert (out / "evaluate-test.json").is_file()
 
 
-def test_evaluate_missing_checkpoint_exits_1(tmp_path, capsys):
-    assert main(["evaluate", str(tmp_path / "nope.npz")]) == 1
-    assert "no checkpoint" in capsys.readouterr().err
+def test_evaluate_missing_run_exits_1(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nope")]) == 1
+    assert "no run folder or checkpoint" in capsys.readouterr().err
 
 
-def test_train_resume_through_the_cli(tmp_path, capsys):
+def test_out_holding_a_run_is_refused_until_force(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    base = ["train", "--dataset", "spiral", "--epochs", "1", "--out", out]
+    assert main(base) == 0
+    with pytest.raises(SystemExit) as exc:
+        main(base)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "already holds a run" in err and "--resume" in err and "--force" in err
+    assert "usage:" not in err
+    assert main([*base, "--force"]) == 0
+
+
+def test_train_resume_through_the_cli_accepts_agreeing_options(tmp_path, capsys):
     out = str(tmp_path / "run")
     base = ["train", "--dataset", "spiral", "--epochs", "2", "--out", out]
     assert main([*base, "--stop-after", "1"]) == 0
-    assert main(["train", "--resume", "--out", out]) == 0
+    assert main(["train", "--resume", "--out", out, "--epochs", "2", "--activation", "relu"]) == 0
     text = capsys.readouterr().out
-    assert "resumed from" in text and "epoch   2/2" in text
+    assert f"run folder: {out} (resuming after epoch 1 of 2)" in text and "epoch   2/2" in text
+
+
+def test_resume_with_contradicting_options_lists_each_one(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    first = ["train", "--dataset", "spiral", "--epochs", "2", "--activation", "tanh"]
+    assert main([*first, "--out", out, "--stop-after", "1"]) == 0
+    capsys.readouterr()
+    # relu is TrainConfig's default: only the command line knows it was typed
+    argv = ["--lr", "0.1", "--activation", "relu", "--batch-size", "32", "--epochs", "2"]
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--resume", "--out", out, *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "lr (--lr): saved 0.003, given 0.1" in err
+    assert "activation (--activation): saved 'tanh', given 'relu'" in err
+    assert "batch_size" not in err and "epochs" not in err
+
+
+def test_config_reruns_a_saved_run_with_overriding_options(tmp_path, capsys):
+    first = tmp_path / "a"
+    argv = ["train", "--dataset", "spiral", "--epochs", "2", "--hidden", "16", "--lr", "0.01"]
+    assert main([*argv, "--out", str(first)]) == 0
+    again = tmp_path / "b"
+    rerun = ["train", "--config", str(first / "config.json"), "--epochs", "3"]
+    assert main([*rerun, "--out", str(again)]) == 0
+    a = json.loads((first / "config.json").read_text())
+    b = json.loads((again / "config.json").read_text())
+    assert b == {**a, "epochs": 3}
+    assert json.loads((again / "metrics.json").read_text())["epochs_completed"] == 3
+
+
+def test_config_with_an_unknown_key_is_an_error_naming_it(tmp_path, capsys):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"dataset": "spiral", "learning_rate": 0.1}))
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--config", str(path)])
+    assert exc.value.code == 2 and "unknown setting(s) learning_rate" in capsys.readouterr().err
 
 
 def test_default_train_falls_back_to_digits_and_reaches_95_percent(tmp_path, capsys):
     """The README's `minigrad train` on a machine without CIFAR-10 or network (CI)."""
     assert main(["train", "--out", str(tmp_path / "run")]) == 0
-    first = capsys.readouterr().out.splitlines()[0]
-    assert first.startswith("dataset: digits")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"run folder: {tmp_path / 'run'}" and lines[1].startswith("dataset: digits")
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["test_accuracy"] >= 0.95
+
+
+def _cli(args, tmp_path, **kwargs):
+    env = dict(os.environ, MINIGRAD_DATA=str(tmp_path / "no-data"))
+    code = (
+        "import sys; import minigrad.train.data as d; "
+        f"d.DOWNLOAD_URL = {UNREACHABLE!r}; "
+        "from minigrad.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args], env=env, text=True, cwd=tmp_path, **kwargs
+    )
+
+
+def test_ctrl_c_says_how_to_resume_naming_the_real_folder(tmp_path):
+    argv = ["train", "--dataset", "digits", "--epochs", "500", "--hidden", "8"]
+    proc = _cli(argv, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    folder = first.removeprefix("run folder: ").strip()
+    while not proc.stdout.readline().startswith("epoch   2/"):
+        pass
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert f"continue with: minigrad train --resume --out {folder}" in err
+    assert folder.startswith("runs/digits-") and (tmp_path / folder / "checkpoint.npz").is_file()
+    assert f"finished epoch(s) saved in {folder}" in out
 
 
 def test_python_dash_m_minigrad_help():
@@ -90,3 +181,4 @@ def test_python_dash_m_minigrad_help():
     )
     assert result.returncode == 0
     assert "--dataset" in result.stdout and "--time-limit" in result.stdout
+    assert "--config" in result.stdout and "--force" in result.stdout

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from minigrad.tensor import Tensor
-from minigrad.training.builders import build_model, build_optimizer
-from minigrad.training.checkpoint import save_checkpoint
-from minigrad.training.loop import evaluate, loss_function
+from minigrad.train.builders import build_model, build_optimizer
+from minigrad.train.checkpoint import save_checkpoint
+from minigrad.train.loop import evaluate, loss_function
 
 __all__ = ["plan_epochs", "MARGIN"]
 

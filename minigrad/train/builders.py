@@ -11,35 +11,16 @@ import numpy as np
 import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad.optim import lr_scheduler as sched
+from minigrad.train.config import OPTIMIZERS, SCHEDULES
 
-__all__ = [
-    "ACTIVATIONS",
-    "OPTIMIZERS",
-    "SCHEDULES",
-    "DEFAULT_LR",
-    "build_model",
-    "build_optimizer",
-    "build_scheduler",
-]
+__all__ = ["build_model", "build_optimizer", "build_scheduler", "reseed_dropout"]
 
-ACTIVATIONS = {
+_ACTIVATION_LAYERS = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
     "tanh": nn.Tanh,
     "sigmoid": nn.Sigmoid,
 }
-DEFAULT_LR = {
-    "sgd": 0.1,
-    "momentum": 0.05,
-    "nesterov": 0.05,
-    "adagrad": 0.01,
-    "adadelta": 1.0,
-    "rmsprop": 1e-3,
-    "adam": 3e-3,
-    "adamw": 3e-3,
-}
-OPTIMIZERS = tuple(DEFAULT_LR)
-SCHEDULES = ("cosine", "step", "exponential", "onecycle", "constant")
 _HAS_MOMENTUM = ("momentum", "nesterov", "adam", "adamw")
 
 
@@ -56,7 +37,7 @@ def build_model(cfg, in_features: int, num_classes: int) -> nn.Sequential:
         layers.append(nn.Linear(width, h, bias=not cfg.batch_norm, rng=rng))
         if cfg.batch_norm:
             layers.append(nn.BatchNorm1d(h))
-        layers.append(ACTIVATIONS[cfg.activation]())
+        layers.append(_ACTIVATION_LAYERS[cfg.activation]())
         if cfg.dropout:
             layers.append(nn.Dropout(cfg.dropout))
         width = h

@@ -17,7 +17,7 @@ import numpy as np
 
 from minigrad.serialization import load, save
 
-__all__ = ["pack", "unpack", "save_checkpoint", "load_checkpoint", "write_json"]
+__all__ = ["pack", "unpack", "save_checkpoint", "load_checkpoint"]
 
 FORMAT = 1
 _META = "meta.json"
@@ -76,11 +76,3 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     if not Path(path).is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     return unpack(load(path))
-
-
-def write_json(obj, path: str | os.PathLike) -> None:
-    """Write `obj` as indented JSON via a temporary file renamed into place."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2) + "\n")
-    os.replace(tmp, path)

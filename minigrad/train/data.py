@@ -1,0 +1,284 @@
+"""The datasets `minigrad train` knows, resolved and cut into ready-to-train splits.
+
+`resolve_dataset` turns `--dataset auto` into a concrete name (CIFAR-10 when a local copy is
+found or the official archive can be fetched, else the bundled digits) with the sentence the
+run prints. `load_raw` cuts a dataset into raw splits; `prepare_data` adds the `Preprocess`
+fitted on the training part: training inputs stay raw for CIFAR-10 (augmented and normalised
+batch by batch by the loader's transform), validation and test inputs are ready float32
+`(N, D)`. A trained model keeps its `Preprocess`, so `predict` takes raw inputs.
+
+Splits use the fixed seed 0, so runs with different `--seed` see the same data.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.parse
+from dataclasses import dataclass
+
+import numpy as np
+
+from minigrad.data import transforms as T
+from minigrad.data.datasets import (
+    CIFAR10_CLASSES,
+    CIFAR10_URL,
+    DatasetError,
+    data_dir,
+    find_cifar10,
+    load_cifar10,
+    load_digits_split,
+    make_spiral,
+    train_val_split,
+    train_val_test_split,
+)
+from minigrad.train.config import CIFAR10_VAL_SIZE, DATASET_DEFAULTS
+
+__all__ = [
+    "Preprocess",
+    "RawSplits",
+    "Splits",
+    "resolve_dataset",
+    "load_raw",
+    "prepare_data",
+    "DOWNLOAD_URL",
+    "NETWORK_TIMEOUT",
+]
+
+DOWNLOAD_URL = CIFAR10_URL
+NETWORK_TIMEOUT = 5.0
+SPLIT_SEED = 0
+_TEST_FRACTION = 0.2  # of digits and spiral, the rest split into training and validation
+_SPIRAL_CLASSES = 3
+
+
+@dataclass
+class Preprocess:
+    """Raw inputs of a dataset -> model inputs `(N, D)` float32, as in training.
+
+    `per_channel` (CIFAR-10): `(x - mean[c]) / std[c]` per colour channel; else (digits,
+    spiral): `(x * scale - mean[j]) / std[j]` per feature. The statistics come from the
+    training split. `input_shape` is one raw sample's shape, e.g. `(3, 32, 32)`; inputs may
+    also come flat, `(N, prod(input_shape))`.
+    """
+
+    dataset: str
+    input_shape: tuple[int, ...]
+    mean: np.ndarray
+    std: np.ndarray
+    scale: float = 1.0
+    per_channel: bool = False
+
+    @property
+    def in_features(self) -> int:
+        return int(np.prod(self.input_shape))
+
+    @property
+    def is_image(self) -> bool:
+        """True for `(H, W)` grey and `(C, H, W)` images, False for points."""
+        return len(self.input_shape) in (2, 3)
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim < 1 or x.shape[1:] not in (self.input_shape, (self.in_features,)):
+            raise ValueError(
+                f"expected raw {self.dataset} inputs of shape (N, {_dims(self.input_shape)}) "
+                f"or (N, {self.in_features}), got {x.shape}"
+            )
+        n = len(x)
+        if self.per_channel:
+            images = x.reshape(n, *self.input_shape)
+            return T.normalize(images, self.mean, self.std).reshape(n, -1)
+        flat = x.reshape(n, -1)
+        return ((flat * np.float32(self.scale) - self.mean) / self.std).astype(np.float32)
+
+    def state(self) -> dict:
+        """Plain values and arrays, for a checkpoint."""
+        return {
+            "dataset": self.dataset,
+            "input_shape": list(self.input_shape),
+            "mean": self.mean,
+            "std": self.std,
+            "scale": self.scale,
+            "per_channel": self.per_channel,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> Preprocess:
+        return cls(**{**state, "input_shape": tuple(state["input_shape"])})
+
+
+def _dims(shape) -> str:
+    return ", ".join(str(d) for d in shape)
+
+
+@dataclass
+class RawSplits:
+    """A dataset cut into `(x, y)` pairs as the dataset gives them (`val`/`test` may be None).
+    `test_is_heldout` marks a CIFAR-10 copy without `test_batch`, whose final score comes
+    from the held-out validation images instead; `val_size` is the size actually used."""
+
+    name: str
+    train: tuple[np.ndarray, np.ndarray]
+    val: tuple[np.ndarray, np.ndarray] | None
+    test: tuple[np.ndarray, np.ndarray] | None
+    test_is_heldout: bool
+    val_size: int | float
+    input_shape: tuple[int, ...]
+    class_names: tuple[str, ...]
+
+
+@dataclass
+class Splits:
+    """Arrays for one run. `x_train` is what the loader batches (raw CIFAR-10 images that its
+    `transform` finishes, or ready inputs); `val` and `test` are ready `(x, y)` or None."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    transform: object
+    val: tuple[np.ndarray, np.ndarray] | None
+    test: tuple[np.ndarray, np.ndarray] | None
+    test_is_heldout: bool
+    val_size: int | float
+    preprocess: Preprocess
+    class_names: tuple[str, ...]
+
+    @property
+    def in_features(self) -> int:
+        return self.preprocess.in_features
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+def resolve_dataset(name: str, root=None) -> tuple[str, str]:
+    """`(dataset, sentence)`: the dataset a run uses and why, without loading it.
+
+    `auto` picks CIFAR-10 when a local copy is found or the download host answers within
+    `NETWORK_TIMEOUT` seconds (DNS included), else the bundled digits.
+    """
+    found = find_cifar10(root) if name in ("auto", "cifar10") else None
+    if name != "auto":
+        return name, f"dataset: {name}" + (f" (from {found})" if found else "")
+    if found is not None:
+        return "cifar10", f"dataset: cifar10 (auto: found a local copy at {found})"
+    where = data_dir(root)
+    reason = _unreachable(DOWNLOAD_URL, NETWORK_TIMEOUT)
+    if reason is None:
+        return "cifar10", f"dataset: cifar10 (auto: no copy in {where}; downloading it there)"
+    return "digits", (
+        f"dataset: digits, the bundled 8x8 handwritten digits (auto: no CIFAR-10 copy in "
+        f"{where} and {DOWNLOAD_URL} is unreachable: {reason}; pass --data-dir or see "
+        "docs/training.md)"
+    )
+
+
+def _unreachable(url: str, timeout: float) -> str | None:
+    """None if a TCP connection to `url`'s host opens within `timeout` s, else the reason."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    result: list[str | None] = ["timed out"]
+
+    def probe():
+        try:
+            with socket.create_connection((parts.hostname, port), timeout=timeout):
+                result[0] = None
+        except OSError as err:
+            result[0] = str(err) or type(err).__name__
+
+    # getaddrinfo ignores socket timeouts, so the probe runs in a thread we stop waiting for.
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return result[0]
+
+
+def load_raw(name: str, root=None, val_size=None) -> RawSplits:
+    """Load dataset `name` (`cifar10`, `digits`, `spiral`) and cut it into raw splits;
+    `val_size=None` takes the dataset's default."""
+    if name == "cifar10":
+        return _cifar10(root, val_size)
+    if name not in ("digits", "spiral"):
+        raise ValueError(f"unknown dataset {name!r}; choose cifar10, digits or spiral")
+    if val_size is None:
+        val_size = DATASET_DEFAULTS[name]["val_size"]
+    if name == "digits":
+        train, val, test = load_digits_split(
+            val_size=val_size, test_size=_TEST_FRACTION, seed=SPLIT_SEED
+        )
+        shape, classes = (8, 8), tuple(str(d) for d in range(10))
+    else:
+        x, y = make_spiral(n_per_class=200, n_classes=_SPIRAL_CLASSES, seed=SPLIT_SEED)
+        train, val, test = train_val_test_split(
+            x, y, val_size=val_size, test_size=_TEST_FRACTION, seed=SPLIT_SEED
+        )
+        shape, classes = (2,), tuple(str(c) for c in range(_SPIRAL_CLASSES))
+    val = val if len(val[1]) else None
+    return RawSplits(name, train, val, test, False, val_size, shape, classes)
+
+
+def _cifar10(root, val_size) -> RawSplits:
+    """CIFAR-10: 5,000 validation images by default without `test_batch`, none with it."""
+    data = load_cifar10(root, download=True, url=DOWNLOAD_URL, timeout=NETWORK_TIMEOUT)
+    has_test = data.x_test is not None
+    if val_size is None:
+        val_size = 0 if has_test else CIFAR10_VAL_SIZE
+    if not has_test and not val_size:
+        raise DatasetError(
+            f"{data.path} has no test_batch, so a held-out split is needed: --val-size > 0"
+        )
+    train, val = (data.x_train, data.y_train), None
+    if val_size:
+        train, val = train_val_split(*train, val_size=val_size, seed=SPLIT_SEED)
+    test = (data.x_test, data.y_test) if has_test else None
+    return RawSplits(
+        "cifar10", train, val, test, not has_test, val_size, (3, 32, 32), CIFAR10_CLASSES
+    )
+
+
+def fit_preprocess(raw: RawSplits) -> Preprocess:
+    """Normalisation statistics of the training split: per channel for images with colour
+    channels, per feature (after scaling digits' 0..16 counts to 0..1) otherwise."""
+    x = raw.train[0]
+    if raw.name == "cifar10":
+        mean, std = T.channel_stats(x)
+        return Preprocess(raw.name, raw.input_shape, mean, std, per_channel=True)
+    scale = 1 / 16 if raw.name == "digits" else 1.0
+    scaled = x.reshape(len(x), -1) * np.float32(scale)
+    mean, std = scaled.mean(axis=0), scaled.std(axis=0)
+    std[std < 1e-6] = 1.0  # constant pixels: centred, not divided by 0
+    return Preprocess(raw.name, raw.input_shape, mean, std, scale)
+
+
+def prepare_data(name: str, root=None, val_size=None, augment=False) -> Splits:
+    """`load_raw`, then ready the splits for training (crop + flip when `augment`)."""
+    if augment and name != "cifar10":
+        raise ValueError(
+            f"augment (--augment: random crops and flips) is made for CIFAR-10's 32x32 images, "
+            f"not {name}"
+        )
+    raw = load_raw(name, root, val_size)
+    pre = fit_preprocess(raw)
+
+    def ready(part):
+        return None if part is None else (pre(part[0]), part[1])
+
+    if raw.name == "cifar10":
+        steps = [T.RandomCrop(padding=4), T.RandomHorizontalFlip()] if augment else []
+        x_train, transform = raw.train[0], T.Compose([*steps, T.Normalize(pre.mean, pre.std)])
+    else:
+        x_train, transform = pre(raw.train[0]), None
+    return Splits(
+        raw.name,
+        x_train,
+        raw.train[1],
+        transform,
+        ready(raw.val),
+        ready(raw.test),
+        raw.test_is_heldout,
+        raw.val_size,
+        pre,
+        raw.class_names,
+    )

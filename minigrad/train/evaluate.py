@@ -1,0 +1,100 @@
+"""Scoring a trained model the way a person reads it: accuracy, per-class accuracy and the
+confusion matrix, in the terminal, as numbers and as pictures. `minigrad evaluate` is
+`evaluate_run`; the end of `fit` uses `class_report` and `draw_figures` too."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from minigrad.train import figures
+from minigrad.train.data import load_raw
+from minigrad.train.model import TrainedModel, load_model
+from minigrad.train.report import class_table, confusion_matrix, per_class_accuracy
+from minigrad.train.rundir import write_json
+
+__all__ = ["evaluate_run", "class_report", "draw_figures"]
+
+
+def class_report(y, predicted, class_names, split: str, log=print) -> dict:
+    """Log the per-class table of `predicted` against labels `y` on `split`; return its
+    numbers for `metrics.json` (rows of `confusion_matrix` are true classes)."""
+    matrix = confusion_matrix(y, predicted, len(class_names))
+    log(f"per-class accuracy and confusion matrix on {split} ({len(y)} samples):")
+    log(class_table(matrix, class_names))
+    return {
+        "scored_split": split,
+        "class_names": list(class_names),
+        "per_class_accuracy": per_class_accuracy(matrix),
+        "confusion_matrix": matrix.tolist(),
+    }
+
+
+def draw_figures(drawings: dict, folder: Path, log=print) -> list[Path]:
+    """Save each `name -> function returning a Figure` as `folder/name`, skipping all of
+    them (said once) without matplotlib."""
+    if figures.matplotlib_missing():
+        names = ", ".join(drawings)
+        log(f"{names} not drawn: matplotlib is not installed ({figures.INSTALL_HINT})")
+        return []
+    return [figures.save_figure(draw(), folder / name) for name, draw in drawings.items()]
+
+
+def run_drawings(trained: TrainedModel, report: dict | None, history=None) -> dict:
+    """The figures of a run: curves (with a history), the confusion matrix (with a
+    `class_report`) and, for image inputs, the first layer's templates."""
+    drawings = {}
+    title = f"minigrad: {trained.config.dataset}"
+    if history:
+        drawings["curves.png"] = lambda: figures.curves_figure(history, title)
+    if report is not None:
+        drawings["confusion.png"] = _confusion(trained, report)
+    if trained.preprocess.is_image:
+        shape = trained.preprocess.input_shape
+        drawings["weights.png"] = lambda: figures.first_layer_figure(
+            trained.model, shape, trained.class_names
+        )
+    return drawings
+
+
+def _confusion(trained: TrainedModel, report: dict):
+    matrix = np.array(report["confusion_matrix"])
+    return lambda: figures.confusion_figure(matrix, trained.class_names, report["scored_split"])
+
+
+def evaluate_run(path, data_dir=None, split: str | None = None, log=print) -> dict:
+    """Score the model of run folder (or checkpoint) `path` on `split`: `test` by default
+    when the dataset has one, else the held-out validation split (`val`).
+
+    Logs the accuracy and the per-class table, writes `evaluate-<split>.json` and
+    `confusion-<split>.png` into the run folder, and returns the numbers written.
+    """
+    trained = load_model(path)
+    cfg = trained.config
+    if data_dir is not None:
+        cfg = dataclasses.replace(cfg, data_dir=str(data_dir))
+    raw = load_raw(cfg.dataset, cfg.data_dir, cfg.val_size)
+    split = split or ("test" if raw.test is not None else "val")
+    part = getattr(raw, split, None)
+    if part is None:
+        raise ValueError(f"this {cfg.dataset} run has no {split} split")
+    scores = trained.score(*part)
+    log(
+        f"{path}: {cfg.dataset} {split} accuracy {100 * scores.accuracy:.2f}% loss "
+        f"{scores.loss:.4f} on {len(part[1])} samples (epoch {trained.epochs_completed})"
+    )
+    numbers = {
+        "split": split,
+        "loss": scores.loss,
+        "accuracy": scores.accuracy,
+        "samples": len(part[1]),
+        "epochs_completed": trained.epochs_completed,
+        **class_report(part[1], scores.predicted, trained.class_names, split, log),
+    }
+    folder = trained.run_dir
+    write_json(numbers, folder / f"evaluate-{split}.json")
+    draw_figures({f"confusion-{split}.png": _confusion(trained, numbers)}, folder, log)
+    log(f"wrote {folder / f'evaluate-{split}.json'}")
+    return numbers

@@ -1,0 +1,147 @@
+"""What a run shows in pictures: loss and accuracy curves, the confusion matrix, and the
+first layer's weights as image templates (the cs231n picture).
+
+Each function draws on a new `matplotlib.figure.Figure` and returns it, without pyplot: the
+user's backend and open figures are untouched, and a notebook displays the returned figure.
+`save_figure` writes one to a PNG atomically. matplotlib is optional (`pip install
+"minigrad[train]"`) and imported inside these functions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+import minigrad.nn as nn
+
+__all__ = [
+    "curves_figure",
+    "confusion_figure",
+    "templates_figure",
+    "first_layer_figure",
+    "save_figure",
+    "matplotlib_missing",
+]
+
+INSTALL_HINT = 'pip install "minigrad[train]"'
+
+
+def matplotlib_missing() -> bool:
+    """True when matplotlib cannot be imported (figures are then skipped)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+def _figure(width: float, height: float):
+    if matplotlib_missing():
+        raise ImportError(f"drawing figures needs matplotlib: {INSTALL_HINT}")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def curves_figure(history: list[dict], title: str = ""):
+    """Loss and accuracy per epoch of a run's `history` (train, and val/test when scored)."""
+    fig = _figure(10, 4)
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    epochs = [h["epoch"] for h in history]
+    for key, label in (("train", "train"), ("val", "validation"), ("test", "test")):
+        if history and all(h.get(f"{key}_loss") is not None for h in history):
+            ax_loss.plot(epochs, [h[f"{key}_loss"] for h in history], label=label)
+            ax_acc.plot(epochs, [100 * h[f"{key}_accuracy"] for h in history], label=label)
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_figure(matrix, class_names, title: str = ""):
+    """The confusion matrix `(C, C)` (rows: true class, columns: predicted) as a heat map of
+    each row's fractions, with the counts written in the cells."""
+    matrix = np.asarray(matrix)
+    n = len(class_names)
+    size = 1.6 + 0.55 * n
+    fig = _figure(size + 1.2, size)
+    ax = fig.subplots()
+    rows = matrix.sum(axis=1, keepdims=True)
+    fractions = matrix / np.maximum(rows, 1)
+    image = ax.imshow(fractions, cmap="Blues", vmin=0.0, vmax=1.0)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of the true class")
+    for i in range(n):
+        for j in range(n):
+            colour = "white" if fractions[i, j] > 0.5 else "black"
+            ax.text(
+                j, i, str(int(matrix[i, j])), ha="center", va="center", color=colour, fontsize=8
+            )
+    ax.set_xticks(range(n), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(n), class_names)
+    ax.set(xlabel="predicted class", ylabel="true class")
+    accuracy = np.trace(matrix) / max(matrix.sum(), 1)
+    ax.set_title(f"{title}{' ' if title else ''}accuracy {100 * accuracy:.2f}%")
+    fig.tight_layout()
+    return fig
+
+
+def templates_figure(weight, image_shape, titles=None, max_templates: int = 100):
+    """Rows of a weight matrix `(K, D)` drawn as images of `image_shape` (`(C, H, W)` colour
+    or `(H, W)` grey, `D = prod(image_shape)`): what each unit responds to in the input.
+
+    Each template is stretched to the full colour range on its own (min -> black,
+    max -> white), as cs231n draws them. At most `max_templates` (the first ones) are shown.
+    """
+    weight = np.asarray(weight, dtype=np.float64)[:max_templates]
+    image_shape = tuple(image_shape)
+    if weight.ndim != 2 or weight.shape[1] != math.prod(image_shape):
+        raise ValueError(f"weights {weight.shape} are not rows of images {image_shape}")
+    images = weight.reshape(len(weight), *image_shape)
+    if len(image_shape) == 3:
+        images = images.transpose(0, 2, 3, 1)  # channel planes -> (H, W, C) for imshow
+        if image_shape[0] == 1:
+            images = images[..., 0]
+    low = images.reshape(len(images), -1).min(axis=1)
+    high = images.reshape(len(images), -1).max(axis=1)
+    shape = (-1,) + (1,) * (images.ndim - 1)
+    images = (images - low.reshape(shape)) / np.maximum(high - low, 1e-12).reshape(shape)
+    cols = min(10, len(images))
+    rows = math.ceil(len(images) / cols)
+    fig = _figure(1.1 * cols, 1.1 * rows + (0.3 if titles is not None else 0.0))
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for k, ax in enumerate(axes):
+        ax.axis("off")
+        if k < len(images):
+            ax.imshow(images[k], cmap="gray" if images.ndim == 3 else None, interpolation="nearest")
+            if titles is not None:
+                ax.set_title(str(titles[k]), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def first_layer_figure(model, image_shape, class_names=None, max_templates: int = 100):
+    """`templates_figure` of the first `nn.Linear` in `model`. When that layer is the last
+    one too (a linear classifier), its rows are the class templates, titled by
+    `class_names`; otherwise the first `max_templates` hidden units are shown."""
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ValueError(f"{type(model).__name__} has no nn.Linear layer to draw")
+    titles = class_names if len(linears) == 1 else None
+    return templates_figure(linears[0].weight.data, image_shape, titles, max_templates)
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = 100) -> Path:
+    """Write `fig` as a PNG at `path` atomically (a temporary file renamed into place)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fig.savefig(tmp, dpi=dpi, format="png")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,92 @@
+"""A trained model with what it needs to be used: `TrainedModel` and `load_model`.
+
+    trained = load_model("runs/digits")          # a run folder or its checkpoint.npz
+    logits, classes = trained.predict(x_raw)     # raw inputs, as the dataset gives them
+
+The checkpoint holds the configuration (so the architecture is rebuilt without the caller
+knowing it), the weights, and the input preprocessing fitted on the training split.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import minigrad.nn as nn
+from minigrad.train.builders import build_model
+from minigrad.train.checkpoint import load_checkpoint
+from minigrad.train.config import TrainConfig
+from minigrad.train.data import Preprocess
+from minigrad.train.loop import Scores, evaluate, logits_of, loss_function
+from minigrad.train.rundir import CHECKPOINT
+
+__all__ = ["TrainedModel", "load_model"]
+
+
+@dataclass
+class TrainedModel:
+    """A trained classifier: what `fit` returns and `load_model` rebuilds.
+
+    Attributes:
+        model: the `nn.Module`, in eval mode.
+        config: the resolved `TrainConfig` it was trained with (defaults filled in).
+        preprocess: raw inputs -> model inputs, as in training (see `predict`).
+        class_names: one name per output, e.g. CIFAR-10's `airplane`, ... `truck`.
+        run_dir: the run folder (`None` if unknown).
+        metrics: what the run wrote to `metrics.json` (empty if there is none).
+        epochs_completed: the epochs of training behind these weights.
+    """
+
+    model: nn.Module
+    config: TrainConfig
+    preprocess: Preprocess
+    class_names: tuple[str, ...]
+    run_dir: Path | None = None
+    metrics: dict = field(default_factory=dict)
+    epochs_completed: int = 0
+
+    def predict(self, x, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+        """Logits `(N, C)` float32 and predicted classes `(N,)` int64 for raw inputs `x`, as
+        the dataset gives them: uint8 images `(N, 3, 32, 32)` or `(N, 3072)` for CIFAR-10,
+        pixel counts `(N, 8, 8)` or `(N, 64)` for digits, points `(N, 2)` for spiral. The
+        training split's normalisation is applied first; no augmentation."""
+        ready = self.preprocess(x)
+        logits = np.empty((len(ready), len(self.class_names)), dtype=np.float32)
+        for start, out in logits_of(self.model, ready, batch_size):
+            logits[start : start + len(out.data)] = out.data
+        return logits, logits.argmax(axis=1)
+
+    def score(self, x, y) -> Scores:
+        """Loss, accuracy and predicted classes on raw inputs `x` with labels `y (N,)`."""
+        return evaluate(self.model, self.preprocess(x), np.asarray(y), loss_function(self.config))
+
+
+def load_model(path) -> TrainedModel:
+    """Rebuild the trained model of a run folder, or of a `checkpoint.npz` in one.
+
+    Raises `FileNotFoundError` without a checkpoint there.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no run folder or checkpoint at {path}")
+    checkpoint = path / CHECKPOINT if path.is_dir() else path
+    return from_state(load_checkpoint(checkpoint), checkpoint.parent)
+
+
+def from_state(state: dict, run_dir: Path | None) -> TrainedModel:
+    """The `TrainedModel` of a training state as `fit` checkpoints it."""
+    if "data" not in state:
+        raise ValueError("this checkpoint has no record of its input preprocessing: retrain it")
+    cfg = TrainConfig.from_dict(state["config"])
+    pre = Preprocess.from_state(state["data"]["preprocess"])
+    class_names = tuple(state["data"]["class_names"])
+    model = build_model(cfg, pre.in_features, len(class_names))
+    model.load_state_dict(state["model"])
+    model.eval()
+    metrics = {}
+    if run_dir is not None and (run_dir / "metrics.json").is_file():
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+    return TrainedModel(model, cfg, pre, class_names, run_dir, metrics, int(state["epoch"]))

@@ -1,0 +1,319 @@
+"""`fit`: one training run, top to bottom.
+
+1. claim the run folder (never overwriting a run by accident), resolve and load the data;
+2. build the model, optimizer and schedule (`builders`), planning the epochs from a time
+   limit if there is one (`planning`);
+3. train epoch by epoch (`loop`), after each one writing `checkpoint.npz`, `metrics.json`
+   and `history.csv`, printing the epoch line and calling the callbacks;
+4. score the final model, print the per-class table, draw the figures (`evaluate`).
+
+A resumed run continues with results identical to an uninterrupted one: shuffles,
+augmentations and dropout masks are drawn from `(seed, epoch)`, and everything else that
+changes during training is in the checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+from minigrad.data import DataLoader, TensorDataset
+from minigrad.data.datasets import DownloadError
+from minigrad.train.builders import build_model, build_optimizer, build_scheduler, reseed_dropout
+from minigrad.train.checkpoint import load_checkpoint, save_checkpoint
+from minigrad.train.config import TrainConfig, option_name
+from minigrad.train.data import prepare_data, resolve_dataset
+from minigrad.train.evaluate import class_report, draw_figures, run_drawings
+from minigrad.train.loop import evaluate, loss_function, train_epoch
+from minigrad.train.model import TrainedModel
+from minigrad.train.planning import plan_epochs
+from minigrad.train.report import EpochProgress, epoch_line
+from minigrad.train.rundir import (
+    CHECKPOINT,
+    claim_run_dir,
+    default_run_dir,
+    write_history_csv,
+    write_json,
+)
+
+__all__ = ["fit"]
+
+
+def fit(
+    config: TrainConfig,
+    out_dir: str | Path | None = None,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    callbacks=(),
+    stop_after: int | None = None,
+    log=print,
+    stream=None,
+) -> TrainedModel:
+    """Train as `config` says, writing the run into `out_dir`; return the trained model.
+
+    Args:
+        config: the settings; `None` fields take the dataset's defaults.
+        out_dir: the run folder (default `runs/<dataset>-<date>-<time>`). A folder that
+            already holds a run raises `RunExistsError` unless `resume` or `force`.
+        resume: continue the run saved in `out_dir`. Its saved config is used; fields of
+            `config` changed from their defaults must agree with it (else `ValueError`
+            listing them), except `data_dir`, which says where the data is now.
+        force: delete the run in `out_dir` and start a new one.
+        callbacks: each called as `callback(entry)` after every epoch, once its checkpoint
+            and metrics are written, with that epoch's history dict (`epoch`, `train_loss`,
+            `train_accuracy`, `val_loss`/`val_accuracy` with a validation split, `lr_start`,
+            `epoch_seconds`, ...). A true return value stops training after that epoch (the
+            run then finishes normally, `"stopped_early": true` in metrics.json); an
+            exception propagates out of `fit`.
+        stop_after: train at most this many epochs in this call (continue with `resume`).
+        log: prints a line; the first names the run folder, the next the dataset and why.
+        stream: where progress goes (default stderr).
+
+    Returns:
+        a `TrainedModel`: `.model` (eval mode), `.metrics` (as in metrics.json), `.run_dir`,
+        `.config` (resolved), `.predict(x)`.
+
+    Raises:
+        DivergedError: the training loss became NaN or infinite (the previous epoch's
+            checkpoint stays).
+        KeyboardInterrupt: with `.run_dir` and `.epochs_saved` set, after logging them.
+    """
+    started = time.time()
+    state = None
+    if resume:
+        if out_dir is None:
+            raise ValueError("resume needs out_dir, the folder of the run to continue")
+        out = claim_run_dir(Path(out_dir), resume=True, force=force)
+        state = load_checkpoint(out / CHECKPOINT)
+        config = resumed_config(state, config.changed_fields(), out)
+        name, sentence = resolve_dataset(config.dataset, config.data_dir)
+        log(f"run folder: {out} (resuming after epoch {state['epoch']} of {state['epochs']})")
+    else:
+        config.validate()
+        out = claim_run_dir(Path(out_dir), False, force) if out_dir is not None else None
+        name, sentence = resolve_dataset(config.dataset, config.data_dir)
+        out = out or claim_run_dir(default_run_dir(name), False, force)
+        log(f"run folder: {out}")
+    log(sentence)
+    run = None
+    try:
+        cfg, splits = _load(config, name, log)
+        run = _Run(cfg, splits, log, started, None if state is None else state["epochs"])
+        if state is not None:
+            run.restore(state)
+        write_json(cfg.to_dict(), out / "config.json")
+        _describe(run, log)
+        stopped = _train(run, out, callbacks, stop_after, stream)
+    except KeyboardInterrupt as err:
+        err.run_dir = out
+        err.epochs_saved = run.epoch if run is not None else (state or {}).get("epoch", 0)
+        log(f"interrupted: {err.epochs_saved} finished epoch(s) saved in {out}")
+        raise
+    return _finish(run, out, log, time.time() - started, stopped)
+
+
+def resumed_config(state: dict, given: dict, out: Path) -> TrainConfig:
+    """The config saved in checkpoint `state`, after checking that the settings `given` to
+    resume it agree with it (`ValueError` listing each one that does not); a given
+    `data_dir` replaces the saved one."""
+    saved = TrainConfig.from_dict(state["config"])
+    conflicts = saved.conflicts(given)
+    if conflicts:
+        lines = [
+            f"  {name} ({option_name(name)}): saved {old!r}, given {new!r}"
+            for name, old, new in conflicts
+        ]
+        raise ValueError(
+            f"the run in {out} was trained with other settings than those given to resume "
+            "it:\n" + "\n".join(lines) + "\nleave them out to continue it as saved, or start "
+            "a new run in another folder"
+        )
+    return dataclasses.replace(saved, data_dir=given.get("data_dir") or saved.data_dir)
+
+
+def _load(config: TrainConfig, name: str, log):
+    """`(resolved config, splits)`; a failed download under `dataset="auto"` falls back to
+    the bundled digits. The config records the validation size the data used."""
+    cfg = config.resolved(name)
+    try:
+        splits = prepare_data(name, cfg.data_dir, cfg.val_size, cfg.augment)
+    except DownloadError as err:
+        if config.dataset != "auto":
+            raise
+        log(f"CIFAR-10 download failed ({str(err).splitlines()[0]}); using the bundled digits")
+        cfg = config.resolved("digits")
+        splits = prepare_data("digits", cfg.data_dir, cfg.val_size, cfg.augment)
+    return dataclasses.replace(cfg, val_size=splits.val_size), splits
+
+
+class _Run:
+    """Everything one training run holds: data, model, optimizer, schedule, history."""
+
+    def __init__(self, cfg: TrainConfig, splits, log, started: float, epochs: int | None):
+        self.cfg, self.splits, self.log = cfg, splits, log
+        dataset = TensorDataset(splits.x_train, splits.y_train)
+        self.loader = DataLoader(
+            dataset, cfg.batch_size, shuffle=True, seed=cfg.seed, transform=splits.transform
+        )
+        if epochs is None and cfg.epochs is None:
+            budget = cfg.time_limit - (time.time() - started)
+            epochs = plan_epochs(cfg, self.loader, splits, budget, log)
+        self.epochs = epochs or cfg.epochs
+        self.model = build_model(cfg, splits.in_features, splits.num_classes)
+        self.opt = build_optimizer(cfg, self.model)
+        self.scheduler = build_scheduler(cfg, self.opt, self.epochs * len(self.loader))
+        self.loss_fn = loss_function(cfg)
+        self.history: list[dict] = []
+        self.epoch = 0
+        self.train_seconds = 0.0
+        self.monitor = "val" if splits.val is not None else "test" if splits.test else None
+
+    def state(self) -> dict:
+        return {
+            "config": self.cfg.to_dict(),
+            "data": {
+                "preprocess": self.splits.preprocess.state(),
+                "class_names": list(self.splits.class_names),
+            },
+            "model": self.model.state_dict(),
+            "optimizer": self.opt.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "loader": self.loader.state_dict(),
+            "epoch": self.epoch,
+            "epochs": self.epochs,
+            "history": self.history,
+            "train_seconds": self.train_seconds,
+        }
+
+    def restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.loader.load_state_dict(state["loader"])
+        self.epoch = int(state["epoch"])
+        self.history = list(state["history"])
+        self.train_seconds = float(state["train_seconds"])
+
+    def run_epoch(self, stream) -> dict:
+        """Train one epoch, score the monitored split, return the history entry."""
+        cfg, start = self.cfg, time.perf_counter()
+        reseed_dropout(self.model, cfg.seed, self.epoch)
+        desc = f"epoch {self.epoch + 1}/{self.epochs}"
+        progress = EpochProgress(len(self.loader), desc, stream or sys.stderr)
+        lr = self.opt.param_groups[0]["lr"]
+        try:
+            waited = train_epoch(
+                self.model,
+                self.loader,
+                self.opt,
+                self.scheduler,
+                self.loss_fn,
+                progress,
+                self.epoch + 1,
+            )
+        finally:
+            progress.close()
+        entry = {
+            "epoch": self.epoch + 1,
+            "train_loss": progress.loss,
+            "train_accuracy": progress.accuracy,
+            "lr_start": lr,
+            "samples_per_second": progress.samples_per_second,
+            "data_wait_seconds": waited,
+        }
+        if self.monitor is not None:
+            x, y = getattr(self.splits, self.monitor)
+            scores = evaluate(self.model, x, y, self.loss_fn)
+            entry[f"{self.monitor}_loss"] = scores.loss
+            entry[f"{self.monitor}_accuracy"] = scores.accuracy
+        entry["epoch_seconds"] = time.perf_counter() - start
+        return entry
+
+    def metrics(self) -> dict:
+        return {
+            "dataset": self.cfg.dataset,
+            "epochs_completed": self.epoch,
+            "epochs": self.epochs,
+            "train_seconds": self.train_seconds,
+            "history": self.history,
+        }
+
+
+def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> bool:
+    """Train up to the last epoch of this call; True if a callback stopped it early."""
+    last = run.epochs if stop_after is None else min(run.epochs, run.epoch + stop_after)
+    while run.epoch < last:
+        entry = run.run_epoch(stream)
+        run.history.append(entry)
+        run.epoch += 1
+        run.train_seconds += entry["epoch_seconds"]
+        save_checkpoint(run.state(), out / CHECKPOINT)
+        write_json(run.metrics(), out / "metrics.json")
+        write_history_csv(run.history, out / "history.csv")
+        run.log(epoch_line(entry, run.epochs))
+        answers = [callback(dict(entry)) for callback in callbacks]
+        if any(answer is not None and bool(answer) for answer in answers):
+            run.log(f"stopped after epoch {run.epoch} by a callback")
+            return True
+    return False
+
+
+def _describe(run: _Run, log) -> None:
+    cfg, s = run.cfg, run.splits
+    sizes = f"{len(s.y_train)} train"
+    for part in ("val", "test"):
+        if getattr(s, part) is not None:
+            sizes += f", {len(getattr(s, part)[1])} {part}"
+    widths = "-".join(str(w) for w in (s.in_features, *cfg.hidden, s.num_classes))
+    log(
+        f"{sizes}; MLP {widths} ({cfg.activation}{', batchnorm' if cfg.batch_norm else ''}); "
+        f"{cfg.optimizer} lr {cfg.lr:g}, {cfg.schedule} schedule, {run.epochs} epochs of "
+        f"{len(run.loader)} batches of {cfg.batch_size}"
+    )
+
+
+def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedModel:
+    """Score the final model, write metrics.json and the figures, print the result."""
+    run.model.eval()
+    metrics = {**run.metrics(), "stopped_early": stopped, "wall_seconds_this_run": wall}
+    trained = TrainedModel(
+        run.model, run.cfg, run.splits.preprocess, run.splits.class_names, out, metrics, run.epoch
+    )
+    done = stopped or run.epoch >= run.epochs
+    report = _final_scores(run, metrics, log) if done else None
+    write_json(metrics, out / "metrics.json")
+    drawn = draw_figures(run_drawings(trained, report, run.history), out, log)
+    if drawn:
+        log(f"figures: {', '.join(p.name for p in drawn)}")
+    status = "finished" if done else f"stopped after epoch {run.epoch}; continue it with resume"
+    log(f"{status}: {run.train_seconds:.1f}s training, {wall:.1f}s wall this run; results in {out}")
+    return trained
+
+
+def _final_scores(run: _Run, metrics: dict, log) -> dict | None:
+    """Score the test split (or CIFAR-10's held-out split when it has no test batch) into
+    `metrics`, with the per-class table; the report's numbers, or None without a split."""
+    s = run.splits
+    if s.test is not None:
+        split, (x, y), key = "test", s.test, "test"
+    elif s.test_is_heldout:
+        split, (x, y), key = "val", s.val, "heldout"
+    else:
+        return None
+    scores = evaluate(run.model, x, y, run.loss_fn)
+    metrics.update({f"{key}_loss": scores.loss, f"{key}_accuracy": scores.accuracy})
+    if key == "test":
+        log(f"test accuracy {100 * scores.accuracy:.2f}% ({len(y)} test samples)")
+    else:
+        metrics["heldout_split"] = "val"
+        log(
+            f"held-out accuracy {100 * scores.accuracy:.2f}% on {len(y)} training images kept "
+            "out of training (this CIFAR-10 copy has no test_batch, so there is no official "
+            "test accuracy)"
+        )
+    report = class_report(y, scores.predicted, s.class_names, split, log)
+    metrics.update(report)
+    return report

@@ -1,0 +1,71 @@
+"""minigrad.train.figures: each drawing is a Figure made without pyplot, saved atomically;
+first-layer templates in colour and grey; runs without matplotlib skip the pictures."""
+
+import sys
+
+import numpy as np
+import pytest
+from train_helpers import no_network, quiet, small  # noqa: F401
+
+import minigrad.nn as nn
+from minigrad.train import figures, fit
+
+
+def test_figures_leave_pyplot_and_the_backend_alone(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    backend = matplotlib.get_backend()
+    pyplot_loaded = "matplotlib.pyplot" in sys.modules
+    history = [
+        {"epoch": 1, "train_loss": 1.0, "train_accuracy": 0.5, "val_loss": 1.1, "val_accuracy": 0.4}
+    ]
+    drawn = [
+        figures.curves_figure(history, "t"),
+        figures.confusion_figure(np.eye(3, dtype=int), ["a", "b", "c"]),
+        figures.templates_figure(np.random.default_rng(0).normal(size=(4, 12)), (3, 2, 2)),
+    ]
+    assert all(isinstance(fig, Figure) for fig in drawn)
+    assert matplotlib.get_backend() == backend
+    assert ("matplotlib.pyplot" in sys.modules) == pyplot_loaded
+    folder = tmp_path / "figs"
+    folder.mkdir()
+    path = figures.save_figure(drawn[0], folder / "c.png")
+    assert path.read_bytes()[:4] == b"\x89PNG" and [p.name for p in folder.iterdir()] == ["c.png"]
+
+
+def test_templates_are_colour_images_or_grey_ones():
+    pytest.importorskip("matplotlib")
+    w = np.arange(2 * 3 * 4 * 4, dtype=float).reshape(2, 48)
+    colour = figures.templates_figure(w, (3, 4, 4)).axes[0].images[0].get_array()
+    assert colour.shape == (4, 4, 3) and colour.min() == 0.0 and colour.max() == 1.0
+    # channel planes become the last axis: pixel (0, 0) of template 0 is w[0, [0, 16, 32]]
+    np.testing.assert_allclose(colour[0, 0], np.array([0, 16, 32]) / 47)
+    grey = figures.templates_figure(w[:, :16], (4, 4)).axes[0].images[0].get_array()
+    assert grey.shape == (4, 4)
+    with pytest.raises(ValueError, match="not rows of images"):
+        figures.templates_figure(w, (3, 5, 5))
+
+
+def test_a_linear_classifier_shows_one_titled_template_per_class():
+    pytest.importorskip("matplotlib")
+    model = nn.Sequential(nn.Linear(12, 3))
+    fig = figures.first_layer_figure(model, (3, 2, 2), ["cat", "dog", "ship"])
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert titles == ["cat", "dog", "ship"]
+    with pytest.raises(ValueError, match="no nn.Linear"):
+        figures.first_layer_figure(nn.Sequential(nn.ReLU()), (2, 2))
+
+
+def test_a_run_without_matplotlib_says_which_pictures_it_skipped(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    lines = []
+    fit(small(epochs=1), tmp_path, log=lines.append)
+    assert not list(tmp_path.glob("*.png"))
+    skipped = [line for line in lines if "not drawn" in line]
+    assert skipped == [
+        "curves.png, confusion.png, weights.png not drawn: matplotlib is not installed "
+        '(pip install "minigrad[train]")'
+    ]
+    with pytest.raises(ImportError, match=r"minigrad\[train\]"):
+        figures.curves_figure([])
