@@ -7,6 +7,7 @@ both, so these tests check the optimizers alone.
 
 import numpy as np
 import pytest
+from golden import cases
 
 import minigrad as mg
 from minigrad import optim
@@ -16,34 +17,7 @@ torch = pytest.importorskip("torch")
 STEPS = 20
 RTOL = 1e-12
 
-OPTIMIZER_CASES = [
-    ("SGD", dict(lr=0.1)),
-    ("SGD", dict(lr=0.05, momentum=0.9)),
-    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.5)),
-    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
-    ("SGD", dict(lr=0.05, momentum=0.8, weight_decay=0.1)),
-    ("SGD", dict(lr=0.05, weight_decay=0.1)),
-    ("Adagrad", dict()),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.05)),
-    ("Adagrad", dict(lr=0.1, weight_decay=0.1, initial_accumulator_value=0.2)),
-    ("Adagrad", dict(lr=0.1, eps=1e-3)),
-    ("Adadelta", dict()),
-    ("Adadelta", dict(lr=0.5, rho=0.5, eps=1e-4)),
-    ("Adadelta", dict(weight_decay=0.1)),
-    ("RMSprop", dict()),
-    ("RMSprop", dict(lr=0.01, alpha=0.3)),
-    ("RMSprop", dict(momentum=0.9)),
-    ("RMSprop", dict(centered=True)),
-    ("RMSprop", dict(centered=True, momentum=0.5, weight_decay=0.1, alpha=0.9)),
-    ("Adam", dict(lr=0.01)),
-    ("Adam", dict(lr=0.01, amsgrad=True)),
-    ("Adam", dict(lr=0.01, weight_decay=0.1)),
-    ("Adam", dict(lr=0.01, betas=(0.3, 0.5), eps=1e-3)),
-    ("Adam", dict(lr=0.01, betas=(0.0, 0.0))),
-    ("AdamW", dict(lr=0.01)),
-    ("AdamW", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
-    ("AdamW", dict(lr=0.01, betas=(0.6, 0.7))),
-]
+OPTIMIZER_CASES = cases.OPTIMIZER_CASES
 
 
 def make_problem(seed=0):
@@ -121,25 +95,10 @@ def test_parameter_groups_match_torch(name):
         np.testing.assert_allclose(w_ours, w_torch, rtol=RTOL, atol=1e-14)
 
 
-def _rosenbrock(x):
-    """Loss and gradient of the n-dimensional Rosenbrock function (in NumPy)."""
-    loss = np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-    g = np.zeros_like(x)
-    g[:-1] = -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
-    g[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
-    return loss, g
-
-
 def _make_logistic_regression(seed=0):
     rng = np.random.default_rng(seed)
     x, y = rng.standard_normal((40, 5)), (rng.random(40) < 0.5).astype(float)
-
-    def loss_and_grad(w):
-        z = x @ w
-        loss = np.mean(np.logaddexp(0, z) - y * z) + 0.01 * w @ w
-        return loss, x.T @ (1 / (1 + np.exp(-z)) - y) / len(y) + 0.02 * w
-
-    return loss_and_grad
+    return lambda w: cases.logistic_loss_and_grad(w, x, y)
 
 
 def _lbfgs_run(module, make_tensor, to_numpy, set_grad, f, kwargs, outer_steps=5):
@@ -199,7 +158,7 @@ def test_lbfgs_matches_torch_on_logistic_regression(kwargs):
 def test_lbfgs_strong_wolfe_matches_torch_on_rosenbrock(kwargs):
     # Rosenbrock makes the line search bracket and zoom many times. Its valley amplifies
     # last-bit differences (BLAS dot products sum in another order), hence the looser rtol.
-    ours, theirs = _lbfgs_both(_rosenbrock, kwargs)
+    ours, theirs = _lbfgs_both(cases.rosenbrock_loss_and_grad, kwargs)
     for (loss_a, x_a), (loss_b, x_b) in zip(ours, theirs):
         np.testing.assert_allclose(loss_a, loss_b, rtol=1e-8, atol=1e-12)
         np.testing.assert_allclose(x_a, x_b, rtol=1e-8, atol=1e-10)

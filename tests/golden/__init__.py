@@ -1,0 +1,1 @@
+"""PyTorch golden files: case definitions, file format and the generator."""
