@@ -227,3 +227,12 @@ def test_cache_folder_follows_xdg_cache_home(tmp_path, monkeypatch, server):
 def test_relative_xdg_cache_home_is_ignored(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
     assert data_dir() == tmp_path / "home" / ".cache" / "minigrad"
+
+
+def test_minigrad_train_looks_for_the_mirror(tmp_path, monkeypatch):
+    from minigrad.train import data as train_data
+
+    url = closed_port_url()
+    monkeypatch.setenv(datasets.MIRROR_ENV, url)
+    name, sentence = train_data.resolve_dataset("auto", tmp_path / "data")
+    assert name == "digits" and f"{url} is unreachable" in sentence

@@ -17,6 +17,8 @@ import types
 import typing
 from dataclasses import dataclass, field
 
+from minigrad.data.datasets import CACHE_ORDER
+
 __all__ = [
     "TrainConfig",
     "ConfigError",
@@ -344,7 +346,7 @@ def default_text(name: str) -> str:
         rates = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
         return f"{rates}; adam/adamw on cifar10 {CIFAR10_ADAM_LR:g}"
     if name == "data_dir":
-        return "$MINIGRAD_DATA, else ~/.cache/minigrad"
+        return CACHE_ORDER
     if name == "label_smoothing":
         return f"{SOFTMAX_LABEL_SMOOTHING:g} for the softmax loss, 0 for svm"
     per_dataset = [f"{_words(d[name])} ({ds})" for ds, d in DATASET_DEFAULTS.items() if name in d]

@@ -22,8 +22,8 @@ import numpy as np
 from minigrad.data import transforms as T
 from minigrad.data.datasets import (
     CIFAR10_CLASSES,
-    CIFAR10_URL,
     DatasetError,
+    cifar10_url,
     data_dir,
     find_cifar10,
     load_cifar10,
@@ -45,7 +45,7 @@ __all__ = [
     "NETWORK_TIMEOUT",
 ]
 
-DOWNLOAD_URL = CIFAR10_URL
+DOWNLOAD_URL = None  # None: cifar10_url(), i.e. $MINIGRAD_CIFAR10_URL, else the official URL
 NETWORK_TIMEOUT = 5.0
 SPLIT_SEED = 0
 _TEST_FRACTION = 0.2  # of digits and spiral, the rest split into training and validation
@@ -165,12 +165,13 @@ def resolve_dataset(name: str, root=None) -> tuple[str, str]:
     if found is not None:
         return "cifar10", f"dataset: cifar10 (auto: found a local copy at {found})"
     where = data_dir(root)
-    reason = _unreachable(DOWNLOAD_URL, NETWORK_TIMEOUT)
+    url = DOWNLOAD_URL or cifar10_url()
+    reason = _unreachable(url, NETWORK_TIMEOUT)
     if reason is None:
         return "cifar10", f"dataset: cifar10 (auto: no copy in {where}; downloading it there)"
     return "digits", (
         f"dataset: digits, the bundled 8x8 handwritten digits (auto: no CIFAR-10 copy in "
-        f"{where} and {DOWNLOAD_URL} is unreachable: {reason}; pass --data-dir or see "
+        f"{where} and {url} is unreachable: {reason}; pass --data-dir or see "
         "docs/training.md)"
     )
 

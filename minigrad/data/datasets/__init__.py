@@ -5,6 +5,7 @@ Every loader returns plain NumPy arrays; wrap them in `minigrad.data.TensorDatas
 
 from minigrad.data.datasets._files import DatasetError, DownloadError
 from minigrad.data.datasets.cifar10 import (
+    CACHE_ORDER,
     CIFAR10,
     CIFAR10_CLASSES,
     CIFAR10_MD5,
@@ -27,6 +28,7 @@ __all__ = [
     "CIFAR10_MD5",
     "CIFAR10_SIZE",
     "CIFAR10_URL",
+    "CACHE_ORDER",
     "DatasetError",
     "DownloadError",
     "MIRROR_ENV",

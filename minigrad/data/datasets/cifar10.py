@@ -33,6 +33,7 @@ __all__ = [
     "CIFAR10_MD5",
     "CIFAR10_SIZE",
     "CIFAR10_URL",
+    "CACHE_ORDER",
     "MIRROR_ENV",
     "cifar10_available",
     "cifar10_url",
@@ -57,7 +58,7 @@ CIFAR10_CLASSES = (
     "ship",
     "truck",
 )
-DATA_DIR_ORDER = "root=, else $MINIGRAD_DATA, else $XDG_CACHE_HOME/minigrad, else ~/.cache/minigrad"
+CACHE_ORDER = "$MINIGRAD_DATA, else $XDG_CACHE_HOME/minigrad, else ~/.cache/minigrad"
 FOLDER = "cifar-10-batches-py"
 ARCHIVE = "cifar-10-python.tar.gz"
 TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -182,7 +183,7 @@ def _fetch(root, url: str, md5: str, size: int, timeout, progress, retries, back
 
 def _not_found_message(root, url: str, reason: str) -> str:
     base = data_dir(root)
-    why = "root" if root is not None else DATA_DIR_ORDER
+    why = "root" if root is not None else "root=, else " + CACHE_ORDER
     return (
         f"CIFAR-10 not found and not downloaded ({reason}).\n"
         f"Looked in {base} (from {why}) for {FOLDER}/ and {ARCHIVE}.\n"
