@@ -1,0 +1,127 @@
+"""The `minigrad sweep` subcommand: its flags and what it does with them.
+
+    minigrad sweep --set dataset=digits --set epochs=5 \\
+        --param 'lr = { low = 1e-4, high = 1e-1, log = true }' --trials 30
+    minigrad sweep sweep.toml --storage postgresql://user:pw@db-host/sweeps   # on each machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import sys
+import typing
+
+from minigrad.sweep.config import SweepConfig, build_config, parse_assignment
+from minigrad.sweep.space import SpaceError
+from minigrad.sweep.storage import SweepError
+
+__all__ = ["add_arguments", "run"]
+
+EPILOG = """\
+A range on an integer field samples integers: --param 'batch_size = {low = 32, high = 512,
+log = true}'. A list is a choice: --param 'hidden = [[256], [512, 256]]'. Run the same command
+again to add trials to the same study; run it on several machines with one --storage
+(PostgreSQL, MySQL) to share the search."""
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+_TYPES = {int: int, float: float, str: str}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The sweep's flags: a sweep file, --param/--set lines, one flag per SweepConfig field."""
+    p.epilog = EPILOG
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.add_argument(
+        "file", nargs="?", help="a sweep file (TOML) with [sweep], [train] and [space] tables"
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="'NAME = RANGE'",
+        help="search a TrainConfig field: a TOML line, e.g. "
+        "'lr = { low = 1e-4, high = 1e-1, log = true }' or 'optimizer = [\"adamw\", \"sgd\"]'",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="fix a TrainConfig field in every trial, e.g. epochs=5 or dataset=digits",
+    )
+    p.add_argument("--out", help="the sweep folder (default sweeps/<study>)")
+    p.add_argument("--data-dir", help="where the dataset is on this machine")
+    hints = typing.get_type_hints(SweepConfig)
+    for f in dataclasses.fields(SweepConfig):
+        if not f.metadata:
+            continue
+        kinds = set(typing.get_args(hints[f.name]) or (hints[f.name],)) - {type(None)}
+        kind = _TYPES.get(next(iter(kinds))) if len(kinds) == 1 else _number
+        p.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=kind,
+            choices=f.metadata.get("choices"),
+            default=None,
+            help=f.metadata["help"] + ("" if f.default is None else f" (default {f.default})"),
+        )
+
+
+def _fixed(lines: list[str]) -> dict:
+    """--set lines: TOML values, or a bare word as text (dataset=digits)."""
+    fixed = {}
+    for line in lines:
+        name, eq, value = line.partition("=")
+        if not eq:
+            raise ValueError(f"--set {line!r}: expected NAME=VALUE, e.g. epochs=5")
+        if re.fullmatch(r"\s*[A-Za-z_][\w.-]*\s*", value) and value.strip() not in (
+            "true",
+            "false",
+        ):
+            value = f'"{value.strip()}"'
+        fixed |= parse_assignment(f"{name.strip()} = {value}", "--set")
+    return fixed
+
+
+def _config(args) -> SweepConfig:
+    settings = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(SweepConfig)
+        if f.metadata and getattr(args, f.name) is not None
+    }
+    fixed = _fixed(args.set)
+    if args.data_dir:
+        fixed["data_dir"] = args.data_dir
+    space = {}
+    for line in args.param:
+        space |= parse_assignment(line, "--param")
+    return build_config(args.file, settings, fixed, space)
+
+
+def run(args, parser: argparse.ArgumentParser) -> int:
+    """Run the sweep the flags describe; returns the exit status."""
+    from minigrad.sweep.run import run_sweep
+
+    try:
+        config = _config(args)
+    except (SpaceError, ValueError) as err:
+        parser.error(str(err))
+    try:
+        run_sweep(config, args.out, log=lambda line: print(line, flush=True))
+    except SweepError as err:
+        print(f"minigrad sweep: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: finished trials are kept in the study and the running ones are "
+            "marked failed; run the same command to add trials",
+            file=sys.stderr,
+        )
+        return 130
+    return 0

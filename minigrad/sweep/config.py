@@ -1,0 +1,212 @@
+"""Every setting of a sweep, its default and its check, in one place.
+
+A sweep file holds three TOML tables, each optional except `[space]` (which flags can give):
+
+    [sweep]                 # how to search: the fields of SweepConfig
+    trials = 30
+    [train]                 # TrainConfig fields every trial keeps
+    dataset = "digits"
+    epochs = 10
+    [space]                 # TrainConfig fields to search (see minigrad.sweep.space)
+    lr = { low = 1e-4, high = 1e-1, log = true }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minigrad.sweep.space import SearchSpace, SpaceError
+
+__all__ = ["SweepConfig", "SAMPLERS", "PRUNERS", "DEFAULT_TRIALS", "SWEEP_VAL_SIZE", "load_toml"]
+
+SAMPLERS = ("random", "tpe")
+PRUNERS = ("median", "halving", "none")
+DEFAULT_TRIALS = 20
+# The validation split trials are scored on when the fixed settings give none.
+SWEEP_VAL_SIZE = 0.1
+TABLES = ("sweep", "train", "space")
+
+
+def _field(default, help: str, choices=None):
+    meta = {"help": help} | ({"choices": choices} if choices else {})
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class SweepConfig:
+    """How a sweep searches; the search space and the fixed training settings ride along."""
+
+    study: str = _field(
+        "sweep", "study name; the same name and --storage on several machines share one search"
+    )
+    storage: str | None = _field(
+        None, "Optuna storage URL (default: a SQLite file in the sweep folder)"
+    )
+    trials: int | None = _field(
+        None, f"trials this run adds to the study (default {DEFAULT_TRIALS} without --timeout)"
+    )
+    timeout: float | None = _field(None, "start no trial after this many seconds (a time budget)")
+    workers: int | None = _field(None, "worker processes on this machine (default: one per core)")
+    sampler: str = _field("random", "random: the course's method; tpe: Optuna's TPE", SAMPLERS)
+    pruner: str = _field(
+        "median", "stop hopeless trials early: median or successive halving", PRUNERS
+    )
+    seed: int | None = _field(None, "seed of the sampler (default: a fresh one each run)")
+    heartbeat: int = _field(
+        60, "seconds between a running trial's heartbeats; a trial silent for two is retried"
+    )
+    final_val_size: int | float = _field(
+        0, "validation split kept out of training by the best config (default 0: train on all)"
+    )
+    space: SearchSpace | None = None
+    train: object = None  # a TrainConfig; None means every default
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first setting that makes no sense."""
+        for name in ("sampler", "pruner"):
+            allowed = _choices(name)
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"--{name} must be one of {', '.join(allowed)}")
+        for name, least in (("trials", 0), ("workers", 1)):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"--{name} must be a whole number, got {value!r}")
+            if value is not None and value < least:
+                raise ValueError(f"--{name} must be >= {least}, got {value}")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError(f"--timeout must be > 0 seconds, got {self.timeout}")
+        if not isinstance(self.heartbeat, int) or self.heartbeat < 1:
+            raise ValueError("--heartbeat must be a whole number of seconds >= 1")
+        if not self.study or not self.study.strip():
+            raise ValueError("--study must be a non-empty name")
+        if self.space is None:
+            raise SpaceError(
+                "no search space: give a sweep file with a [space] table or --param flags"
+            )
+
+    @property
+    def budget(self) -> int | None:
+        """Trials this run starts: None means until the time budget ends."""
+        if self.trials is None and self.timeout is None:
+            return DEFAULT_TRIALS
+        return self.trials
+
+    def worker_count(self) -> int:
+        return self.workers or cores()
+
+    def trial_config(self, params: dict):
+        """The `TrainConfig` of one trial: the fixed settings, a validation split, `params`."""
+        base = self.fixed_train()
+        if not base.val_size:
+            base = dataclasses.replace(base, val_size=SWEEP_VAL_SIZE)
+        return dataclasses.replace(base, **params)
+
+    def best_config(self, params: dict):
+        """The `TrainConfig` to train the final model with: trained on the full training set
+        unless `final_val_size` keeps a split out."""
+        return dataclasses.replace(self.fixed_train(), val_size=self.final_val_size, **params)
+
+    def fixed_train(self):
+        from minigrad.train import TrainConfig
+
+        return self.train if self.train is not None else TrainConfig()
+
+    def to_dict(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata}
+        d["space"] = self.space.to_spec() if self.space is not None else None
+        d["train"] = self.fixed_train().to_dict()
+        return d
+
+
+def _choices(name: str) -> tuple:
+    return next(f.metadata["choices"] for f in dataclasses.fields(SweepConfig) if f.name == name)
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def load_toml(text: str, where: str) -> dict:
+    """Parse TOML `text`; a syntax error names `where` it came from."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{where} is not valid TOML: {err}") from None
+
+
+def read_sweep_file(path: str | Path) -> dict:
+    """The `[sweep]`, `[train]` and `[space]` tables of a sweep file (missing ones empty)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ValueError(f"cannot read the sweep file {path}: {err.strerror}") from None
+    data = load_toml(text, str(path))
+    unknown = set(data) - set(TABLES)
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown table(s) {', '.join(sorted(unknown))}; a sweep file has "
+            f"[sweep], [train] and [space]"
+        )
+    return {name: data.get(name, {}) for name in TABLES}
+
+
+def parse_assignment(text: str, flag: str) -> dict:
+    """One `--param`/`--set` flag: a TOML line `name = value` -> `{name: value}`."""
+    return load_toml(text, f"{flag} {text!r} (expected a TOML line such as 'epochs = 5')")
+
+
+def build_config(path=None, settings=None, fixed=None, space=None) -> SweepConfig:
+    """A checked `SweepConfig` from a sweep file's tables and overrides (which win):
+    `settings` for SweepConfig fields, `fixed` for TrainConfig fields, `space` for the
+    searched ones. Raises ValueError (or its subclass SpaceError) naming what is wrong."""
+    from minigrad.train import TrainConfig
+
+    tables = read_sweep_file(path) if path else {name: {} for name in TABLES}
+    settings = tables["sweep"] | (settings or {})
+    fixed = tables["train"] | (fixed or {})
+    space = tables["space"] | (space or {})
+    known = [f.name for f in dataclasses.fields(SweepConfig) if f.metadata]
+    _check_keys(settings, known, "[sweep] setting", "SweepConfig")
+    _check_keys(
+        fixed, [f.name for f in dataclasses.fields(TrainConfig)], "[train] setting", "TrainConfig"
+    )
+    both = sorted(set(fixed) & set(space))
+    if both:
+        raise SpaceError(
+            f"{', '.join(both)} is both fixed ([train] or --set) and searched ([space] or "
+            "--param); keep one"
+        )
+    try:
+        train = TrainConfig.from_dict(fixed)
+        train.validate()
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"the fixed training settings are invalid: {err}") from None
+    if path and "study" not in settings:
+        settings["study"] = Path(path).stem
+    config = SweepConfig(**settings, space=SearchSpace.from_spec(space, train), train=train)
+    config.validate()
+    return config
+
+
+def _check_keys(given: dict, known: list[str], what: str, owner: str) -> None:
+    import difflib
+
+    for key in given:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(
+                f"unknown {what} {key!r}{hint}; the {owner} fields are: {', '.join(known)}"
+            )

@@ -1,0 +1,71 @@
+"""One trial: sample its settings, train with `minigrad.train.fit`, report every epoch.
+
+The trial trains on the training set less a validation split and is scored on that split
+(never on a test set). After every epoch its validation accuracy goes to Optuna, whose pruner
+may stop it there; a run whose loss turns NaN ends as a failed trial with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["TrialEnded", "train_trial", "trial_folder"]
+
+
+class TrialEnded(Exception):
+    """A trial ended early: pruned (hopeless) or failed (diverged); `reason` says which."""
+
+    def __init__(self, reason: str, pruned: bool):
+        super().__init__(reason)
+        self.reason, self.pruned = reason, pruned
+
+
+def trial_folder(folder: str | Path, number: int) -> Path:
+    return Path(folder) / "trials" / f"{number:04d}"
+
+
+def train_trial(trial, config, folder: str | Path) -> float:
+    """Train the trial's configuration; returns the last epoch's validation accuracy.
+
+    Args:
+        trial: an `optuna.Trial` to sample from and report to.
+        config: the `SweepConfig` (space, fixed settings).
+        folder: the sweep folder; the run goes to `trials/<number>/` with its log.
+
+    Raises:
+        TrialEnded: pruned after an epoch, or diverged (non-finite loss).
+    """
+    from minigrad.train import DivergedError, fit
+
+    params = config.space.sample(trial)
+    train_config = config.trial_config(params)
+    out = trial_folder(folder, trial.number)
+    out.mkdir(parents=True, exist_ok=True)
+
+    seconds = 0.0
+
+    def report(entry: dict) -> None:
+        nonlocal seconds
+        seconds += entry["epoch_seconds"]
+        trial.set_user_attr("epochs", entry["epoch"])
+        trial.set_user_attr("train_seconds", seconds)
+        trial.report(entry["val_accuracy"], entry["epoch"])
+        if trial.should_prune():
+            raise TrialEnded(
+                f"pruned after epoch {entry['epoch']} at val acc "
+                f"{100 * entry['val_accuracy']:.2f}%",
+                pruned=True,
+            )
+
+    with open(out / "log.txt", "w", encoding="utf-8") as log:
+        try:
+            result = fit(
+                train_config,
+                out,
+                callbacks=(report,),
+                log=lambda line: print(line, file=log, flush=True),
+                stream=log,
+            )
+        except DivergedError as err:
+            raise TrialEnded(f"diverged: {err}", pruned=False) from None
+    return result.metrics["history"][-1]["val_accuracy"]

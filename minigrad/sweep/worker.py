@@ -1,0 +1,256 @@
+"""Sweep workers: processes that take trials from a study and train them.
+
+A run adds its budget of trials to the study one at a time, as waiting trials; every worker
+of every machine takes the oldest waiting trial (retries of dead workers' trials come first),
+so a trial runs once however many workers share the study. A worker leaves when this run's
+budget is spent, nothing waits and nothing runs anywhere: a trial still running elsewhere
+could die and need its retry run. Each worker limits its BLAS threads to its share of the
+cores, so two workers on two cores do not fight over them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from minigrad.sweep.results import format_value
+from minigrad.sweep.storage import import_optuna, open_storage, open_study
+from minigrad.sweep.trial import TrialEnded, train_trial
+
+__all__ = ["WorkerSpec", "Budget", "run_workers", "run_worker"]
+
+
+@dataclass
+class WorkerSpec:
+    """Everything a worker process needs (picklable: workers are spawned)."""
+
+    config: object  # the SweepConfig
+    url: str
+    folder: str
+    index: int
+    threads: int
+    deadline: float | None  # time.time() after which no trial starts
+    seed_offset: int  # trials in the study when the run began: re-runs sample afresh
+
+
+class Budget:
+    """Trials this run may still add, shared by its local workers; None: no limit."""
+
+    def __init__(self, trials: int | None, ctx=None):
+        import multiprocessing
+
+        ctx = ctx or multiprocessing.get_context("spawn")
+        self._left = ctx.Value("q", -1 if trials is None else trials)
+
+    def take(self) -> bool:
+        with self._left.get_lock():
+            if self._left.value == 0:
+                return False
+            if self._left.value > 0:
+                self._left.value -= 1
+            return True
+
+
+def make_sampler(config, spec: WorkerSpec):
+    """Random (the course's method) or TPE; seeded per worker and per run when asked."""
+    optuna = import_optuna()
+    seed = None
+    if config.seed is not None:
+        entropy = [config.seed, spec.seed_offset, spec.index]
+        seed = int(np.random.SeedSequence(entropy).generate_state(1)[0])
+    if config.sampler == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def make_pruner(config):
+    """Median: stop a trial whose accuracy after an epoch is below the median of earlier
+    trials at that epoch (after 5 trials, from epoch 2); halving: successive halving."""
+    optuna = import_optuna()
+    if config.pruner == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
+    if config.pruner == "halving":
+        return optuna.pruners.SuccessiveHalvingPruner()
+    return optuna.pruners.NopPruner()
+
+
+def run_worker(spec: WorkerSpec, budget: Budget, log=print) -> None:
+    """Take and train trials until the budget is spent and the study is quiet."""
+    from threadpoolctl import threadpool_limits
+
+    config = spec.config
+    storage = open_storage(spec.url, config.heartbeat)
+    study = open_study(storage, config, make_sampler(config, spec), make_pruner(config))
+    study_id = storage.get_study_id_from_name(config.study)
+    told_waiting = False
+    with threadpool_limits(limits=spec.threads, user_api="blas"):
+        while True:
+            expired = spec.deadline is not None and time.time() >= spec.deadline
+            _fail_stale_trials(study)
+            claimed = None if expired else _claim_waiting(study, storage, study_id)
+            if claimed is not None:
+                _run_trial(study, storage, *claimed, spec, log)
+                told_waiting = False
+            elif not expired and budget.take():
+                study.enqueue_trial({})
+            elif expired or not _running(study):
+                return
+            else:
+                if not told_waiting:
+                    log(f"waiting for {len(_running(study))} trial(s) running elsewhere")
+                    told_waiting = True
+                time.sleep(min(config.heartbeat, 5))
+
+
+def _fail_stale_trials(study) -> None:
+    optuna = import_optuna()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+
+
+def _running(study) -> list:
+    optuna = import_optuna()
+    return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+
+
+def _claim_waiting(study, storage, study_id):
+    """`(trial_id, trial)` of the oldest waiting trial, now running for us, or None.
+    The heartbeat is recorded before the switch, so a worker killed right after it still
+    leaves a stale trial that gets retried, never one running forever."""
+    optuna = import_optuna()
+    waiting = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
+    for frozen in waiting:
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, frozen.number)
+        storage.record_heartbeat(trial_id)
+        try:
+            if storage.set_trial_state_values(trial_id, optuna.trial.TrialState.RUNNING):
+                return trial_id, optuna.trial.Trial(study, trial_id)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # another worker took it and finished it already
+    return None
+
+
+def _run_trial(study, storage, trial_id: int, trial, spec: WorkerSpec, log) -> None:
+    optuna = import_optuna()
+    state = optuna.trial.TrialState
+    trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+    interrupted = False
+    with _Heartbeat(storage, trial_id, spec.config.heartbeat):
+        try:
+            value = train_trial(trial, spec.config, spec.folder)
+            outcome = dict(values=value)
+        except TrialEnded as end:
+            trial.set_user_attr("reason", end.reason)
+            outcome = dict(state=state.PRUNED if end.pruned else state.FAIL)
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this
+            trial.set_user_attr("reason", "interrupted (Ctrl-C)")
+            outcome, interrupted = dict(state=state.FAIL), True
+        except BaseException as err:
+            trial.set_user_attr("reason", f"{type(err).__name__}: {err}")
+            study.tell(trial, state=state.FAIL)
+            raise
+    frozen = study.tell(trial, **outcome)
+    log(describe(frozen, spec.config.space))
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def describe(frozen, space) -> str:
+    """One line about a finished trial."""
+    params = "  ".join(f"{k} {format_value(v)}" for k, v in space.decode(frozen.params).items())
+    what = frozen.state.name.lower()
+    if frozen.value is not None:
+        what += f"  val acc {100 * frozen.value:.2f}%"
+    reason = frozen.user_attrs.get("reason")
+    return f"trial {frozen.number:>3} {what}  {params}" + (f"  ({reason})" if reason else "")
+
+
+class _Heartbeat:
+    """Records `trial_id`'s heartbeat every `interval` seconds in a thread while the trial
+    trains: a worker that dies stops beating, and its trial is then failed and retried."""
+
+    def __init__(self, storage, trial_id: int, interval: int):
+        self.storage, self.trial_id, self.interval = storage, trial_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self):
+        self.storage.record_heartbeat(self.trial_id)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.storage.record_heartbeat(self.trial_id)
+            except Exception:  # a database hiccup: the next beat may get through
+                pass
+
+
+def _worker_main(spec: WorkerSpec, budget: Budget) -> None:
+    """Entry point of a spawned worker process: lines go out prefixed with its number."""
+    try:
+        run_worker(spec, budget, log=lambda line: print(f"[{spec.index}] {line}", flush=True))
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+def run_workers(specs: list[WorkerSpec], budget: Budget, log=print) -> list[tuple[int, str]]:
+    """Run one worker in this process, or several as spawned processes; returns
+    `(exit code, note)` for each worker that did not end normally (killed: the code is minus
+    the signal; crashed: its error is printed above)."""
+    if len(specs) == 1:
+        run_worker(specs[0], budget, log)
+        return []
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_worker_main, args=(s, budget), daemon=False) for s in specs]
+    for p in procs:
+        p.start()
+    try:
+        for p in procs:
+            p.join()
+    except KeyboardInterrupt:
+        _stop(procs)
+        raise
+    return [
+        (p.exitcode, _exit_note(s.index, p.exitcode)) for s, p in zip(specs, procs) if p.exitcode
+    ]
+
+
+def _stop(procs) -> None:
+    """Ctrl-C: each worker fails its running trial and leaves; give them time to."""
+    deadline = time.time() + 30
+    for p in procs:
+        if p.is_alive():
+            p.join(max(0.0, min(5.0, deadline - time.time())))
+        if p.is_alive() and p.pid is not None:
+            os.kill(p.pid, signal.SIGINT)
+    for p in procs:
+        p.join(max(0.0, deadline - time.time()))
+        if p.is_alive():
+            p.terminate()
+
+
+def _exit_note(index: int, code: int) -> str:
+    if code < 0:
+        name = signal.Signals(-code).name
+        return (
+            f"worker {index} was killed ({name}); its running trial is retried once its "
+            "heartbeat stops"
+        )
+    return f"worker {index} stopped with exit status {code} (its error is printed above)"
