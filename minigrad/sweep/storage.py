@@ -63,14 +63,13 @@ def open_storage(url: str, heartbeat: int):
     optuna = import_optuna()
     import sqlalchemy.exc
 
-    url = _with_driver(url)
     engine_kwargs = {"connect_args": _connect_args(url)}
     with warnings.catch_warnings():
         # heartbeats and the retry callback are marked experimental; they are what we want
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         try:
             return optuna.storages.RDBStorage(
-                url,
+                _with_driver(url),
                 engine_kwargs=engine_kwargs,
                 heartbeat_interval=heartbeat,
                 grace_period=2 * heartbeat,
