@@ -9,10 +9,25 @@ from minigrad.sweep.config import build_config
 from minigrad.sweep.storage import (
     STUDY_ATTR,
     SweepError,
+    close_storage,
     default_url,
     open_storage,
     open_study,
 )
+
+
+@pytest.fixture
+def connect():
+    """open_storage, with every storage opened closed after the test."""
+    opened = []
+
+    def connect(url, heartbeat=5):
+        opened.append(open_storage(url, heartbeat))
+        return opened[-1]
+
+    yield connect
+    for storage in opened:
+        close_storage(storage)
 
 
 def config(**fixed):
@@ -29,19 +44,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_default_storage_is_a_sqlite_file_in_the_sweep_folder(tmp_path):
-    storage = open_storage(default_url(tmp_path), heartbeat=5)
+def test_default_storage_is_a_sqlite_file_in_the_sweep_folder(tmp_path, connect):
+    storage = connect(default_url(tmp_path))
     study = open_study(storage, config())
     assert (tmp_path / "study.db").is_file()
     assert study.user_attrs[STUDY_ATTR]["space"] == {"lr": {"low": 1e-4, "high": 0.1, "log": True}}
     assert storage.get_heartbeat_interval() == 5
 
 
-def test_rerun_loads_the_same_study(tmp_path):
-    storage = open_storage(default_url(tmp_path), heartbeat=5)
+def test_rerun_loads_the_same_study(tmp_path, connect):
+    storage = connect(default_url(tmp_path))
     first = open_study(storage, config())
     first.enqueue_trial({})
-    again = open_study(open_storage(default_url(tmp_path), heartbeat=5), config())
+    again = open_study(connect(default_url(tmp_path)), config())
     assert len(again.trials) == 1
 
 
@@ -64,8 +79,8 @@ def test_missing_driver_names_the_package():
         open_storage("mysql://u@127.0.0.1/sweeps", heartbeat=5)
 
 
-def test_study_with_another_space_or_fixed_settings_is_refused(tmp_path):
-    storage = open_storage(default_url(tmp_path), heartbeat=5)
+def test_study_with_another_space_or_fixed_settings_is_refused(tmp_path, connect):
+    storage = connect(default_url(tmp_path))
     open_study(storage, config())
     other = build_config(
         fixed={"dataset": "digits", "epochs": 2},
@@ -79,15 +94,15 @@ def test_study_with_another_space_or_fixed_settings_is_refused(tmp_path):
         open_study(storage, config(epochs=3))
 
 
-def test_data_folder_may_differ_between_machines(tmp_path):
-    storage = open_storage(default_url(tmp_path), heartbeat=5)
+def test_data_folder_may_differ_between_machines(tmp_path, connect):
+    storage = connect(default_url(tmp_path))
     open_study(storage, config(data_dir="/data/a"))
     open_study(storage, config(data_dir="/mnt/b"))
 
 
-def test_study_not_made_by_a_sweep_is_refused(tmp_path):
-    url = default_url(tmp_path)
-    foreign = optuna.create_study(study_name="s", storage=url, direction="maximize")
+def test_study_not_made_by_a_sweep_is_refused(tmp_path, connect):
+    storage = connect(default_url(tmp_path))
+    foreign = optuna.create_study(study_name="s", storage=storage, direction="maximize")
     foreign.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
     with pytest.raises(SweepError, match="was not made by minigrad sweep"):
-        open_study(open_storage(url, heartbeat=5), config())
+        open_study(storage, config())

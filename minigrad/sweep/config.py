@@ -51,6 +51,9 @@ class SweepConfig:
     )
     timeout: float | None = _field(None, "start no trial after this many seconds (a time budget)")
     workers: int | None = _field(None, "worker processes on this machine (default: one per core)")
+    threads: int | None = _field(
+        None, "BLAS threads per worker (default: the cores shared out among the workers)"
+    )
     sampler: str = _field("random", "random: the course's method; tpe: Optuna's TPE", SAMPLERS)
     pruner: str = _field(
         "median", "stop hopeless trials early: median or successive halving", PRUNERS
@@ -71,7 +74,7 @@ class SweepConfig:
             allowed = _choices(name)
             if getattr(self, name) not in allowed:
                 raise ValueError(f"--{name} must be one of {', '.join(allowed)}")
-        for name, least in (("trials", 0), ("workers", 1)):
+        for name, least in (("trials", 0), ("workers", 1), ("threads", 1)):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ValueError(f"--{name} must be a whole number, got {value!r}")
@@ -95,8 +98,12 @@ class SweepConfig:
             return DEFAULT_TRIALS
         return self.trials
 
-    def worker_count(self) -> int:
-        return self.workers or cores()
+    def layout(self) -> tuple[int, int]:
+        """`(workers, BLAS threads each)` on this machine; no more workers than trials."""
+        workers = self.workers or cores()
+        if self.budget is not None:
+            workers = min(workers, self.budget)
+        return workers, self.threads or max(1, cores() // max(workers, 1))
 
     def trial_config(self, params: dict):
         """The `TrainConfig` of one trial: the fixed settings, a validation split, `params`."""

@@ -7,10 +7,17 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from minigrad.sweep.config import SweepConfig, cores
+from minigrad.sweep.config import SweepConfig
 from minigrad.sweep.figures import save_figures
 from minigrad.sweep.results import format_table, trial_rows, write_best_config, write_csv
-from minigrad.sweep.storage import SweepError, default_url, open_storage, open_study, shown_url
+from minigrad.sweep.storage import (
+    SweepError,
+    close_storage,
+    default_url,
+    open_storage,
+    open_study,
+    shown_url,
+)
 from minigrad.sweep.worker import Budget, WorkerSpec, run_workers
 
 __all__ = ["SweepResult", "run_sweep", "report"]
@@ -44,10 +51,16 @@ def run_sweep(config: SweepConfig, out_dir=None, *, log=print) -> SweepResult:
     folder.mkdir(parents=True, exist_ok=True)
     url = config.storage or default_url(folder)
     storage = open_storage(url, config.heartbeat)
-    study = open_study(storage, config)
+    try:
+        return _run(config, folder, url, open_study(storage, config), log)
+    finally:
+        close_storage(storage)
+
+
+def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult:
+    """Run this machine's workers on `study`, then report, also after Ctrl-C or an error."""
     budget = config.budget
-    workers = config.worker_count() if budget is None else min(config.worker_count(), budget)
-    threads = max(1, cores() // max(workers, 1))
+    workers, threads = config.layout()
     adding = "trials until the time budget ends" if budget is None else f"{budget} trial(s)"
     log(
         f"study {config.study!r} in {shown_url(url)}: {len(study.trials)} trial(s) so far; "

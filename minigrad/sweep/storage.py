@@ -15,7 +15,14 @@ import json
 import warnings
 from pathlib import Path
 
-__all__ = ["SweepError", "open_storage", "open_study", "STUDY_ATTR", "LOCAL_FIELDS"]
+__all__ = [
+    "SweepError",
+    "open_storage",
+    "close_storage",
+    "open_study",
+    "STUDY_ATTR",
+    "LOCAL_FIELDS",
+]
 
 STUDY_ATTR = "minigrad_sweep"
 # Training settings that may differ between machines of one search (where the data is).
@@ -95,6 +102,12 @@ def open_storage(url: str, heartbeat: int):
                 f"cannot reach the storage {shown_url(url)}: {reason}; check that the "
                 "database server is running and the URL's host, port, user and password"
             ) from None
+
+
+def close_storage(storage) -> None:
+    """Close the storage's database connections (a sweep keeps none open after it)."""
+    storage.remove_session()
+    storage.engine.dispose()
 
 
 def _with_driver(url: str) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from minigrad.sweep.results import format_value
-from minigrad.sweep.storage import import_optuna, open_storage, open_study
+from minigrad.sweep.storage import close_storage, import_optuna, open_storage, open_study
 from minigrad.sweep.trial import TrialEnded, train_trial
 
 __all__ = ["WorkerSpec", "Budget", "run_workers", "run_worker"]
@@ -87,26 +87,33 @@ def run_worker(spec: WorkerSpec, budget: Budget, log=print) -> None:
 
     config = spec.config
     storage = open_storage(spec.url, config.heartbeat)
-    study = open_study(storage, config, make_sampler(config, spec), make_pruner(config))
-    study_id = storage.get_study_id_from_name(config.study)
+    try:
+        study = open_study(storage, config, make_sampler(config, spec), make_pruner(config))
+        study_id = storage.get_study_id_from_name(config.study)
+        with threadpool_limits(limits=spec.threads, user_api="blas"):
+            _work(study, storage, study_id, spec, budget, log)
+    finally:
+        close_storage(storage)
+
+
+def _work(study, storage, study_id: int, spec: WorkerSpec, budget: Budget, log) -> None:
     told_waiting = False
-    with threadpool_limits(limits=spec.threads, user_api="blas"):
-        while True:
-            expired = spec.deadline is not None and time.time() >= spec.deadline
-            _fail_stale_trials(study)
-            claimed = None if expired else _claim_waiting(study, storage, study_id)
-            if claimed is not None:
-                _run_trial(study, storage, *claimed, spec, log)
-                told_waiting = False
-            elif not expired and budget.take():
-                study.enqueue_trial({})
-            elif expired or not _running(study):
-                return
-            else:
-                if not told_waiting:
-                    log(f"waiting for {len(_running(study))} trial(s) running elsewhere")
-                    told_waiting = True
-                time.sleep(min(config.heartbeat, 5))
+    while True:
+        expired = spec.deadline is not None and time.time() >= spec.deadline
+        _fail_stale_trials(study)
+        claimed = None if expired else _claim_waiting(study, storage, study_id)
+        if claimed is not None:
+            _run_trial(study, storage, *claimed, spec, log)
+            told_waiting = False
+        elif not expired and budget.take():
+            study.enqueue_trial({})
+        elif expired or not _running(study):
+            return
+        else:
+            if not told_waiting:
+                log(f"waiting for {len(_running(study))} trial(s) running elsewhere")
+                told_waiting = True
+            time.sleep(min(spec.config.heartbeat, 5))
 
 
 def _fail_stale_trials(study) -> None:

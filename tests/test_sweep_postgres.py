@@ -1,0 +1,94 @@
+"""Scale-out for real: sweep workers share one study on a PostgreSQL server that this module
+starts for itself (Debian's `postgresql` package: initdb in a temporary folder, a free
+localhost port, run as an unprivileged user when the tests run as root, since initdb refuses
+root). Without PostgreSQL installed the module is skipped, except where
+MINIGRAD_REQUIRE_POSTGRES is set (CI installs the package and sets it)."""
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from minigrad.sweep.config import build_config
+from minigrad.sweep.storage import close_storage, open_storage, open_study
+
+
+def postgres_bin() -> Path | None:
+    """The folder of pg_ctl and initdb: on PATH, else Debian's newest version."""
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        return Path(on_path).resolve().parent
+    folders = glob.glob("/usr/lib/postgresql/*/bin")
+    folders.sort(key=lambda f: int(Path(f).parent.name) if Path(f).parent.name.isdigit() else 0)
+    return Path(folders[-1]) if folders else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_as() -> list[str]:
+    """A command prefix that runs as an unprivileged account when we are root."""
+    if os.geteuid() != 0:
+        return []
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return ["runuser", "-u", name, "--"]
+    pytest.fail("running as root without a postgres or nobody account to run PostgreSQL as")
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """`postgresql://sweep@127.0.0.1:PORT/postgres` of a fresh server, stopped afterwards."""
+    bindir = postgres_bin()
+    if bindir is None:
+        if os.environ.get("MINIGRAD_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required here but pg_ctl was not found")
+        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="minigrad-pg-"))
+    prefix = run_as()
+    if prefix:
+        account = pwd.getpwnam(prefix[2])
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    data, port = folder / "data", free_port()
+    subprocess.run(
+        [*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sweep", "-N"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log")]
+    subprocess.run([*pg_ctl, "-w", "-o", options, "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql://sweep@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_study_lives_on_the_server_and_keeps_its_space(postgres_url):
+    config = build_config(
+        fixed={"dataset": "digits", "epochs": 1},
+        space={"lr": {"low": 1e-4, "high": 1e-1, "log": True}},
+        settings={"study": "space-check", "storage": postgres_url},
+    )
+    first, second = open_storage(postgres_url, 1), open_storage(postgres_url, 1)
+    try:
+        study = open_study(first, config)
+        study.enqueue_trial({})
+        again = open_study(second, config)
+        assert again.user_attrs == study.user_attrs and len(again.trials) == 1
+    finally:
+        close_storage(first)
+        close_storage(second)
