@@ -35,7 +35,7 @@ def sweep(args, folder, **settings):
     if args.data_dir:
         fixed["data_dir"] = args.data_dir
     config = build_config(
-        fixed=fixed, space=SPACE, settings={"trials": args.trials, "seed": 0} | settings
+        fixed=fixed, space=SPACE, settings={"trials": args.trials, "sampler_seed": 0} | settings
     )
     start = time.perf_counter()
     result = run_sweep(config, folder, log=lambda line: None)

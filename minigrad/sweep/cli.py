@@ -1,6 +1,8 @@
-"""The `minigrad sweep` subcommand: its flags and what it does with them.
+"""The `minigrad sweep` subcommand: its own flags and what it does with them. The training
+options (`--dataset`, `--epochs`, ...) that fix a setting in every trial are the ones
+`minigrad train` takes; `minigrad.cli` adds them to this parser from `TrainConfig`.
 
-    minigrad sweep --set dataset=digits --set epochs=5 \\
+    minigrad sweep --dataset digits --epochs 5 \\
         --param 'lr = { low = 1e-4, high = 1e-1, log = true }' --trials 30
     minigrad sweep sweep.toml --storage postgresql://user:pw@db-host/sweeps   # on each machine
 """
@@ -9,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 import sys
 import typing
 
 from minigrad.sweep.config import SweepConfig, build_config, parse_assignment
 from minigrad.sweep.space import SpaceError
 from minigrad.sweep.storage import SweepError
+from minigrad.train import TrainConfig
 
 __all__ = ["add_arguments", "run"]
 
@@ -31,11 +33,8 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-_TYPES = {int: int, float: float, str: str}
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The sweep's flags: a sweep file, --param/--set lines, one flag per SweepConfig field."""
+    """The sweep's flags: a sweep file, --param lines, --out, one flag per SweepConfig field."""
     p.epilog = EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument(
@@ -49,22 +48,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="search a TrainConfig field: a TOML line, e.g. "
         "'lr = { low = 1e-4, high = 1e-1, log = true }' or 'optimizer = [\"adamw\", \"sgd\"]'",
     )
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="fix a TrainConfig field in every trial, e.g. epochs=5 or dataset=digits",
-    )
     p.add_argument("--out", help="the sweep folder (default sweeps/<study>)")
-    p.add_argument("--data-dir", help="where the dataset is on this machine")
+    group = p.add_argument_group("sweep")
     hints = typing.get_type_hints(SweepConfig)
     for f in dataclasses.fields(SweepConfig):
         if not f.metadata:
             continue
         kinds = set(typing.get_args(hints[f.name]) or (hints[f.name],)) - {type(None)}
-        kind = _TYPES.get(next(iter(kinds))) if len(kinds) == 1 else _number
-        p.add_argument(
+        kind = next(iter(kinds)) if len(kinds) == 1 else _number
+        group.add_argument(
             "--" + f.name.replace("_", "-"),
             type=kind,
             choices=f.metadata.get("choices"),
@@ -73,31 +65,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         )
 
 
-def _fixed(lines: list[str]) -> dict:
-    """--set lines: TOML values, or a bare word as text (dataset=digits)."""
-    fixed = {}
-    for line in lines:
-        name, eq, value = line.partition("=")
-        if not eq:
-            raise ValueError(f"--set {line!r}: expected NAME=VALUE, e.g. epochs=5")
-        if re.fullmatch(r"\s*[A-Za-z_][\w.-]*\s*", value) and value.strip() not in (
-            "true",
-            "false",
-        ):
-            value = f'"{value.strip()}"'
-        fixed |= parse_assignment(f"{name.strip()} = {value}", "--set")
-    return fixed
-
-
 def _config(args) -> SweepConfig:
     settings = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(SweepConfig)
         if f.metadata and getattr(args, f.name) is not None
     }
-    fixed = _fixed(args.set)
-    if args.data_dir:
-        fixed["data_dir"] = args.data_dir
+    names = (f.name for f in dataclasses.fields(TrainConfig))
+    fixed = {name: getattr(args, name) for name in names if hasattr(args, name)}
     space = {}
     for line in args.param:
         space |= parse_assignment(line, "--param")

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from minigrad.sweep.config import SweepConfig
+from minigrad.sweep.config import SWEEP_VAL_SIZE, SweepConfig
 from minigrad.sweep.figures import save_figures
-from minigrad.sweep.results import format_table, trial_rows, write_best_config, write_csv
+from minigrad.sweep.results import (
+    format_table,
+    trial_rows,
+    write_atomic,
+    write_best_config,
+    write_csv,
+)
 from minigrad.sweep.storage import (
     SweepError,
     close_storage,
@@ -20,9 +28,10 @@ from minigrad.sweep.storage import (
 )
 from minigrad.sweep.worker import Budget, WorkerSpec, run_workers
 
-__all__ = ["SweepResult", "run_sweep", "report"]
+__all__ = ["SweepResult", "run_sweep", "report", "resolve_data"]
 
 BEST_CONFIG = "best_config.json"
+MARKER = "sweep.json"
 
 
 @dataclass
@@ -48,13 +57,64 @@ def run_sweep(config: SweepConfig, out_dir=None, *, log=print) -> SweepResult:
     """
     config.validate()
     folder = Path(out_dir or Path("sweeps") / config.study)
-    folder.mkdir(parents=True, exist_ok=True)
     url = config.storage or default_url(folder)
+    _claim_folder(folder, config.study)
+    config = resolve_data(config, log)
     storage = open_storage(url, config.heartbeat)
     try:
         return _run(config, folder, url, open_study(storage, config), log)
     finally:
         close_storage(storage)
+
+
+def _claim_folder(folder: Path, study: str) -> None:
+    """Make `folder` the home of `study`'s results; one folder holds one study's, so that
+    trial folders (named by trial number) never mix two studies."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / MARKER
+    if marker.is_file():
+        owner = json.loads(marker.read_text())["study"]
+        if owner != study:
+            raise SweepError(
+                f"{folder} holds the results of the study {owner!r}; give this study "
+                f"({study!r}) its own folder with --out"
+            )
+    else:
+        write_atomic(marker, json.dumps({"study": study}) + "\n")
+
+
+def resolve_data(config: SweepConfig, log=print) -> SweepConfig:
+    """`config` with its dataset fixed (`auto` resolved on this machine) and a validation
+    split for the trials, loading the data once here: a missing dataset fails, and a
+    download happens, before any worker starts.
+
+    Raises:
+        SweepError: the data cannot be had, or `val_size` 0 leaves nothing to score on.
+    """
+    from minigrad.data.datasets import DatasetError, DownloadError
+    from minigrad.train.data import load_raw, resolve_dataset
+
+    train = config.fixed_train()
+    if train.val_size == 0:
+        raise SweepError("trials are scored on a validation split: --val-size must be > 0")
+    name, sentence = resolve_dataset(train.dataset, train.data_dir)
+    log(sentence)
+    try:
+        try:
+            raw = load_raw(name, train.data_dir, train.val_size)
+        except DownloadError as err:
+            if train.dataset != "auto":
+                raise
+            log(f"CIFAR-10 download failed ({err}); using the bundled digits")
+            name, raw = "digits", load_raw("digits", None, train.val_size)
+    except DatasetError as err:
+        raise SweepError(str(err)) from None
+    val_size = raw.val_size if raw.val is not None else SWEEP_VAL_SIZE
+    final = config.final_val_size
+    if final is None:
+        final = 0 if raw.test is not None else None  # None: the dataset's held-out split
+    fixed = dataclasses.replace(train, dataset=name, val_size=val_size)
+    return dataclasses.replace(config, train=fixed, final_val_size=final)
 
 
 def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult:

@@ -23,6 +23,8 @@ import math
 import typing
 from dataclasses import dataclass
 
+from minigrad.train import TrainConfig
+
 __all__ = ["Param", "SearchSpace", "SpaceError", "NOT_SEARCHABLE"]
 
 # A sweep compares trials on one validation split of one dataset, so these stay fixed.
@@ -100,8 +102,6 @@ class SearchSpace:
     def from_spec(cls, spec: dict, fixed=None) -> SearchSpace:
         """Build and check a space from `{field: TOML value}` against `fixed`, the
         `TrainConfig` whose other fields every trial keeps."""
-        from minigrad.train import TrainConfig
-
         fixed = TrainConfig() if fixed is None else fixed
         if not spec:
             raise SpaceError(

@@ -62,8 +62,8 @@ def make_sampler(config, spec: WorkerSpec):
     """Random (the course's method) or TPE; seeded per worker and per run when asked."""
     optuna = import_optuna()
     seed = None
-    if config.seed is not None:
-        entropy = [config.seed, spec.seed_offset, spec.index]
+    if config.sampler_seed is not None:
+        entropy = [config.sampler_seed, spec.seed_offset, spec.index]
         seed = int(np.random.SeedSequence(entropy).generate_state(1)[0])
     if config.sampler == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
@@ -111,7 +111,10 @@ def _work(study, storage, study_id: int, spec: WorkerSpec, budget: Budget, log) 
             return
         else:
             if not told_waiting:
-                log(f"waiting for {len(_running(study))} trial(s) running elsewhere")
+                log(
+                    f"no trial left to start; waiting for {len(_running(study))} running "
+                    "trial(s), in case one's worker dies and it must be run again"
+                )
                 told_waiting = True
             time.sleep(min(spec.config.heartbeat, 5))
 
