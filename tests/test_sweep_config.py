@@ -6,7 +6,6 @@ import pytest
 
 from minigrad.sweep.config import (
     DEFAULT_TRIALS,
-    SWEEP_VAL_SIZE,
     SweepConfig,
     build_config,
     parse_assignment,
@@ -55,19 +54,17 @@ def test_overrides_win_over_the_file(tmp_path):
     assert not config.space.params[0].log
 
 
-def test_trial_config_holds_out_a_validation_split_and_best_config_trains_on_all():
-    config = build_config(fixed={"dataset": "digits"}, space={"lr": [0.01, 0.1]})
-    trial = config.trial_config({"lr": 0.1})
-    assert (trial.lr, trial.val_size) == (0.1, SWEEP_VAL_SIZE)
-    best = config.best_config({"lr": 0.1})
-    assert (best.lr, best.val_size, best.dataset) == (0.1, 0, "digits")
-    kept = dataclasses.replace(config, final_val_size=0.2).best_config({"lr": 0.1})
-    assert kept.val_size == 0.2
-
-
-def test_trials_use_the_fixed_validation_split_when_given():
+def test_trial_config_is_the_fixed_settings_with_the_sampled_ones_over_them():
     config = build_config(fixed={"dataset": "digits", "val_size": 0.3}, space={"lr": [0.01, 0.1]})
-    assert config.trial_config({"lr": 0.1}).val_size == 0.3
+    trial = config.trial_config({"lr": 0.1})
+    assert trial == TrainConfig(dataset="digits", val_size=0.3, lr=0.1)
+
+
+def test_best_config_keeps_the_final_validation_split():
+    config = build_config(fixed={"dataset": "digits", "val_size": 0.3}, space={"lr": [0.01, 0.1]})
+    for final in (0, 0.2, None):
+        best = dataclasses.replace(config, final_val_size=final).best_config({"lr": 0.1})
+        assert (best.lr, best.val_size, best.dataset) == (0.1, final, "digits")
 
 
 def test_budget_defaults_to_a_trial_count_unless_a_time_budget_is_given():
@@ -83,7 +80,10 @@ def test_budget_defaults_to_a_trial_count_unless_a_time_budget_is_given():
         ({"settings": {"trails": 3}}, "unknown [sweep] setting 'trails' (did you mean trials?)"),
         ({"fixed": {"epoch": 3}}, "unknown [train] setting 'epoch' (did you mean epochs?)"),
         ({"fixed": {"lr": 0.1}}, "lr is both fixed"),
-        ({"fixed": {"dropout": 2.0}}, "the fixed training settings are invalid: --dropout"),
+        (
+            {"fixed": {"dropout": 2.0}},
+            "the fixed training settings are invalid: dropout (--dropout) must lie in [0, 1)",
+        ),
         ({"settings": {"sampler": "grid"}}, "--sampler must be one of random, tpe"),
         ({"settings": {"trials": -1}}, "--trials must be >= 0"),
         ({"settings": {"workers": 0}}, "--workers must be >= 1"),

@@ -8,12 +8,17 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
+import optuna
 import pytest
+from optuna.trial import TrialState
 
 from minigrad.sweep.config import build_config
 from minigrad.sweep.storage import close_storage, open_storage, open_study
@@ -92,3 +97,68 @@ def test_study_lives_on_the_server_and_keeps_its_space(postgres_url):
     finally:
         close_storage(first)
         close_storage(second)
+
+
+def sweep(url: str, out: Path, trials: int, workers: int) -> subprocess.Popen:
+    """`minigrad sweep` as one machine would run it, heartbeats every second."""
+    command = [
+        *(sys.executable, "-m", "minigrad", "sweep", "--dataset", "spiral", "--epochs", "20"),
+        *("--param", "lr = { low = 1e-3, high = 1e-1, log = true }", "--pruner", "none"),
+        *("--trials", str(trials), "--workers", str(workers), "--heartbeat", "1"),
+        *("--storage", url, "--study", "shared", "--out", str(out)),
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def worker_pid(trial) -> int | None:
+    worker = trial.user_attrs.get("worker")
+    return int(worker.rsplit(":", 1)[1]) if worker else None
+
+
+def test_killed_worker_trial_is_retried_once_and_the_budget_is_kept(postgres_url, tmp_path):
+    # machine A runs two worker processes, machine B one (in its own process)
+    machine_a = sweep(postgres_url, tmp_path / "a", trials=4, workers=2)
+    machine_b = sweep(postgres_url, tmp_path / "b", trials=2, workers=1)
+    try:
+        storage = open_storage(postgres_url, 1)
+        deadline = time.time() + 60
+        victim = None
+        while victim is None and time.time() < deadline:
+            time.sleep(0.2)
+            try:
+                study = optuna.load_study(study_name="shared", storage=storage)
+            except KeyError:  # not created yet
+                continue
+            # machine B's one worker is its own process: any other worker is one of A's
+            running = study.get_trials(states=(TrialState.RUNNING,))
+            victim = next((t for t in running if worker_pid(t) not in (None, machine_b.pid)), None)
+        assert victim is not None, "no trial of machine A was seen running"
+        os.kill(worker_pid(victim), signal.SIGKILL)
+        out_a, _ = machine_a.communicate(timeout=120)
+        out_b, _ = machine_b.communicate(timeout=120)
+    finally:
+        for p in (machine_a, machine_b):
+            if p.poll() is None:
+                p.kill()
+    assert machine_a.returncode == 0, out_a
+    assert machine_b.returncode == 0, out_b
+    assert "was killed (SIGKILL)" in out_a
+
+    trials = optuna.load_study(study_name="shared", storage=storage).get_trials()
+    close_storage(storage)
+    ended = {TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL}
+    assert all(t.state in ended for t in trials), [t.state for t in trials]
+    killed = next(t for t in trials if t.number == victim.number)
+    assert killed.state == TrialState.FAIL and "reason" not in killed.user_attrs
+    retries = [t for t in trials if "failed_trial" in t.system_attrs]
+    assert [t.system_attrs["failed_trial"] for t in retries] == [victim.number]
+    (retry,) = retries
+    assert retry.state == TrialState.COMPLETE and retry.params == killed.params
+    counted = [t for t in trials if t.number != victim.number]
+    assert (
+        len(counted) == 4 + 2
+    )  # the budgets of both machines, the retry in the killed one's place
+    settings = [t.params["lr"] for t in counted]
+    assert len(set(settings)) == len(settings)  # no trial ran twice
+    workers = {t.user_attrs["worker"] for t in trials}
+    assert len(workers) >= 3  # both of machine A's workers and machine B took trials

@@ -22,6 +22,7 @@ from minigrad.train import TrainConfig
 CONFIG = build_config(
     fixed={"dataset": "digits", "epochs": 4},
     space={"lr": {"low": 1e-4, "high": 1e-1, "log": True}, "hidden": [[64], [128, 64]]},
+    settings={"final_val_size": 0},
 )
 DISTRIBUTIONS = {
     "lr": FloatDistribution(1e-4, 1e-1, log=True),

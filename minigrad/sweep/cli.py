@@ -86,7 +86,7 @@ def run(args, parser: argparse.ArgumentParser) -> int:
     try:
         config = _config(args)
     except (SpaceError, ValueError) as err:
-        parser.error(str(err))
+        parser.exit(2, f"{parser.prog}: error: {err}\n")  # without the (long) usage
     try:
         run_sweep(config, args.out, log=lambda line: print(line, flush=True))
     except SweepError as err:

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minigrad.sweep.space import SearchSpace, SpaceError
+from minigrad.sweep.space import SearchSpace, SpaceError, did_you_mean
 from minigrad.train import TrainConfig
 
 __all__ = ["SweepConfig", "SAMPLERS", "PRUNERS", "DEFAULT_TRIALS", "SWEEP_VAL_SIZE", "load_toml"]
@@ -205,12 +205,9 @@ def build_config(path=None, settings=None, fixed=None, space=None) -> SweepConfi
 
 
 def _check_keys(given: dict, known: list[str], what: str, owner: str) -> None:
-    import difflib
-
     for key in given:
         if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
             raise ValueError(
-                f"unknown {what} {key!r}{hint}; the {owner} fields are: {', '.join(known)}"
+                f"unknown {what} {key!r}{did_you_mean(key, known)}; the {owner} fields are: "
+                f"{', '.join(known)}"
             )

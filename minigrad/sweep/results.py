@@ -75,7 +75,7 @@ def format_table(rows: list[dict], names, limit: int | None = 20) -> str:
         seconds = "" if r["train_seconds"] is None else f"{r['train_seconds']:.1f}"
         cells = [r["trial"], r["state"], acc, *(r.get(n) for n in names), r["epochs"], seconds]
         body.append([format_value(c) for c in cells] + [r["note"]])
-    widths = [max(len(c), *(len(row[i]) for row in body)) for i, c in enumerate(columns)]
+    widths = [max([len(c), *(len(row[i]) for row in body)]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in body]
     if limit is not None and len(rows) > limit:

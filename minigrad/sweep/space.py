@@ -34,6 +34,20 @@ NOT_SEARCHABLE = {
     "val_size": "trials are compared on one validation split",
 }
 RANGE_KEYS = {"low", "high", "log"}
+# What cs231n's code and other libraries call these fields, for "did you mean".
+ALIASES = {
+    "learning_rate": "lr",
+    "reg": "weight_decay",
+    "l2": "weight_decay",
+    "wd": "weight_decay",
+    "width": "hidden",
+    "widths": "hidden",
+    "hidden_size": "hidden",
+    "hidden_dims": "hidden",
+    "layers": "hidden",
+    "bs": "batch_size",
+    "num_epochs": "epochs",
+}
 
 
 class SpaceError(ValueError):
@@ -143,11 +157,18 @@ def _parse(name: str, value, fixed) -> Param:
     return param
 
 
+def did_you_mean(name: str, known) -> str:
+    """' (did you mean lr?)' for a misspelt or differently named field, else ''."""
+    known = list(known)
+    close = [ALIASES[name]] if ALIASES.get(name) in known else []
+    close = close or difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def _check_name(name: str, fixed) -> None:
     fields = [f.name for f in dataclasses.fields(fixed)]
     if name not in fields:
-        close = difflib.get_close_matches(name, fields, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        hint = did_you_mean(name, fields)
         raise SpaceError(
             f"unknown parameter {name!r}{hint}; a sweep can search these TrainConfig "
             f"fields: {', '.join(f for f in fields if f not in NOT_SEARCHABLE)}"

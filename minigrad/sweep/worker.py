@@ -75,7 +75,7 @@ def make_pruner(config):
     trials at that epoch (after 5 trials, from epoch 2); halving: successive halving."""
     optuna = import_optuna()
     if config.pruner == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2)
     if config.pruner == "halving":
         return optuna.pruners.SuccessiveHalvingPruner()
     return optuna.pruners.NopPruner()
