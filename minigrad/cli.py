@@ -1,4 +1,5 @@
-"""The `minigrad` command: `minigrad train [options]` and `minigrad evaluate RUN`.
+"""The `minigrad` command: `minigrad train [options]`, `minigrad evaluate RUN` and
+`minigrad sweep` (whose own options live in `minigrad.sweep.cli`).
 
 Each subcommand is an `_add_<name>(subparsers)` function that builds its parser and sets
 the function that runs it. The training options are generated from `TrainConfig`'s fields:
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from minigrad import __version__
 from minigrad.data.datasets import DatasetError
+from minigrad.sweep import cli as sweep_cli
 from minigrad.train import DivergedError, RunExistsError, evaluate_run, fit
 from minigrad.train.checkpoint import load_checkpoint
 from minigrad.train.config import TrainConfig, default_text, option_name
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_evaluate(sub)
+    _add_sweep(sub)
     return parser
 
 
@@ -129,6 +132,18 @@ def _add_train(sub) -> None:
         help="train at most this many epochs now; continue later with --resume",
     )
     p.set_defaults(handler=_train, subparser=p)
+
+
+def _add_sweep(sub) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="search hyperparameters (Optuna): random search, pruning, many machines",
+        description="Search TrainConfig settings; the training options below fix a setting "
+        "in every trial. See docs/sweep.md.",
+    )
+    sweep_cli.add_arguments(p)
+    add_config_options(p)
+    p.set_defaults(handler=sweep_cli.run, subparser=p)
 
 
 def _add_evaluate(sub) -> None:

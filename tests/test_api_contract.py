@@ -186,3 +186,14 @@ def test_sequential_names_children_by_index():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     assert isinstance(model[0], nn.Linear) and len(list(model)) == 3
+
+
+def test_sweep_api_and_command_options():
+    import minigrad.sweep as sweep
+    from minigrad.cli import build_parser
+
+    assert callable(sweep.run_sweep) and callable(sweep.build_config)
+    args = build_parser().parse_args(
+        ["sweep", "--trials", "3", "--workers", "2", "--storage", "sqlite:///sweep.db"]
+    )
+    assert (args.trials, args.workers, args.storage) == (3, 2, "sqlite:///sweep.db")
