@@ -1,5 +1,6 @@
 """minigrad.sweep.run: real sweeps on the spiral data with the default SQLite storage."""
 
+import datetime
 import io
 import json
 
@@ -111,10 +112,18 @@ def test_time_budget_stops_starting_trials(tmp_path):
     config = build_config(
         fixed=FIXED | {"epochs": 2},
         space=SPACE,
-        settings={"timeout": 1.0, "workers": 1, "pruner": "none"},
+        settings={"timeout": 3.0, "workers": 1, "pruner": "none"},
     )
-    result = run_sweep(config, tmp_path, log=lambda line: None)
-    assert 1 <= len(result.rows) < 20
+    started = []  # when the workers were given the budget: the clock starts there
+
+    def log(line):
+        if "until the time budget ends" in line:
+            started.append(datetime.datetime.now())
+
+    result = run_sweep(config, tmp_path, log=log)
+    assert 1 <= len(result.rows) < 20  # 20: the trial budget without a time budget
+    deadline = started[0] + datetime.timedelta(seconds=3.0)
+    assert all(t.datetime_start < deadline for t in result.study.get_trials())
     assert {r["state"] for r in result.rows} == {"complete"}
 
 
