@@ -73,7 +73,11 @@ def to_dot(root, params=None, show_data=False, show_grad=True, *, vanishing=VANI
         show_grad: add each gradient's norm (see the module docstring).
         vanishing: gradient norms below this are highlighted as vanishing.
     """
-    graph, nodes, edges = _layout(root, params, show_data, show_grad, vanishing)
+    return _dot_text(*_layout(root, params, show_data, show_grad, vanishing))
+
+
+def _dot_text(graph, nodes, edges):
+    """DOT source of a ``_layout`` result."""
     lines = ["digraph minigrad {"]
     lines.append(f"  graph [{_attrs(graph)}];")
     lines.append(f"  node [{_attrs(_NODE_ATTR)}];")
@@ -106,21 +110,14 @@ def render(graph, path, format=None, **draw_kwargs):
     ``draw_kwargs``, e.g. ``params=``). The format comes from the suffix (``.svg``,
     ``.png``, ``.pdf``) unless given. Raises ``DotNotFoundError`` when ``dot`` is missing.
     """
-    graphviz = _import_graphviz()
+    _import_graphviz("render")
     if isinstance(graph, Tensor):
         graph = draw_graph(graph, **draw_kwargs)
     fmt = format or os.path.splitext(str(path))[1].lstrip(".").lower() or "svg"
     if fmt == "png":
         graph = graph.copy()
         graph.attr(dpi="144")  # the default 96 dpi blurs the small label text
-    try:
-        data = graph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise DotNotFoundError(
-            "render: graphviz's `dot` program was not found on PATH. Install it with "
-            "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
-            "`conda install graphviz`; minigrad.viz.to_dot works without it."
-        ) from None
+    data = _pipe(graph, fmt, "render")
     tmp = f"{path}.tmp"
     with open(tmp, "wb") as f:
         f.write(data)
@@ -128,12 +125,27 @@ def render(graph, path, format=None, **draw_kwargs):
     return path
 
 
-def _import_graphviz():
+def _pipe(graph, fmt, where):
+    """The bytes ``dot`` makes of ``graph`` (a Digraph or DOT source) in format ``fmt``."""
+    graphviz = _import_graphviz(where)
+    if isinstance(graph, str):
+        graph = graphviz.Source(graph)
+    try:
+        return graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise DotNotFoundError(
+            f"{where}: graphviz's `dot` program was not found on PATH. Install it with "
+            "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
+            "`conda install graphviz`; minigrad.viz.to_dot works without it."
+        ) from None
+
+
+def _import_graphviz(where="draw_graph"):
     try:
         import graphviz
     except ImportError:
         raise ImportError(
-            "draw_graph needs the graphviz Python package: pip install graphviz "
+            f"{where} needs the graphviz Python package: pip install graphviz "
             "(or pip install 'minigrad[viz]'); minigrad.viz.to_dot works without it"
         ) from None
     return graphviz
@@ -198,15 +210,20 @@ def _gradients(root, order):
     return grads, []
 
 
+def kind_and_title(t, name=None):
+    """("op" | "param" | "input" | "constant", the node's title) for a tensor whose
+    parameter name is ``name`` (or None)."""
+    if not t.is_leaf:
+        return "op", t.op
+    if t.requires_grad:
+        return ("param" if name else "input"), name or "input"
+    title = "constant" if not t.op else f"constant ({t.op})"
+    return "constant", f"{name} ({title})" if name else title
+
+
 def _label(t, name, is_root, show_data):
     """Rows of the node's label as (text, font attributes), and its style attributes."""
-    if not t.is_leaf:
-        kind, title = "op", t.op
-    elif t.requires_grad:
-        kind, title = ("param" if name else "input"), name or "input"
-    else:
-        kind, title = "constant", "constant" if not t.op else f"constant ({t.op})"
-        title = f"{name} ({title})" if name else title
+    kind, title = kind_and_title(t, name)
     rows = [(title, {"b": True})]
     if name and not t.is_leaf:
         rows.append((name, {}))

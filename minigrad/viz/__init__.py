@@ -1,0 +1,30 @@
+"""Pictures of the graph behind a tensor, and of the backward pass that runs through it.
+
+- ``to_dot``, ``draw_graph``, ``render``: a drawing of the graph (``minigrad.viz.graph``).
+- ``explore``: the backward-pass explorer, the engine's walk shown step by step in a page
+  that displays inline in Jupyter and saves as one self-contained HTML file
+  (``minigrad.viz.explorer``).
+
+``import minigrad.viz`` needs NumPy only; graphviz is imported when a drawing is made.
+"""
+
+from minigrad.viz.explorer import Explorer, explore
+from minigrad.viz.graph import (
+    VANISHING_GRAD_NORM,
+    DotNotFoundError,
+    draw_graph,
+    graph_nodes,
+    render,
+    to_dot,
+)
+
+__all__ = [
+    "VANISHING_GRAD_NORM",
+    "DotNotFoundError",
+    "Explorer",
+    "draw_graph",
+    "explore",
+    "graph_nodes",
+    "render",
+    "to_dot",
+]

@@ -1,0 +1,246 @@
+"""The backward-pass explorer: one backward pass of the engine, shown step by step.
+
+``explore(loss)`` runs the engine's own walk (``autograd.trace_backward``: the real order,
+the real arrays, the graph kept and no ``.grad`` touched) and turns it into a page:
+
+- the graph, laid out by graphviz (an SVG), every node with its op, shape and forward value;
+- each step of the walk in the engine's order: the node processed, the gradient arriving at
+  it, its op's local derivative rule (the op's docstring, ``minigrad.viz.rules``), and the
+  gradient it sends to each parent, with broadcast reductions and accumulation (``+=``
+  into a parent that feeds several consumers) shown as such;
+- at the end, the leaves' gradients: what ``backward()`` puts in ``.grad``;
+- controls to step forward and back, jump to a node, and play;
+- with ``explore(fn, *inputs, check=True)``, a numerical check of every node's backward
+  (``minigrad.viz.node_check``), colouring the nodes that disagree.
+
+The page is one HTML file with the SVG, the trace as JSON and a small hand-written script
+(``explorer.js`` beside this file) inside it: no CDN, no server, it opens offline. In
+Jupyter the explorer displays itself (in an iframe, so several on one notebook keep apart).
+Array values are summarised: all entries up to 24, else shape, mean, min, max and the first
+few entries.
+"""
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from minigrad import autograd, grad_mode
+from minigrad.tensor import Tensor
+from minigrad.viz import graph, rules
+from minigrad.viz.node_check import check_nodes
+
+__all__ = ["Explorer", "explore"]
+
+_HERE = Path(__file__).resolve().parent
+FULL_VALUES = 24  # arrays up to this size show every entry
+HEAD_VALUES = 6  # larger ones show their first few
+_TITLES = re.compile(r"<title>[^<]*</title>\n?")
+
+
+class Explorer:
+    """A recorded backward pass. Displays itself in Jupyter; ``save(path)`` writes the
+    self-contained page. ``trace`` is the data the page shows (a JSON-ready dict)."""
+
+    height = 640  # pixels of the inline display
+
+    def __init__(self, trace, svg, title):
+        self.trace = trace
+        self.svg = svg
+        self.title = title
+
+    def html(self):
+        """The whole page as one string."""
+        data = json.dumps(self.trace, separators=(",", ":")).replace("</", "<\\/")
+        parts = {
+            "{{title}}": html.escape(self.title),
+            "{{style}}": _asset("explorer.css"),
+            "{{svg}}": self.svg,
+            "{{data}}": data,
+            "{{script}}": _asset("explorer.js"),
+        }
+        page = _asset("explorer.html")
+        for key, value in parts.items():
+            page = page.replace(key, value)
+        return page
+
+    def save(self, path):
+        """Write the page to ``path`` (atomically) and return it as a ``Path``."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.html(), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+    def _repr_html_(self):
+        return (
+            f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
+            f'style="width: 100%; height: {self.height}px; border: 1px solid #ccc" '
+            f'title="{html.escape(self.title, quote=True)}"></iframe>'
+        )
+
+
+def explore(output, *inputs, gradient=None, params=None, check=False, eps=1e-6, title=None):
+    """Record one backward pass of ``output`` and return an ``Explorer`` showing it.
+
+    Args:
+        output: a Tensor whose graph is intact (not yet backpropagated, or kept with
+            ``retain_graph=True``), or a function; ``explore(fn, *inputs)`` calls
+            ``fn(*inputs)`` to get it, which ``check`` needs.
+        gradient: dL/d(output) for a non-scalar output (as in ``backward``).
+        params: names for leaves: a module, a dict name -> tensor or (name, tensor) pairs.
+        check: check every node's backward numerically (needs ``fn``; it is run twice more
+            with the leaves moved by ``eps``; see ``minigrad.viz.node_check``).
+        title: the page's title.
+
+    Nothing is changed: no ``.grad``, and the graph is kept. Needs graphviz (the Python
+    package and the ``dot`` program) for the layout.
+    """
+    fn = None
+    if callable(output) and not isinstance(output, Tensor):
+        fn = output
+        with grad_mode.enable_grad():
+            output = fn(*inputs)
+    elif inputs:
+        raise TypeError("explore: extra arguments are inputs for explore(fn, *inputs)")
+    if not isinstance(output, Tensor):
+        raise TypeError(f"explore: expected a Tensor or a function, got {type(output).__name__}")
+    if check and fn is None:
+        raise ValueError(
+            "explore(check=True) runs the forward again, so it needs the function that "
+            "computes the output: explore(fn, *inputs, check=True), for example "
+            "explore(lambda: F.cross_entropy(model(x), y), params=model, check=True)"
+        )
+    steps = autograd.trace_backward(output, gradient)
+    order = graph.graph_nodes(output)
+    checks = check_nodes(fn, inputs, order, steps, eps) if check else {}
+    layout = graph._layout(output, params, False, False, graph.VANISHING_GRAD_NORM)
+    trace = _trace(order, steps, graph._param_names(params), checks)
+    title = title or f"Backward pass of {output.op or 'a leaf'} {graph._shape(output.shape)}"
+    return Explorer(trace, _svg(layout, order), title)
+
+
+def _trace(order, steps, names, checks):
+    """The JSON-ready data of the page: nodes, steps, leaves and check results."""
+    ids = {id(t): f"n{i}" for i, t in enumerate(order)}
+    edges = _edge_ids(order)
+    totals = {}  # id(parent) -> gradient summed so far, to show each +=
+    walk = []
+    for step in steps:
+        sends = []
+        for send, edge in zip(step.sends, _send_edges(step, edges)):
+            grad = np.asarray(send.grad)
+            key = id(send.parent)
+            total = totals[key] + grad if key in totals else grad
+            totals[key] = total
+            raw_shape = np.shape(send.raw)
+            sends.append(
+                {
+                    "parent": ids[key],
+                    "edge": edge,
+                    "raw": _summary(send.raw),
+                    "grad": _summary(grad),
+                    "summed": _broadcast_axes(raw_shape, grad.shape),
+                    "accumulated": bool(send.accumulated),
+                    "total": _summary(total) if send.accumulated else None,
+                }
+            )
+        walk.append({"node": ids[id(step.node)], "grad": _summary(step.grad), "sends": sends})
+    return {
+        "nodes": [_node(t, ids[id(t)], names.get(id(t))) for t in order],
+        "steps": walk,
+        "leaves": [ids[id(s.node)] for s in steps if s.node.is_leaf],
+        "check": {ids[k]: _numbers(v) for k, v in checks.items()},
+    }
+
+
+def _node(t, node_id, name):
+    kind, title = graph.kind_and_title(t, name)
+    fn = rules.op_function(t)
+    return {
+        "id": node_id,
+        "title": title,
+        "kind": kind,
+        "op": t.op,
+        "name": name or "",
+        "value": _summary(t.data),
+        "doc": rules.summary_of(fn) if fn else "",
+        "rule": rules.rule_of(fn) if fn else "",
+        "source": f"{fn.__module__}.{fn.__qualname__}" if fn else "",
+    }
+
+
+def _edge_ids(order):
+    """(id(node), parent position) -> the SVG id of that edge, in ``graph._layout``'s order."""
+    ids, k = {}, 0
+    for t in order:
+        for j in range(len(t._parents)):
+            ids[id(t), j] = f"e{k}"
+            k += 1
+    return ids
+
+
+def _send_edges(step, edges):
+    """The edge of each send: sends follow the node's parents in order, skipping parents
+    that get no gradient; a parent used twice (``x * x``) gets one send per edge."""
+    parents = step.node._parents
+    j = 0
+    for send in step.sends:
+        while parents[j] is not send.parent:
+            j += 1
+        yield edges[id(step.node), j]
+        j += 1
+
+
+def _svg(layout, order):
+    graph_attrs, nodes, edges = layout
+    nodes = [(name, dict(attrs, id=name)) for name, attrs in nodes]
+    edges = [(a, b, dict(attrs, id=f"e{k}")) for k, (a, b, attrs) in enumerate(edges)]
+    svg = graph._pipe(graph._dot_text(graph_attrs, nodes, edges), "svg", "explore")
+    svg = svg.decode("utf-8")
+    return _TITLES.sub("", svg[svg.index("<svg") :])  # hovering would show "n3"
+
+
+def _broadcast_axes(from_shape, shape):
+    """The axes a gradient of ``from_shape`` is summed over to get ``shape``."""
+    if tuple(from_shape) == tuple(shape):
+        return []
+    lead = len(from_shape) - len(shape)
+    stretched = [i + lead for i, n in enumerate(shape) if n == 1 and from_shape[i + lead] != 1]
+    return list(range(lead)) + stretched
+
+
+def _summary(a):
+    """Shape, dtype and every entry of a small array; else mean, min, max, first entries."""
+    a = np.asarray(a)
+    flat = a.reshape(-1)
+    out = {"shape": list(a.shape), "dtype": str(a.dtype)}
+    if flat.size <= FULL_VALUES:
+        out["values"] = [_number(v) for v in flat]
+        return out
+    values = flat.astype(np.float64)
+    finite = values[np.isfinite(values)]
+    out["head"] = [_number(v) for v in flat[:HEAD_VALUES]]
+    out["size"] = int(flat.size)
+    out["nonfinite"] = int(flat.size - finite.size)
+    if finite.size:
+        out.update(mean=_number(finite.mean()), min=_number(finite.min()))
+        out.update(max=_number(finite.max()))
+    return out
+
+
+def _number(v):
+    """A float for JSON, to 7 significant digits (float32's); NaN and inf as strings."""
+    v = float(v)
+    return float(f"{v:.7g}") if np.isfinite(v) else str(v)
+
+
+def _numbers(result):
+    return {k: _number(v) if isinstance(v, float) else v for k, v in result.items()}
+
+
+def _asset(name):
+    return (_HERE / name).read_text(encoding="utf-8")

@@ -1,0 +1,64 @@
+"""The local derivative rule of a graph node, read from its op's docstring.
+
+Every op documents what it computes and its derivative (``y = a * b; dy/da = b, dy/db =
+a``), so the rule the explorer shows is the op's own text, never a second copy that could
+drift. The op function is found from the node's backward closure (``mul.<locals>.backward``
+names ``mul``, so a user's custom op written the same way is found too), else by the node's
+op name among ``minigrad.ops`` and ``minigrad.nn.functional``.
+"""
+
+import re
+import sys
+
+_DERIVATIVE = re.compile(r"\bd\w*/d\w+|\bd[A-Za-z]\w* = ")
+
+
+def op_function(node):
+    """The Python function that made ``node``, or None for a leaf or an unknown op."""
+    backward = node._backward
+    if backward is None:
+        return None
+    outer, sep, _ = getattr(backward, "__qualname__", "").rpartition(".<locals>.")
+    module = sys.modules.get(getattr(backward, "__module__", None) or "")
+    if sep and "<locals>" not in outer and module is not None:
+        fn = _attribute(module, outer)
+        if callable(fn) and rule_of(fn):
+            return fn
+    return _by_name(node._op) or (backward if rule_of(backward) else None)
+
+
+def rule_of(fn):
+    """The derivative paragraph of ``fn``'s docstring, whitespace collapsed ('' if none)."""
+    for paragraph in _paragraphs(fn):
+        if _DERIVATIVE.search(paragraph):
+            return paragraph
+    return ""
+
+
+def summary_of(fn):
+    """The first sentence of ``fn``'s docstring ('' if it has none)."""
+    paragraphs = _paragraphs(fn)
+    return paragraphs[0].split(". ")[0].rstrip(".") + "." if paragraphs else ""
+
+
+def _paragraphs(fn):
+    doc = getattr(fn, "__doc__", None) or ""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", doc) if p.strip()]
+
+
+def _attribute(module, dotted):
+    obj = module
+    for part in dotted.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _by_name(op):
+    from minigrad import ops
+    from minigrad.nn import functional
+
+    for namespace in (ops, functional):
+        fn = getattr(namespace, op, None)
+        if callable(fn) and rule_of(fn):
+            return fn
+    return None
