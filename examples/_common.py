@@ -1,8 +1,11 @@
 """Shared pieces of the course's experiments: arguments, data, models and figure saving.
 
 Each experiment is a script with a ``main(argv=None)`` that parses ``--quick`` (the few-second
-CI form), ``--out DIR`` (where figures go, default ``docs/figures/``) and ``--data``, prints its
-numbers, writes its PNG figures and returns its key numbers as a dict (the tests read them).
+CI form), ``--out DIR`` (where figures go, default the working directory), ``--no-show`` and
+``--data``, prints its numbers, writes its PNG figures, opens them in a window when matplotlib
+has one to open (a desktop session) and returns its key numbers as a dict (the tests read
+them). The docs' figures are remade only by naming their folder (``--out docs/figures``), and
+never by ``--quick``, whose tiny runs would replace them.
 """
 
 from __future__ import annotations
@@ -19,26 +22,59 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad.data import datasets, train_val_split
 
-FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+# matplotlib's backends that draw to files only: with one of these there is no window to open
+FILE_BACKENDS = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 
 def parse_args(description, argv=None, extra=None):
-    """The common command line: ``--quick``, ``--out DIR``, ``--data``, ``--seed``."""
+    """The common command line: ``--quick``, ``--out DIR``, ``--no-show``, ``--data``,
+    ``--data-dir``, ``--seed``, ``--threads``."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="tiny CI-sized run (seconds)")
-    parser.add_argument("--out", type=Path, default=FIGURES, help="folder for the figures")
+    output_args(parser)
     parser.add_argument(
         "--data",
         choices=("auto", "cifar10", "digits"),
         default="auto",
-        help="auto: CIFAR-10 when a local copy is found ($MINIGRAD_DATA), else bundled digits",
+        help="auto: CIFAR-10 when a local copy is found, else the bundled digits",
+    )
+    parser.add_argument(
+        "--data-dir", help="folder holding CIFAR-10 (default: $MINIGRAD_DATA, ~/.cache/minigrad)"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     if extra is not None:
         extra(parser)
-    args = parser.parse_args(argv)
+    args = checked_args(parser, argv)
     limit_threads(args.threads)
+    return args
+
+
+def output_args(parser):
+    """``--quick``, ``--out DIR`` and ``--no-show``: what a run makes and where it goes."""
+    parser.add_argument("--quick", action="store_true", help="tiny CI-sized run (seconds)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("."),
+        help="folder for the figures (default: the working directory; the docs' figures are "
+        "remade with --out docs/figures)",
+    )
+    parser.add_argument("--no-show", action="store_true", help="only write the figures")
+
+
+def checked_args(parser, argv):
+    """Parse ``argv``; refuse ``--quick`` into docs/; ``--no-show`` selects matplotlib's Agg."""
+    args = parser.parse_args(argv)
+    if args.quick and args.out.resolve().is_relative_to(DOCS):
+        parser.error(
+            f"--quick makes small demonstration figures and never writes into {DOCS}; "
+            "give another --out, or drop --quick to remake the docs' figures"
+        )
+    if args.no_show:
+        import matplotlib
+
+        matplotlib.use("Agg")
     return args
 
 
@@ -68,14 +104,15 @@ class Data:
         return self.x_train.shape[1]
 
 
-def load_data(source="auto", n_train=None, n_val=None, seed=0):
+def load_data(source="auto", n_train=None, n_val=None, seed=0, data_dir=None, raw=False):
     """CIFAR-10 when a local copy is found (or asked for), else the bundled digits.
 
     Takes ``n_train`` training and ``n_val`` validation samples (None: all of the split),
-    scales pixels to [0, 1] and subtracts the training mean, as in cs231n.
+    scales pixels to [0, 1] and subtracts the training mean, as in cs231n; ``raw`` keeps
+    the pixel values as they are (0..255 for CIFAR-10, 0..16 for the digits), as float32.
     """
-    if source == "cifar10" or (source == "auto" and datasets.cifar10_available()):
-        c = datasets.load_cifar10(download=False)
+    if source == "cifar10" or (source == "auto" and datasets.cifar10_available(data_dir)):
+        c = datasets.load_cifar10(data_dir, download=False)
         x = c.x_train.reshape(len(c.x_train), -1)
         name, scale = "CIFAR-10", 255.0
         x_train, y_train, x_val, y_val = _split(x, c.y_train, n_train, n_val or 1000, seed)
@@ -83,8 +120,11 @@ def load_data(source="auto", n_train=None, n_val=None, seed=0):
         x, y = datasets.load_digits()
         name, scale = "digits", 16.0
         x_train, y_train, x_val, y_val = _split(x, y, n_train, n_val or 360, seed)
-    x_train = x_train.astype(np.float32) / scale
-    x_val = x_val.astype(np.float32) / scale
+    x_train, x_val = x_train.astype(np.float32), x_val.astype(np.float32)
+    if raw:
+        return Data(name, x_train, y_train, x_val, y_val)
+    x_train /= scale
+    x_val /= scale
     mean = x_train.mean(axis=0)
     return Data(name, x_train - mean, y_train, x_val - mean, y_val)
 
@@ -138,10 +178,7 @@ def batches(n, batch_size, rng):
 
 
 def pyplot():
-    """matplotlib's pyplot on the Agg backend (no display needed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """matplotlib's pyplot, on whatever backend matplotlib picks (Agg without a display)."""
     import matplotlib.pyplot as plt
 
     plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
@@ -149,14 +186,18 @@ def pyplot():
 
 
 def save(fig, out, name, dpi=90):
-    """Write ``fig`` to ``out/name`` as PNG, close it, print and return the path."""
+    """Write ``fig`` to ``out/name`` as PNG, show it in a window if matplotlib can open one
+    (until the window is closed), close it; print and return the path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / name
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    pyplot().close(fig)
     _shrink_png(path)
     print(f"wrote {path}")
+    plt = pyplot()
+    if plt.get_backend().lower() not in FILE_BACKENDS:
+        plt.show()
+    plt.close(fig)
     return path
 
 

@@ -39,7 +39,9 @@ def train(data, make, epochs, seed):
 
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
-    data = load_data(args.data, n_train=1000 if args.quick else 10000, seed=args.seed)
+    data = load_data(
+        args.data, n_train=1000 if args.quick else 10000, seed=args.seed, data_dir=args.data_dir
+    )
     epochs = 5 if args.quick else 8
     print(data_note(data), f"; MLP {data.dim}-100-10, {epochs} epochs, batch 128")
     runs = {name: train(data, make, epochs, args.seed) for name, make in OPTIMIZERS.items()}

@@ -46,7 +46,9 @@ def run(data, batch, lr, epochs, seed, evals_per_epoch=8):
 
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
-    data = load_data(args.data, n_train=300 if args.quick else 2000, seed=args.seed)
+    data = load_data(
+        args.data, n_train=300 if args.quick else 2000, seed=args.seed, data_dir=args.data_dir
+    )
     epochs = 3 if args.quick else 10
     n = len(data.x_train)
     lr = 0.1 if data.name == "CIFAR-10" else 0.2

@@ -1,6 +1,7 @@
 """Draw the computation graph of a two-layer net's loss, after backward, to SVG and PNG.
 
-    python examples/draw_graph.py                 # docs/figures/mlp_graph.{svg,png}
+    python examples/draw_graph.py                      # mlp_graph.{svg,png} here
+    python examples/draw_graph.py --out docs/figures   # the docs' drawing
     python examples/draw_graph.py --show-data --out /tmp
 
 The loss is softmax cross-entropy plus an L2 penalty ``0.5 * reg * sum(W**2)`` on the
@@ -13,17 +14,15 @@ Needs the graphviz package and its ``dot`` program.
 """
 
 import argparse
-from pathlib import Path
 
 import numpy as np
+from _common import checked_args, output_args
 
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad import viz
 from minigrad.data.datasets import load_digits
-
-FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
 
 
 def mlp_loss(batch=8, hidden=16, reg=1e-3, seed=0):
@@ -42,10 +41,9 @@ def mlp_loss(batch=8, hidden=16, reg=1e-3, seed=0):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=FIGURES, help="folder for the drawings")
+    output_args(parser)
     parser.add_argument("--show-data", action="store_true", help="add value statistics")
-    parser.add_argument("--quick", action="store_true", help="accepted; the run is quick")
-    args = parser.parse_args(argv)
+    args = checked_args(parser, argv)
     model, x, loss = mlp_loss()
     loss.backward(retain_graph=True)
     names = dict(model.named_parameters(), x=x)

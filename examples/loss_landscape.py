@@ -32,7 +32,7 @@ def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
     rng = np.random.default_rng(args.seed)
     n, grid = (100, 41) if args.quick else (500, 161)
-    data = load_data(args.data, n_train=n, n_val=100, seed=args.seed)
+    data = load_data(args.data, n_train=n, n_val=100, seed=args.seed, data_dir=args.data_dir)
     x = np.hstack([data.x_train, np.ones((n, 1), np.float32)]).astype(np.float64)
     y = data.y_train
     print(data_note(data), f"(the first {n} training examples)")

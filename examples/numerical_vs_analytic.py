@@ -65,7 +65,7 @@ def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
     rng = np.random.default_rng(args.seed)
     n, d_err = (50, 8) if args.quick else (200, 32)
-    data = load_data(args.data, n_train=n, n_val=100, seed=args.seed)
+    data = load_data(args.data, n_train=n, n_val=100, seed=args.seed, data_dir=args.data_dir)
     x, y = data.x_train.astype(np.float64), data.y_train
     print(data_note(data), f"(first {n} training images)")
     top = data.dim if not args.quick else 32

@@ -46,7 +46,9 @@ def train(data, penalty, lam, epochs, seed):
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
     quick = args.quick
-    data = load_data(args.data, n_train=300 if quick else 500, n_val=1000, seed=args.seed)
+    data = load_data(
+        args.data, n_train=300 if quick else 500, n_val=1000, seed=args.seed, data_dir=args.data_dir
+    )
     epochs = 15 if quick else 20
     if quick:
         lams = {"L2": [1e-4, 1e-2, 1e-1], "L1": [1e-5, 1e-4, 1e-2]}

@@ -60,7 +60,9 @@ def train(model, data, steps, rng):
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
     steps = 30 if args.quick else 100
-    data = load_data(args.data, n_train=600 if args.quick else 10000, seed=args.seed)
+    data = load_data(
+        args.data, n_train=600 if args.quick else 10000, seed=args.seed, data_dir=args.data_dir
+    )
     print(data_note(data), f"; {steps} SGD steps (lr 0.01, momentum 0.9, batch 128)")
     probe = np.random.default_rng(args.seed).choice(len(data.x_train), 256, replace=False)
     xp, yp = data.x_train[probe], data.y_train[probe]

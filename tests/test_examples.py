@@ -14,14 +14,16 @@ pytest.importorskip("matplotlib")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def run(name, tmp_path):
+def run(name, tmp_path, args=None):
     """Import examples/<name>.py and call its main() with --quick into tmp_path."""
     sys.path.insert(0, str(EXAMPLES))
     try:
         spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        result = module.main(["--quick", "--data", "digits", "--out", str(tmp_path)])
+        if args is None:
+            args = ["--quick", "--no-show", "--data", "digits", "--out", str(tmp_path)]
+        result = module.main(args)
     finally:
         sys.path.remove(str(EXAMPLES))
     return result
@@ -109,3 +111,18 @@ def test_adam_and_sgd_both_learn(tmp_path):
     assert_png(tmp_path, "adam_vs_sgd.png")
     for name, v in r.items():
         assert v["val"] > 0.3, name
+
+
+def test_figures_go_to_the_working_directory_by_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run("step_size", tmp_path, ["--quick", "--no-show"])
+    assert_png(tmp_path, "step_size.png")
+
+
+def test_quick_never_writes_into_the_docs(tmp_path, capsys):
+    docs_figures = EXAMPLES.parent / "docs" / "figures"
+    before = {p.name: p.stat().st_mtime_ns for p in docs_figures.iterdir()}
+    with pytest.raises(SystemExit):
+        run("step_size", tmp_path, ["--quick", "--no-show", "--out", str(docs_figures)])
+    assert "never writes into" in capsys.readouterr().err
+    assert {p.name: p.stat().st_mtime_ns for p in docs_figures.iterdir()} == before

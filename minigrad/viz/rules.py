@@ -42,7 +42,7 @@ def summary_of(fn):
 
 
 def _paragraphs(fn):
-    doc = getattr(fn, "__doc__", None) or ""
+    doc = (getattr(fn, "__doc__", None) or "").replace("``", "")  # reStructuredText quotes
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", doc) if p.strip()]
 
 
