@@ -10,7 +10,8 @@ op name among ``minigrad.ops`` and ``minigrad.nn.functional``.
 import re
 import sys
 
-_DERIVATIVE = re.compile(r"\bd\w*/d\w+|\bd[A-Za-z]\w* = ")
+_BACKWARD = re.compile(r"\b[Bb]ackward\b")
+_DERIVATIVE = re.compile(r"\bd\w*/d\w+|\bd[A-Za-z]\w* = |\bdy\b")  # dy/dx, dx = ..., dy
 
 
 def op_function(node):
@@ -28,10 +29,13 @@ def op_function(node):
 
 
 def rule_of(fn):
-    """The derivative paragraph of ``fn``'s docstring, whitespace collapsed ('' if none)."""
-    for paragraph in _paragraphs(fn):
-        if _DERIVATIVE.search(paragraph):
-            return paragraph
+    """The derivative paragraph of ``fn``'s docstring, whitespace collapsed: the first that
+    writes a derivative, else the first that names the backward ('' if none does)."""
+    paragraphs = _paragraphs(fn)
+    for pattern in (_DERIVATIVE, _BACKWARD):
+        for paragraph in paragraphs:
+            if pattern.search(paragraph):
+                return paragraph
     return ""
 
 
