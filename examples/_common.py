@@ -192,7 +192,7 @@ def save(fig, out, name, dpi=90):
     out.mkdir(parents=True, exist_ok=True)
     path = out / name
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    _shrink_png(path)
+    shrink_png(path)
     print(f"wrote {path}")
     plt = pyplot()
     if plt.get_backend().lower() not in FILE_BACKENDS:
@@ -201,7 +201,7 @@ def save(fig, out, name, dpi=90):
     return path
 
 
-def _shrink_png(path):
+def shrink_png(path):
     """Re-save with a 256-colour palette: line plots lose nothing visible, files shrink ~3x."""
     from PIL import Image
 

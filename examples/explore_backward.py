@@ -20,7 +20,7 @@ import shutil
 import webbrowser
 
 import numpy as np
-from _common import checked_args, output_args
+from _common import checked_args, output_args, shrink_png
 
 import minigrad as mg
 import minigrad.nn.functional as F
@@ -130,6 +130,7 @@ def screenshot(shots, out):
             page.select_option("#jump", str(step))
             paths.append(out / name)
             page.screenshot(path=str(paths[-1]))
+            shrink_png(paths[-1])
         browser.close()
     return paths
 

@@ -21,6 +21,7 @@ a coordinate where one changed is reported, warned about (``KinkCrossingWarning`
 out of the parameter's verdict.
 """
 
+import html
 import warnings
 from dataclasses import dataclass, field
 
@@ -102,7 +103,8 @@ class ParameterCheck:
 
 @dataclass
 class GradientCheckReport:
-    """Per-parameter results (``rows``); ``str(report)`` is the printed table."""
+    """Per-parameter results (``rows``); ``str(report)`` is the printed table, and in
+    Jupyter the report shows itself as an HTML table with each verdict coloured."""
 
     rows: list
     eps: float
@@ -124,6 +126,9 @@ class GradientCheckReport:
 
     def __str__(self):
         return _table(self)
+
+    def _repr_html_(self):
+        return _html_table(self)
 
 
 def check_model_gradients(model, loss_fn, x, y, num_coords=10, eps=1e-5, seed=0, verbose=True):
@@ -259,26 +264,63 @@ def _same(u, v):
 
 _HEAD = ("parameter", "shape", "coords", "max rel error", "verdict", "worst at", "analytic")
 _HEAD += ("numerical", "kinks crossed")
+# verdict -> (background, text) colours of the HTML table's verdict cell
+_VERDICT_COLOURS = {
+    "good": ("#d3f9d8", "#1b5e20"),
+    "ok for kinks": ("#e6f4d7", "#3d6b00"),
+    "suspicious": ("#ffe8cc", "#a34700"),
+    "wrong": ("#ffd6d6", "#a30000"),
+}
 
 
-def _table(report):
-    lines = [_HEAD]
+def _rows(report):
+    """The table's rows as strings, one per parameter, in ``_HEAD``'s order."""
     for r in report.rows:
         w = r.worst
         at, a, n = (str(list(w.index)), f"{w.analytic:.6g}", f"{w.numerical:.6g}")
         crossed = str(sum(1 for c in r.coords if c.kinks))
         err = f"{r.max_error:.2e}"
-        lines.append((r.name, str(r.shape), str(len(r.coords)), err, r.verdict, at, a, n, crossed))
-    widths = [max(len(row[i]) for row in lines) for i in range(len(_HEAD))]
-    text = [f"gradient check in float64, eps={report.eps:g}, loss={report.loss:.6g}"]
-    text += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines]
-    text.append(
+        yield (r.name, str(r.shape), str(len(r.coords)), err, r.verdict, at, a, n, crossed)
+
+
+def _notes(report):
+    """The lines under the table: the thresholds, then every kink crossing."""
+    notes = [
         "relative error |a-n| / max(|a|,|n|): > 1e-2 wrong, 1e-4..1e-2 suspicious, "
         "1e-7..1e-4 ok for kinks, < 1e-7 good"
-    )
+    ]
     for c in report.kink_crossings:
-        text.append(
+        notes.append(
             f"kink crossed at {c.param}{list(c.index)} by {', '.join(c.kinks)}: analytic "
             f"{c.analytic:.6g}, numerical {c.numerical:.6g} (not used in the verdict)"
         )
-    return "\n".join(text)
+    return notes
+
+
+def _title(report):
+    return f"gradient check in float64, eps={report.eps:g}, loss={report.loss:.6g}"
+
+
+def _table(report):
+    lines = [_HEAD, *_rows(report)]
+    widths = [max(len(row[i]) for row in lines) for i in range(len(_HEAD))]
+    text = [_title(report)]
+    text += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines]
+    return "\n".join(text + _notes(report))
+
+
+def _html_table(report):
+    """The table as HTML for Jupyter, each verdict cell coloured by cs231n's reading."""
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in _HEAD)
+    body = []
+    for row in _rows(report):
+        back, fore = _VERDICT_COLOURS.get(row[4], ("#eeeeee", "#444444"))
+        cells = [f"<td>{esc(c)}</td>" for c in row]
+        cells[4] = f'<td style="background:{back};color:{fore};font-weight:bold">{esc(row[4])}</td>'
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    notes = "".join(f"<div>{esc(n)}</div>" for n in _notes(report))
+    return (
+        f"<div><b>{esc(_title(report))}</b><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table><small>{notes}</small></div>"
+    )

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -100,6 +102,21 @@ def test_a_broken_layer_is_flagged_wrong():
     for name in ("0.weight", "0.bias", "2.bias"):
         assert report[name].verdict == "good", name
     assert "wrong" in str(report).splitlines()[4]
+
+
+def test_in_jupyter_the_report_is_a_table_with_coloured_verdicts():
+    model = nn.Sequential(nn.Linear(4, 8, rng=0), nn.Tanh(), BrokenLinear(8, 3))
+    x, y = _batch()
+    page = check_model_gradients(model, F.cross_entropy, x, y, verbose=False)._repr_html_()
+    head, *rows = re.findall(r"<tr>(.*?)</tr>", page)
+    assert re.findall(r"<th>(.*?)</th>", head)[4] == "verdict"
+    verdicts = {}
+    for row in rows:
+        cells = re.findall(r"<td( style=\"[^\"]*\")?>(.*?)</td>", row)
+        verdicts[cells[0][1]] = cells[4]
+    assert verdicts["2.weight"][1] == "wrong" and "#a30000" in verdicts["2.weight"][0]
+    assert verdicts["0.weight"][1] == "good" and "#1b5e20" in verdicts["0.weight"][0]
+    assert "relative error |a-n| / max(|a|,|n|)" in page
 
 
 def _relu_at_its_kink():

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from minigrad import autograd, grad_mode
+from minigrad.ops.shape import summed_axes
 from minigrad.tensor import Tensor
 from minigrad.viz import graph, rules
 from minigrad.viz.node_check import check_nodes
@@ -115,7 +116,7 @@ def explore(output, *inputs, gradient=None, params=None, check=False, eps=1e-6, 
             "explore(lambda: F.cross_entropy(model(x), y), params=model, check=True)"
         )
     steps = autograd.trace_backward(output, gradient)
-    order = graph.graph_nodes(output)
+    order = autograd.graph_nodes(output)
     checks = check_nodes(fn, inputs, order, steps, eps) if check else {}
     layout = graph._layout(output, params, False, False, graph.VANISHING_GRAD_NORM)
     trace = _trace(order, steps, graph._param_names(params), checks)
@@ -136,14 +137,14 @@ def _trace(order, steps, names, checks):
             key = id(send.parent)
             total = totals[key] + grad if key in totals else grad
             totals[key] = total
-            raw_shape = np.shape(send.raw)
+            raw_shape = tuple(np.shape(send.raw))
             sends.append(
                 {
                     "parent": ids[key],
                     "edge": edge,
                     "raw": _summary(send.raw),
                     "grad": _summary(grad),
-                    "summed": _broadcast_axes(raw_shape, grad.shape),
+                    "summed": list(summed_axes(raw_shape, grad.shape)),
                     "accumulated": bool(send.accumulated),
                     "total": _summary(total) if send.accumulated else None,
                 }
@@ -177,7 +178,7 @@ def _edge_ids(order):
     """(id(node), parent position) -> the SVG id of that edge, in ``graph._layout``'s order."""
     ids, k = {}, 0
     for t in order:
-        for j in range(len(t._parents)):
+        for j in range(len(t.parents)):
             ids[id(t), j] = f"e{k}"
             k += 1
     return ids
@@ -186,7 +187,7 @@ def _edge_ids(order):
 def _send_edges(step, edges):
     """The edge of each send: sends follow the node's parents in order, skipping parents
     that get no gradient; a parent used twice (``x * x``) gets one send per edge."""
-    parents = step.node._parents
+    parents = step.node.parents
     j = 0
     for send in step.sends:
         while parents[j] is not send.parent:
@@ -202,15 +203,6 @@ def _svg(layout, order):
     svg = graph._pipe(graph._dot_text(graph_attrs, nodes, edges), "svg", "explore")
     svg = svg.decode("utf-8")
     return _TITLES.sub("", svg[svg.index("<svg") :])  # hovering would show "n3"
-
-
-def _broadcast_axes(from_shape, shape):
-    """The axes a gradient of ``from_shape`` is summed over to get ``shape``."""
-    if tuple(from_shape) == tuple(shape):
-        return []
-    lead = len(from_shape) - len(shape)
-    stretched = [i + lead for i, n in enumerate(shape) if n == 1 and from_shape[i + lead] != 1]
-    return list(range(lead)) + stretched
 
 
 def _summary(a):

@@ -25,7 +25,7 @@ def op_function(node):
         fn = _attribute(module, outer)
         if callable(fn) and rule_of(fn):
             return fn
-    return _by_name(node._op) or (backward if rule_of(backward) else None)
+    return _by_name(node.op) or (backward if rule_of(backward) else None)
 
 
 def rule_of(fn):
