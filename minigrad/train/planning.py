@@ -1,9 +1,12 @@
-"""`--time-limit`: how many epochs fit in a wall-clock budget, measured before training.
+"""`--time-limit`: how many epochs fit in a wall-clock budget, planned before training and
+re-planned while it runs.
 
 The schedule needs its length up front (cosine to 0 at the last step), so the epoch count is
-planned once from timed training steps on a throwaway copy of the model, then fixed (and
-saved in config.json, so a resumed run keeps it). Timing noise on a shared machine moves the
-finish by a few percent; a safety margin absorbs most of it.
+planned from timed training steps on a throwaway copy of the model (`plan_epochs`). A
+machine that gets busier afterwards would make the run overrun that plan, so after every
+epoch `Budget.replan` checks the plan against the time left and changes the number of
+epochs when they no longer fit; `PlannedSchedule.replan` then squeezes the schedule's tail
+into the new length. Runs with `--epochs` have no budget and are never re-planned.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import math
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,12 +24,27 @@ from minigrad.train.builders import build_model, build_optimizer
 from minigrad.train.checkpoint import save_checkpoint
 from minigrad.train.loop import evaluate, loss_function
 
-__all__ = ["plan_epochs", "MARGIN"]
+__all__ = ["Plan", "Budget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
 
+# Kept free at the end of a budget for timing noise.
 MARGIN = 0.03
+# The pace of a run is the median duration of this many recent epochs: one epoch slowed by a
+# burst of other work does not cut the plan, a lasting slowdown does after two.
+PACE_EPOCHS = 3
 
 
-def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) -> int:
+class Plan(NamedTuple):
+    """What `plan_epochs` decided: `epochs`, and the measured seconds of one epoch (training,
+    scoring, checkpoint) and of the final scoring, in a budget that ends at `deadline`
+    (a `time.time()` value, `MARGIN` before the end of the time limit)."""
+
+    epochs: int
+    epoch_seconds: float
+    final_seconds: float
+    deadline: float
+
+
+def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) -> Plan:
     """The number of epochs (>= 1) whose training and per-epoch scoring fit in `budget` s."""
     step_seconds = _time_steps(cfg, loader, splits, steps)
     model = build_model(cfg, splits.in_features, splits.num_classes)
@@ -33,12 +52,42 @@ def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) 
     eval_seconds = sum(_time_eval(model, part, loss_fn) for part in _scored(splits))
     epoch_seconds = step_seconds * len(loader) + eval_seconds + _time_checkpoint(model)
     final = eval_seconds
-    epochs = max(1, math.floor((budget * (1 - MARGIN) - final) / epoch_seconds))
+    usable = budget * (1 - MARGIN)
+    epochs = max(1, math.floor((usable - final) / epoch_seconds))
     log(
         f"time limit: {budget:.0f}s left -> {epochs} epochs at ~{epoch_seconds:.2f}s each "
         f"({1000 * step_seconds:.1f} ms/step, measured)"
     )
-    return epochs
+    return Plan(epochs, epoch_seconds, final, time.time() + usable)
+
+
+class Budget:
+    """Keeps a time-limited run within its budget: call `replan(done, planned)` after each
+    epoch; it returns the number of epochs the run should now have.
+
+    The pace is the median duration of the last `PACE_EPOCHS` epochs (the planned duration
+    stands in until there are that many), measured from one call to the next, so the
+    checkpoint and anything else the run does between epochs count. Fewer epochs as soon as
+    the planned ones no longer fit before the deadline; more only when at least two more fit
+    (a machine that was busy while the plan was timed), so noise does not move the plan
+    back and forth. Zero epochs left means: stop after this one.
+    """
+
+    def __init__(self, plan: Plan, clock=time.time):
+        self.deadline = plan.deadline
+        self.final_seconds = plan.final_seconds
+        self.clock = clock
+        self.durations = [plan.epoch_seconds] * (PACE_EPOCHS - 1)
+        self.last = clock()
+
+    def replan(self, done: int, planned: int) -> int:
+        now = self.clock()
+        self.durations.append(now - self.last)
+        self.last = now
+        pace = float(np.median(self.durations[-PACE_EPOCHS:]))
+        left = self.deadline - now - self.final_seconds
+        fits = done + max(0, math.floor(left / pace))
+        return fits if fits < planned or fits >= planned + 2 else planned
 
 
 def _scored(splits):

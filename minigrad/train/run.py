@@ -15,20 +15,21 @@ changes during training is in the checkpoint.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import time
 from pathlib import Path
 
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.data.datasets import DownloadError
-from minigrad.train.builders import build_model, build_optimizer, build_scheduler, reseed_dropout
+from minigrad.train.builders import build_model, build_optimizer, reseed_dropout
 from minigrad.train.checkpoint import load_checkpoint, save_checkpoint
 from minigrad.train.config import TrainConfig, option_name
 from minigrad.train.data import prepare_data, resolve_dataset
 from minigrad.train.evaluate import class_report, draw_figures, run_drawings
 from minigrad.train.loop import evaluate, loss_function, train_epoch
 from minigrad.train.model import TrainedModel
-from minigrad.train.planning import plan_epochs
+from minigrad.train.planning import Budget, plan_epochs
 from minigrad.train.report import EpochProgress, epoch_line
 from minigrad.train.rundir import (
     CHECKPOINT,
@@ -37,6 +38,7 @@ from minigrad.train.rundir import (
     write_history_csv,
     write_json,
 )
+from minigrad.train.schedule import PlannedSchedule
 
 __all__ = ["fit"]
 
@@ -158,13 +160,15 @@ class _Run:
         self.loader = DataLoader(
             dataset, cfg.batch_size, shuffle=True, seed=cfg.seed, transform=splits.transform
         )
+        self.budget = None  # a resumed run keeps the plan saved in its checkpoint
         if epochs is None and cfg.epochs is None:
             budget = cfg.time_limit - (time.time() - started)
-            epochs = plan_epochs(cfg, self.loader, splits, budget, log)
+            plan = plan_epochs(cfg, self.loader, splits, budget, log)
+            epochs, self.budget = plan.epochs, Budget(plan)
         self.epochs = epochs or cfg.epochs
         self.model = build_model(cfg, splits.in_features, splits.num_classes)
         self.opt = build_optimizer(cfg, self.model)
-        self.scheduler = build_scheduler(cfg, self.opt, self.epochs * len(self.loader))
+        self.scheduler = PlannedSchedule(cfg, self.opt, self.epochs * len(self.loader))
         self.loss_fn = loss_function(cfg)
         self.history: list[dict] = []
         self.epoch = 0
@@ -232,6 +236,21 @@ class _Run:
         entry["epoch_seconds"] = time.perf_counter() - start
         return entry
 
+    def replan(self, entry: dict) -> str | None:
+        """Fit the epochs still to run into the time left (`Budget`). A change squeezes or
+        stretches the schedule's tail, is noted in `entry` as `replanned_epochs`, and is
+        described by the returned line."""
+        epochs = self.budget.replan(self.epoch, self.epochs)
+        if epochs == self.epochs:
+            return None
+        steps = len(self.loader)
+        if epochs > self.epoch:
+            self.scheduler.replan(self.epoch * steps, epochs * steps)
+        behind = "behind" if epochs < self.epochs else "ahead of"
+        line = f"time limit: {behind} plan, re-planned from {self.epochs} to {epochs} epochs"
+        entry["replanned_epochs"] = self.epochs = epochs
+        return line
+
     def metrics(self) -> dict:
         return {
             "dataset": self.cfg.dataset,
@@ -244,16 +263,19 @@ class _Run:
 
 def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> bool:
     """Train up to the last epoch of this call; True if a callback stopped it early."""
-    last = run.epochs if stop_after is None else min(run.epochs, run.epoch + stop_after)
-    while run.epoch < last:
+    stop = math.inf if stop_after is None else run.epoch + stop_after
+    while run.epoch < min(run.epochs, stop):
         entry = run.run_epoch(stream)
         run.history.append(entry)
         run.epoch += 1
         run.train_seconds += entry["epoch_seconds"]
+        replanned = run.replan(entry) if run.budget is not None else None
         save_checkpoint(run.state(), out / CHECKPOINT)
         write_json(run.metrics(), out / "metrics.json")
         write_history_csv(run.history, out / "history.csv")
         run.log(epoch_line(entry, run.epochs))
+        if replanned:
+            run.log(replanned)
         answers = [callback(dict(entry)) for callback in callbacks]
         if any(answer is not None and bool(answer) for answer in answers):
             run.log(f"stopped after epoch {run.epoch} by a callback")
