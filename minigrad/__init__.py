@@ -8,7 +8,11 @@ from minigrad import viz
 from minigrad.autograd import grad
 from minigrad.creation import ones, ones_like, rand, randn, zeros, zeros_like
 from minigrad.dtypes import get_default_dtype, set_default_dtype
-from minigrad.functions import (
+from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from minigrad.model_gradcheck import check_model_gradients
+from minigrad.ops import concatenate, stack, where
+from minigrad.public_ops import (
     abs,
     clip,
     exp,
@@ -22,10 +26,6 @@ from minigrad.functions import (
     sqrt,
     tanh,
 )
-from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
-from minigrad.model_gradcheck import check_model_gradients
-from minigrad.ops import concatenate, stack, where
 from minigrad.random import manual_seed
 from minigrad.serialization import load, save
 from minigrad.tensor import Tensor, tensor

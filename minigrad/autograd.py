@@ -1,6 +1,6 @@
 """The reverse-mode walk behind ``backward``, ``grad`` and ``trace_backward``.
 
-Order: ``record`` stamps every node it makes from one global counter (``Tensor._version``),
+Order: ``record`` stamps every node it makes from one global counter (``Tensor._stamp``),
 so a node's inputs always carry older stamps than the node. The walk keeps the nodes waiting
 to run in a heap, newest stamp first. When a node is popped, every node that consumed it is
 newer and has already run and sent it its share, so its gradient is complete. No topological
@@ -72,7 +72,7 @@ class _Walk:
             if node._backward is None:
                 self.leaves.append(node)
             else:
-                heappush(self.waiting, (-node._version, node))
+                heappush(self.waiting, (-node._stamp, node))
         elif node in self.sums:
             np.add(total, g, out=total)
         else:
@@ -115,20 +115,20 @@ def _run(walk, roots, root_grads, retain_graph, create_graph, wanted=None):
                     walk.keep_grad(node, g)
             elif node in wanted:
                 wanted[node] = g
-            backward, parents = node._backward, node._parents
+            chain_rule, parents = node._backward, node._parents
             if not retain_graph:
                 node._backward, node._parents = _released, ()
             if len(parents) == 1:  # most nodes; no list, no zip: 0.5 us/op on bench_ops.py
                 p = parents[0]
-                (gx,) = backward(g, p if create_graph else p.data)
-                if p._version > node._version:
+                (gx,) = chain_rule(g, p if create_graph else p.data)
+                if p._stamp > node._stamp:
                     _stale(node)
                 if gx is not None:
                     walk.send(p, gx)
             else:
-                gxs = backward(g, *(parents if create_graph else [p.data for p in parents]))
+                gxs = chain_rule(g, *(parents if create_graph else [p.data for p in parents]))
                 for p, gx in zip(parents, gxs):
-                    if p._version > node._version:
+                    if p._stamp > node._stamp:
                         _stale(node)
                     if gx is not None and p.requires_grad:
                         walk.send(p, gx)

@@ -1,20 +1,20 @@
 """The ``Tensor``: an ndarray plus what reverse mode needs to send gradients back.
 
-A tensor made by an op while recording is on keeps its ``_parents`` and a ``_backward``
-closure mapping the output gradient ``gy`` (and the parents' values) to one gradient per
-parent. Leaves have no ``_backward``. ``record`` is the lean per-op wrapper every op goes
+A tensor is a leaf (made by the user: ``mg.tensor``, ``nn.Parameter``) or a node (made by
+an op while recording). A node keeps its ``_parents`` and the op's ``_backward`` closure,
+which maps the output gradient ``gy`` (and the parents' values) to one gradient per parent.
+``_fill`` sets every slot of both kinds; ``record`` is the lean per-op wrapper every op goes
 through.
 
-``_version`` is a stamp from one global counter. A recorded node gets a fresh stamp when
-it is made, so stamps number the graph in creation order: every node's inputs are older
-than it, which is the order the backward walk needs. A leaf's stamp is 0 until minigrad
-changes its data in place (optimizer steps, ``nn.init``, ``load_state_dict``), which
-stamps it again (``_bump_version``).
+``_stamp`` orders the graph: each node gets a fresh number from one global counter when it
+is made, so a node's inputs always carry older stamps than the node, which is the order the
+backward walk needs. A leaf's stamp is 0 until minigrad changes its data in place (optimizer
+steps, ``nn.init``, ``load_state_dict``), which stamps it again (``_mark_changed``): a node
+that used the old values then has a parent newer than itself, and backward raises.
 
 In-place safety: an array that an op produced while recording is made read-only, so
-writing into it raises instead of corrupting a later backward. A leaf changed in place
-after a node used it carries a newer stamp than that node, and backward raises. As with
-PyTorch's ``.data``, writes made directly into ``leaf.data`` by user code are not tracked.
+writing into it raises instead of corrupting a later backward. As with PyTorch's ``.data``,
+writes made directly into ``leaf.data`` by user code are not tracked.
 
 The operator methods are thin aliases of the functions in ``minigrad.ops``, imported at the
 end of this module (``ops`` needs the class, the class's methods need ``ops``).
@@ -28,7 +28,6 @@ from minigrad import grad_mode
 from minigrad.dtypes import as_array
 
 _new = object.__new__
-_SCALARS = (int, float)  # exact types: np.float64 and bool take the general path
 
 
 class Tensor:
@@ -47,7 +46,7 @@ class Tensor:
         "_parents",
         "_backward",
         "_op",
-        "_version",
+        "_stamp",
         "_retains_grad",
         "__weakref__",
     )
@@ -56,16 +55,7 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False):
-        if isinstance(data, Tensor):
-            data = data.data
-        self.data = as_array(data)
-        self.grad = None
-        self.requires_grad = False
-        self._parents = ()
-        self._backward = None
-        self._op = ""
-        self._version = 0
-        self._retains_grad = False
+        _fill(self, as_array(data.data if isinstance(data, Tensor) else data))
         if requires_grad:
             self.requires_grad_(True)
 
@@ -168,9 +158,10 @@ class Tensor:
         self.requires_grad = bool(flag)
         return self
 
-    def _bump_version(self):
-        """Mark this tensor's data as changed in place (graphs that used it go stale)."""
-        self._version = _stamp()
+    def _mark_changed(self):
+        """Stamp this tensor again after its data changed in place, so that a graph that
+        used the old values refuses to backpropagate (see the module docstring)."""
+        self._stamp = _next_stamp()
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
@@ -192,13 +183,9 @@ class Tensor:
     # operators (NumPy broadcasting; see minigrad.ops for forward and backward)
 
     def __add__(self, other):
-        if type(other) in _SCALARS:  # the common x + 0.5 skips one call
-            return _arith._add_const(self, other)
         return ops.add(self, other)
 
     def __radd__(self, other):
-        if type(other) in _SCALARS:
-            return _arith._add_const(self, other)
         return ops.add(other, self)
 
     def __sub__(self, other):
@@ -208,13 +195,9 @@ class Tensor:
         return ops.sub(other, self)
 
     def __mul__(self, other):
-        if type(other) in _SCALARS:
-            return _arith._mul_const(self, other)
         return ops.mul(self, other)
 
     def __rmul__(self, other):
-        if type(other) in _SCALARS:
-            return _arith._mul_const(self, other)
         return ops.mul(other, self)
 
     def __truediv__(self, other):
@@ -324,7 +307,24 @@ def _raw(x):
 
 
 _ndarray = np.ndarray
-_stamp = itertools.count(1).__next__  # see the module docstring on ``_version``
+_next_stamp = itertools.count(1).__next__  # see the module docstring on ``_stamp``
+
+
+def _fill(t, data, op="", parents=(), backward=None):
+    """Set every slot of ``t``, the one place a Tensor is set up, and return it.
+
+    Given a ``backward``, ``t`` is a recorded node: it requires grad and gets a fresh
+    stamp. Otherwise it is a leaf (``requires_grad_`` may mark it afterwards).
+    """
+    t.data = data
+    t.grad = None
+    t.requires_grad = backward is not None
+    t._parents = parents
+    t._backward = backward
+    t._op = op
+    t._stamp = 0 if backward is None else _next_stamp()
+    t._retains_grad = False
+    return t
 
 
 def record(data, op, parents, backward):
@@ -339,40 +339,18 @@ def record(data, op, parents, backward):
     """
     if type(data) is not _ndarray:
         data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d ops
-    out = _new(Tensor)
-    out.data = data
-    out.grad = None
-    out._op = op
-    out._retains_grad = False
     if grad_mode.enabled:
         for p in parents:
             if p.requires_grad:
                 data.setflags(False)  # write=False; positional skips keyword parsing (~80 ns)
-                out.requires_grad = True
-                out._parents = parents
-                out._backward = backward
-                out._version = _stamp()
-                return out
-    out.requires_grad = False
-    out._parents = ()
-    out._backward = None
-    out._version = 0
-    return out
+                return _fill(_new(Tensor), data, op, parents, backward)
+    return _fill(_new(Tensor), data, op)
 
 
 def const(data):
     """Wrap an ndarray as a leaf that needs no grad, skipping ``Tensor.__init__``'s checks
     (the engine wraps first-order gradients with it when it hands them to the user)."""
-    out = _new(Tensor)
-    out.data = data
-    out.grad = None
-    out.requires_grad = False
-    out._parents = ()
-    out._backward = None
-    out._op = ""
-    out._version = 0
-    out._retains_grad = False
-    return out
+    return _fill(_new(Tensor), data)
 
 
 def as_tensor(x):
@@ -396,4 +374,3 @@ def tensor(data, dtype=None, requires_grad=False):
 
 
 from minigrad import autograd, ops  # noqa: E402  (see the module docstring)
-from minigrad.ops import arith as _arith  # noqa: E402

@@ -132,7 +132,7 @@ NN_OPS = [
             lambda x, a=axis: F.softmax(x, axis=a),
             lambda x, a=axis: np.exp(np_log_softmax(x, a)),
             [[(3, 4)], [(5,)], [(2, 3, 4)]],
-            covers=("F.softmax",),
+            covers=("F.softmax", "softmax"),
         )
         for axis in (-1, 0)
     ],
@@ -142,7 +142,7 @@ NN_OPS = [
             lambda x, a=axis: F.log_softmax(x, axis=a),
             lambda x, a=axis: np_log_softmax(x, a),
             [[(3, 4)], [(5,)], [(2, 3, 4)]],
-            covers=("F.log_softmax",),
+            covers=("F.log_softmax", "log_softmax"),
         )
         for axis in (-1, 0)
     ],

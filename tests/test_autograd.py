@@ -280,7 +280,7 @@ def test_updating_a_leaf_in_place_before_backward_is_detected():
     w = leaf([1.0, 2.0])
     loss = (w * w).sum()
     w.data -= 0.1  # an optimizer step does this, then bumps the version
-    w._bump_version()
+    w._mark_changed()
     with pytest.raises(RuntimeError, match="modified in place"):
         loss.backward()
 

@@ -137,9 +137,9 @@ def test_loss_modules_pass_their_keyword_arguments():
 )
 def test_initialisers_have_pytorch_scales(fn, kwargs, std):
     w = nn.Parameter(np.zeros((300, 200)))
-    v = w._version
+    v = w._stamp
     assert fn(w, rng=0, **kwargs) is w
-    assert w._version > v
+    assert w._stamp > v
     assert abs(w.data.std() / std - 1) < 0.02
 
 

@@ -158,3 +158,24 @@ def test_broadcast_gradients_come_back_in_each_input_shape(shapes, name, seed):
         assert a.grad.data.sum() == pytest.approx(n) and b.grad.data.sum() == pytest.approx(n)
     if name == "mul":
         assert mg.gradcheck(lambda p, q: p * q, [a, b])
+
+
+def test_the_worked_example_in_docs_engine_passes_the_op_table_checks():
+    """docs/engine.md's "How to add an op": its op and its table line, run as the table is."""
+    import re
+    import types
+    from pathlib import Path
+
+    import op_table
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "engine.md").read_text()
+    section = page.split("## 4. How to add an op", 1)[1]
+    code, line = re.findall(r"```python\n(.*?)```", section, re.S)[:2]
+    namespace = {}
+    exec(code, namespace)
+    table = dict(vars(op_table), ops=types.SimpleNamespace(softplus=namespace["softplus"]))
+    spec = eval(line.strip().rstrip(","), table)
+    for shapes in spec.shapes:
+        arrays, tensors = _inputs(spec, shapes)
+        np.testing.assert_allclose(spec.fn(*tensors).data, spec.ref(*arrays), rtol=1e-12)
+        assert mg.gradcheck(spec.fn, tensors) and mg.gradgradcheck(spec.fn, tensors)

@@ -89,12 +89,12 @@ def test_updates_in_place_in_the_parameter_dtype(cls, kwargs):
     arrays = [p.data for p in params]
     opt = cls(params, **kwargs)
     train(opt, params, 1)
-    versions = [p._version for p in params]
+    versions = [p._stamp for p in params]
     train(opt, params, 1, start=1)
     for p, array, v in zip(params, arrays, versions):
         assert p.data is array
         assert p.dtype == np.float32
-        assert 0 < v < p._version  # each step stamps the parameter again
+        assert 0 < v < p._stamp  # each step stamps the parameter again
         assert p.is_leaf and p.grad is not None
         for value in opt.state[p].values():
             assert not isinstance(value, np.ndarray) or value.dtype == np.float32
@@ -107,7 +107,7 @@ def test_parameters_without_grad_are_skipped_and_get_no_state(cls, kwargs):
     opt = cls([*params, frozen], **kwargs)
     train(opt, params, 2)
     np.testing.assert_array_equal(frozen.data, np.ones(4))
-    assert frozen not in opt.state and frozen._version == 0
+    assert frozen not in opt.state and frozen._stamp == 0
     assert all(p in opt.state for p in params)
 
 

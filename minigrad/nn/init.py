@@ -2,8 +2,8 @@
 explicit ``rng`` (a ``np.random.Generator`` or seed; None: the default generator, which
 ``mg.manual_seed`` seeds).
 
-Each bumps the tensor's ``_version`` (so a graph that used the old values refuses to
-backpropagate) and returns the tensor. Fans of a weight (out, in, *k):
+Each stamps the tensor again (``_mark_changed``, so a graph that used the old values refuses
+to backpropagate) and returns the tensor. Fans of a weight (out, in, *k):
 fan_in = in * prod(k), fan_out = out * prod(k).
 """
 
@@ -29,7 +29,7 @@ __all__ = [
 
 def _fill(t, values):
     t.data[...] = values
-    t._bump_version()
+    t._mark_changed()
     return t
 
 

@@ -256,7 +256,7 @@ class Module:
                 np.copyto(t.data, a, casting="unsafe")
             else:
                 t.data = a.astype(t.data.dtype, copy=True)
-            t._bump_version()
+            t._mark_changed()
         return IncompatibleKeys(missing, unexpected)
 
     # printing

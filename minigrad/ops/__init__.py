@@ -1,7 +1,7 @@
 """Every differentiable op of minigrad, one short function each (forward + backward)."""
 
-from minigrad.ops.arith import add, div, log, matmul, maximum, minimum, mul, neg, pow, sub, where
-from minigrad.ops.reduce import logsumexp, max, mean, min, sum
+from minigrad.ops.arith import add, div, matmul, maximum, minimum, mul, neg, pow, sub, where
+from minigrad.ops.reduce import log_softmax, logsumexp, max, mean, min, softmax, sum
 from minigrad.ops.shape import (
     astype,
     broadcast_to,
@@ -13,7 +13,7 @@ from minigrad.ops.shape import (
     sum_to,
     transpose,
 )
-from minigrad.ops.unary import abs, clip, exp, relu, sigmoid, sqrt, tanh
+from minigrad.ops.unary import abs, clip, exp, log, relu, sigmoid, sqrt, tanh
 
 __all__ = [
     "abs",
@@ -27,6 +27,7 @@ __all__ = [
     "getitem",
     "index_add",
     "log",
+    "log_softmax",
     "logsumexp",
     "matmul",
     "max",
@@ -40,6 +41,7 @@ __all__ = [
     "relu",
     "reshape",
     "sigmoid",
+    "softmax",
     "sqrt",
     "stack",
     "sub",

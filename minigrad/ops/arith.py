@@ -1,30 +1,34 @@
-"""Binary arithmetic with NumPy broadcasting: + - * / ** @, maximum, minimum, where.
+"""Arithmetic with NumPy broadcasting: + - * / ** @, unary -, maximum, minimum, where.
 
-Given no Tensor (plain ndarrays, as inside a first-order backward), an op returns NumPy's
-result and records nothing; see ``minigrad.tensor.record``.
+Each op is one function: the forward in NumPy, the backward closure beside it, ``record``.
+A backward returns gradients in the broadcast output shape; the engine sums them back to
+each input's shape (``sum_to``). Gradients for inputs that do not require grad are skipped
+(``None``).
 
-Each backward returns the gradient in the broadcast output shape; the engine sums it back
-to each input's shape (``sum_to``). Gradients for inputs that do not require grad are
-skipped (``None``).
+A Python number operand (``x * 0.9``, ``1 - x``) is a constant, not a graph node: it stays in
+the closure as a 0-d array of x's dtype (``scalar``), and x is the node's only parent. Given
+no Tensor (plain ndarrays, as inside a first-order backward), an op returns NumPy's result
+and records nothing (see ``minigrad.tensor.record``).
 """
 
 import numpy as np
 
-from minigrad.ops.base import SCALARS, apply, operand, pair, reuse
+from minigrad.ops.base import NUMBERS, as_tensors, broadcast_call, saved_output, scalar
 from minigrad.ops.shape import reshape, swap_last
+from minigrad.ops.unary import log
 from minigrad.tensor import Tensor, record
 
 
 def add(a, b):
     """y = a + b; dy/da = 1, dy/db = 1."""
-    if type(b) in SCALARS:
-        return _add_const(a, b)
-    if type(a) in SCALARS:
-        return _add_const(b, a)
+    if type(a) in NUMBERS:
+        a, b = b, a
+    if type(b) in NUMBERS and isinstance(a, Tensor):  # x + c
+        return record(a.data + scalar(b, a.data), "add", (a,), _unchanged)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.add(a, b)
-    a, b = pair(a, b)
-    y = apply(np.add, "add", a.data, b.data)
+    a, b = as_tensors(a, b)
+    y = broadcast_call(np.add, "add", a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
 
     def backward(gy, a, b):
@@ -33,16 +37,26 @@ def add(a, b):
     return record(y, "add", (a, b), backward)
 
 
+def _unchanged(gy, x):
+    """The backward of x + c and x - c: dy/dx = 1 (saves nothing, so not a closure)."""
+    return (gy,)
+
+
+def _negated(gy, x):
+    """The backward of -x and c - x: dy/dx = -1."""
+    return (-gy,)
+
+
 def sub(a, b):
     """y = a - b; dy/da = 1, dy/db = -1."""
-    if type(b) in SCALARS:
-        return _add_const(a, -b)
-    if type(a) in SCALARS:
-        return _rsub_const(a, b)
+    if type(b) in NUMBERS and isinstance(a, Tensor):  # x - c
+        return record(a.data - scalar(b, a.data), "sub", (a,), _unchanged)
+    if type(a) in NUMBERS and isinstance(b, Tensor):  # c - x
+        return record(scalar(a, b.data) - b.data, "sub", (b,), _negated)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.subtract(a, b)
-    a, b = pair(a, b)
-    y = apply(np.subtract, "sub", a.data, b.data)
+    a, b = as_tensors(a, b)
+    y = broadcast_call(np.subtract, "sub", a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
 
     def backward(gy, a, b):
@@ -51,16 +65,28 @@ def sub(a, b):
     return record(y, "sub", (a, b), backward)
 
 
+def neg(x):
+    """y = -x; dy/dx = -1."""
+    if not isinstance(x, Tensor):
+        return np.negative(x)
+    return record(np.negative(x.data), "neg", (x,), _negated)
+
+
 def mul(a, b):
     """y = a * b; dy/da = b, dy/db = a."""
-    if type(b) in SCALARS:
-        return _mul_const(a, b)
-    if type(a) in SCALARS:
-        return _mul_const(b, a)
+    if type(a) in NUMBERS:
+        a, b = b, a
+    if type(b) in NUMBERS and isinstance(a, Tensor):  # x * c: dy/dx = c
+        c = scalar(b, a.data)
+
+        def backward_c(gy, x):
+            return (gy * c,)
+
+        return record(a.data * c, "mul", (a,), backward_c)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.multiply(a, b)
-    a, b = pair(a, b)
-    y = apply(np.multiply, "mul", a.data, b.data)
+    a, b = as_tensors(a, b)
+    y = broadcast_call(np.multiply, "mul", a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
 
     def backward(gy, a, b):
@@ -71,14 +97,24 @@ def mul(a, b):
 
 def div(a, b):
     """y = a / b; dy/da = 1/b, dy/db = -a/b**2."""
-    if type(b) in SCALARS:
-        return _div_const(a, b)
-    if type(a) in SCALARS:
-        return _rdiv_const(a, b)
+    if type(b) in NUMBERS and isinstance(a, Tensor):  # x / c: dy/dx = 1/c
+        c = scalar(b, a.data)
+
+        def backward_c(gy, x):
+            return (gy / c,)
+
+        return record(a.data / c, "div", (a,), backward_c)
+    if type(a) in NUMBERS and isinstance(b, Tensor):  # c / x: dy/dx = -c/x**2
+        minus_c = scalar(-a, b.data)
+
+        def backward_over_x(gy, x):
+            return (gy / x / x * minus_c,)
+
+        return record(scalar(a, b.data) / b.data, "div", (b,), backward_over_x)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.divide(a, b)
-    a, b = pair(a, b)
-    y = apply(np.divide, "div", a.data, b.data)
+    a, b = as_tensors(a, b)
+    y = broadcast_call(np.divide, "div", a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
 
     def backward(gy, a, b):
@@ -88,116 +124,26 @@ def div(a, b):
     return record(y, "div", (a, b), backward)
 
 
-def _add_const(x, c):
-    """y = x + c for a Python number c (kept out of the graph); dy/dx = 1."""
-    if not isinstance(x, Tensor):
-        return x + operand(c, x)
-    return record(x.data + operand(c, x.data), "add", (x,), _pass)
-
-
-def _pass(gy, x):
-    """The backward of x + c: dy/dx = 1 (module-level: it saves nothing, so no closure)."""
-    return (gy,)
-
-
-def _rsub_const(c, x):
-    """y = c - x; dy/dx = -1."""
-    if not isinstance(x, Tensor):
-        return operand(c, x) - x
-    return record(operand(c, x.data) - x.data, "sub", (x,), _negate)
-
-
-def _negate(gy, x):
-    """The backward of -x and of c - x: dy/dx = -1."""
-    return (-gy,)
-
-
-def _mul_const(x, c):
-    """y = x * c; dy/dx = c."""
-    if not isinstance(x, Tensor):
-        return x * operand(c, x)
-    c = operand(c, x.data)
-
-    def backward(gy, x):
-        return (gy * c,)
-
-    return record(x.data * c, "mul", (x,), backward)
-
-
-def _div_const(x, c):
-    """y = x / c; dy/dx = 1 / c."""
-    if not isinstance(x, Tensor):
-        return x / operand(c, x)
-    c = operand(c, x.data)
-
-    def backward(gy, x):
-        return (gy / c,)
-
-    return record(x.data / c, "div", (x,), backward)
-
-
-def _rdiv_const(c, x):
-    """y = c / x; dy/dx = -c / x**2."""
-    if not isinstance(x, Tensor):
-        return operand(c, x) / x
-
-    def backward(gy, x):
-        return (gy / x / x * -c,)
-
-    return record(operand(c, x.data) / x.data, "div", (x,), backward)
-
-
-def neg(x):
-    """y = -x; dy/dx = -1."""
-    if not isinstance(x, Tensor):
-        return np.negative(x)
-    return record(np.negative(x.data), "neg", (x,), _negate)
-
-
 def pow(a, b):
-    """y = a ** b; dy/da = b * a**(b-1), dy/db = y * log(a) (needs a > 0).
+    """y = a ** b; dy/da = b * a**(b-1), dy/db = y * log(a) (needs a > 0)."""
+    if type(b) in NUMBERS and isinstance(a, Tensor):  # x ** c: dy/dx = c * x**(c-1)
 
-    A Python-number exponent stays a constant of the closure: ``x ** 2`` has one parent.
-    """
-    if isinstance(b, (int, float)) and not isinstance(b, bool):
-        return _pow_const(a, b)
+        def backward_c(gy, x):
+            return (gy * (x ** (b - 1) * b),)
+
+        return record(a.data**b, "pow", (a,), backward_c)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.power(a, b)
-    a, b = pair(a, b)
-    y = apply(np.power, "pow", a.data, b.data)
+    a, b = as_tensors(a, b)
+    y = broadcast_call(np.power, "pow", a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
 
     def backward(gy, a, b):
         ga = gy * (b * a ** (b - 1)) if need_a else None
-        gb = gy * (reuse(y, pow, a, b) * log(a)) if need_b else None
+        gb = gy * (saved_output(y, pow, a, b) * log(a)) if need_b else None
         return ga, gb
 
     return record(y, "pow", (a, b), backward)
-
-
-def _pow_const(x, c):
-    """y = x ** c for a Python number c; dy/dx = c * x**(c-1)."""
-    if not isinstance(x, Tensor):
-        return x**c
-    y = x.data**c
-
-    def backward(gy, x):
-        if c == 2:
-            return (gy * (x * 2.0),)
-        return (gy * (x ** (c - 1) * float(c)),)
-
-    return record(y, "pow", (x,), backward)
-
-
-def log(x):
-    """y = log(x); dy/dx = 1/x."""
-    if not isinstance(x, Tensor):
-        return np.log(x)
-
-    def backward(gy, x):
-        return (gy / x,)
-
-    return record(np.log(x.data), "log", (x,), backward)
 
 
 def matmul(a, b):
@@ -208,7 +154,7 @@ def matmul(a, b):
     """
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.matmul(a, b)
-    a, b = pair(a, b)
+    a, b = as_tensors(a, b)
     if a.data.ndim == 0 or b.data.ndim == 0:
         raise ValueError(f"matmul: operands must be at least 1-D, got {a.shape} and {b.shape}")
     if a.data.ndim == 1 and b.data.ndim == 1:
@@ -253,11 +199,11 @@ def _tie_split(a, b, sign):
     return (diff > 0) + 0.5 * (diff == 0)
 
 
-def _extremum(a, b, fn, name, sign):
+def _maximum_or_minimum(a, b, fn, name, sign):
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return fn(a, b)
-    a, b = pair(a, b)
-    y = apply(fn, name, a.data, b.data)
+    a, b = as_tensors(a, b)
+    y = broadcast_call(fn, name, a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
     a_data, b_data = a.data, b.data
 
@@ -270,12 +216,12 @@ def _extremum(a, b, fn, name, sign):
 
 def maximum(a, b):
     """y = max(a, b) elementwise; dy goes to the larger input, split evenly on ties."""
-    return _extremum(a, b, np.maximum, "maximum", 1)
+    return _maximum_or_minimum(a, b, np.maximum, "maximum", 1)
 
 
 def minimum(a, b):
     """y = min(a, b) elementwise; dy goes to the smaller input, split evenly on ties."""
-    return _extremum(a, b, np.minimum, "minimum", -1)
+    return _maximum_or_minimum(a, b, np.minimum, "minimum", -1)
 
 
 def where(cond, a, b):
@@ -283,8 +229,8 @@ def where(cond, a, b):
     cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a)
-    a, b = pair(a, b)
-    y = apply(np.where, "where", cond, a.data, b.data)
+    a, b = as_tensors(a, b)
+    y = broadcast_call(np.where, "where", cond, a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
 
     def backward(gy, a, b):

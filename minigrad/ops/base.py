@@ -1,13 +1,44 @@
-"""Helpers shared by the ops: lifting constants to tensors and naming shape errors."""
+"""What the ops share: constants as operands, shape errors that name the op, axes, and the
+switch between a first-order and a recorded backward (``saved_output``)."""
 
 import numpy as np
 
 from minigrad import grad_mode
-from minigrad.tensor import _SCALARS, Tensor
+from minigrad.tensor import Tensor
+
+NUMBERS = (int, float)  # exact types of a Python number operand (bool and np.float64 are not)
+
+_SCALARS = {}  # (number, dtype) -> read-only 0-d array; see scalar
 
 
-def lift(x, like):
-    """Make ``x`` a Tensor; a Python number takes ``like``'s dtype (as NumPy would)."""
+def scalar(c, like):
+    """The Python number ``c`` as an operand beside the array ``like``: a 0-d array of
+    ``like``'s dtype when that is floating, else ``c`` itself.
+
+    NumPy casts a Python number to a float array's dtype anyway, so results are unchanged,
+    but a 0-d array operand skips NumPy's per-call conversion of a Python scalar (about half
+    the cost of an op on a 4x4 array). The arrays are read-only and memoised per (number,
+    dtype), which saves making one per op (``x * 0.9`` row of benchmarks/bench_ops.py);
+    zero is not memoised, since 0.0 and -0.0 are equal keys but different operands.
+    """
+    dtype = like.dtype
+    if dtype.kind != "f":
+        return c
+    key = (c, dtype)
+    arr = _SCALARS.get(key)
+    if arr is None:
+        arr = np.array(c, dtype)
+        if c:
+            arr.setflags(write=False)
+            if len(_SCALARS) >= 1024:
+                _SCALARS.clear()  # bounded: NaNs never match themselves, so never hit
+            _SCALARS[key] = arr
+    return arr
+
+
+def as_constant(x, like):
+    """``x`` as a Tensor; a Python number becomes a constant of ``like``'s dtype (as NumPy
+    would cast it), an array or list is wrapped as it is."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
@@ -18,47 +49,19 @@ def lift(x, like):
     return Tensor(x)
 
 
-SCALARS = _SCALARS  # exact types: np.float64 and bool take the general path
-
-
-_OPERANDS = {}  # (number, dtype) -> read-only 0-d array; see operand
-
-
-def operand(c, x):
-    """A Python number ``c`` as a 0-d array of ``x``'s dtype when ``x`` is floating.
-
-    NumPy casts a Python number to a float array's dtype anyway, so results are unchanged,
-    but a 0-d array operand skips NumPy's per-call scalar conversion (about half the cost
-    of an op on a 4x4 array). The arrays are read-only and memoised per (number, dtype);
-    zero is not, since 0.0 and -0.0 are equal keys but different operands."""
-    if type(c) is np.ndarray:
-        return c
-    dtype = x.dtype
-    if dtype.kind != "f":
-        return c
-    key = (c, dtype)
-    arr = _OPERANDS.get(key)
-    if arr is None:
-        arr = np.array(c, dtype)
-        if c:
-            arr.setflags(write=False)
-            if len(_OPERANDS) >= 1024:
-                _OPERANDS.clear()  # bounded: NaNs never match themselves, so never hit
-            _OPERANDS[key] = arr
-    return arr
-
-
-def pair(a, b):
-    """Lift whichever of ``a``, ``b`` is not a Tensor, using the other's dtype."""
+def as_tensors(a, b):
+    """Both operands of a binary op as Tensors: the one that is not becomes a constant
+    (see ``as_constant``) of the other's dtype."""
     if not isinstance(a, Tensor):
-        a = lift(a, b)
+        a = as_constant(a, b)
     elif not isinstance(b, Tensor):
-        b = lift(b, a)
+        b = as_constant(b, a)
     return a, b
 
 
-def apply(fn, name, *arrays):
-    """Run NumPy's ``fn``; turn a broadcasting failure into an error that names the op."""
+def broadcast_call(fn, name, *arrays):
+    """``fn(*arrays)`` for a NumPy function that broadcasts; when the shapes do not
+    broadcast, a ValueError naming the op and every operand's shape."""
     try:
         return fn(*arrays)
     except ValueError as e:
@@ -68,16 +71,18 @@ def apply(fn, name, *arrays):
         ) from None
 
 
-def reuse(y, fn, *args):
-    """A saved output ``y`` inside a backward: ``y`` itself in a first-order backward, or
-    recomputed from ``args`` as a graph node when the backward is being recorded
-    (``create_graph``), so that it can be differentiated again."""
-    if grad_mode.enabled:
-        return fn(*args)
-    return y
+def saved_output(y, fn, *args):
+    """A value saved by the forward (``y``), as a backward should use it.
+
+    In a first-order backward that is ``y`` itself. When the backward is being recorded
+    (``create_graph``), a saved array would be a constant with no derivative, and the second
+    derivative would silently come out as zero; so ``y`` is recomputed as ``fn(*args)`` from
+    the backward's Tensor arguments, a graph node that can be differentiated again.
+    """
+    return fn(*args) if grad_mode.enabled else y
 
 
-def norm_axis(axis, ndim):
+def normalized_axes(axis, ndim):
     """``axis`` (None, int or tuple, possibly negative) as a sorted tuple of axes."""
     if axis is None:
         return tuple(range(ndim))

@@ -1,12 +1,12 @@
-"""Reductions: sum, mean, max, min and logsumexp over ``axis`` (None, int or tuple).
+"""Reductions over ``axis`` (None, int or tuple): sum, mean, max, min and logsumexp; and
+softmax and log_softmax, which normalise along an axis with the same logsumexp.
 
 Given a plain ndarray (as inside a first-order backward), each returns NumPy's result.
 """
 
 import numpy as np
 
-from minigrad import grad_mode
-from minigrad.ops.base import kept_shape, norm_axis
+from minigrad.ops.base import kept_shape, normalized_axes, saved_output
 from minigrad.ops.shape import broadcast_to
 from minigrad.ops.unary import exp
 from minigrad.tensor import Tensor, record
@@ -25,9 +25,9 @@ def _drop(yk, axes):
 def sum(x, axis=None, keepdims=False):
     """y = sum of x over ``axis``; dy/dx = 1 (dy is copied over the summed axes)."""
     if not isinstance(x, Tensor):
-        return np.sum(x, axis=norm_axis(axis, np.ndim(x)), keepdims=keepdims)
+        return np.sum(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
     shape = x.data.shape
-    axes = norm_axis(axis, len(shape))
+    axes = normalized_axes(axis, len(shape))
     y = x.data.sum(axis=axes, keepdims=keepdims)
 
     def backward(gy, x):
@@ -39,9 +39,9 @@ def sum(x, axis=None, keepdims=False):
 def mean(x, axis=None, keepdims=False):
     """y = mean of x over ``axis``; dy/dx = 1/n for the n averaged elements."""
     if not isinstance(x, Tensor):
-        return np.mean(x, axis=norm_axis(axis, np.ndim(x)), keepdims=keepdims)
+        return np.mean(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
     shape = x.data.shape
-    axes = norm_axis(axis, len(shape))
+    axes = normalized_axes(axis, len(shape))
     y = x.data.mean(axis=axes, keepdims=keepdims)
     n = x.data.size // y.size if y.size else 1
 
@@ -51,11 +51,11 @@ def mean(x, axis=None, keepdims=False):
     return record(y, "mean", (x,), backward)
 
 
-def _extreme(x, axis, keepdims, fn, name):
+def _max_or_min(x, axis, keepdims, fn, name):
     if not isinstance(x, Tensor):
-        return fn(x, axis=norm_axis(axis, np.ndim(x)), keepdims=keepdims)
+        return fn(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
     x_data = x.data
-    axes = norm_axis(axis, x_data.ndim)
+    axes = normalized_axes(axis, x_data.ndim)
     if x_data.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     yk = fn(x_data, axis=axes, keepdims=True)
@@ -70,40 +70,75 @@ def _extreme(x, axis, keepdims, fn, name):
 
 def max(x, axis=None, keepdims=False):
     """y = max of x over ``axis``; dy goes to the maxima, split evenly between ties."""
-    return _extreme(x, axis, keepdims, np.max, "max")
+    return _max_or_min(x, axis, keepdims, np.max, "max")
 
 
 def min(x, axis=None, keepdims=False):
     """y = min of x over ``axis``; dy goes to the minima, split evenly between ties."""
-    return _extreme(x, axis, keepdims, np.min, "min")
+    return _max_or_min(x, axis, keepdims, np.min, "min")
 
 
-def _logsumexp(x, axes):
-    """log(sum(exp(x))) over ``axes`` (kept dims), shifted by the max m, with exp(x - m)
-    and its sum (softmax(x) is their ratio)."""
+def stable_logsumexp(x, axes):
+    """The one numerically stable logsumexp, in parts, on an ndarray (reduced axes kept).
+
+    Returns ``z = x - m``, ``lse = log(sum(exp(z)))`` and ``m``, the max over ``axes`` (0
+    where it is not finite). Then logsumexp(x) = m + lse, log_softmax(x) = z - lse and
+    softmax(x) = exp(z - lse): exp never overflows (z <= 0), and z - lse keeps the precision
+    that x - logsumexp(x) loses for large x (1000 + log 2 rounds in float32).
+    """
     m = np.max(x, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    e = np.exp(x - m)
-    s = e.sum(axis=axes, keepdims=True)
-    return np.log(s) + m, e, s
+    z = x - m
+    lse = np.log(np.exp(z).sum(axis=axes, keepdims=True))
+    return z, lse, m
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """y = log(sum(exp(x))) over ``axis``, shifted by the max so nothing overflows;
-    dy/dx = softmax(x) = exp(x - m) / sum(exp(x - m))."""
+    """y = log(sum(exp(x))) over ``axis``, computed without overflow;
+    dy/dx = softmax(x) = exp(x - y)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    axes = normalized_axes(axis, data.ndim)
+    z, lse, m = stable_logsumexp(data, axes)
+    yk = lse + m
+    y = yk if keepdims else _drop(yk, axes)
     if not isinstance(x, Tensor):
-        axes = norm_axis(axis, np.ndim(x))
-        yk = _logsumexp(x, axes)[0]
-        return yk if keepdims else _drop(yk, axes)
-    shape = x.data.shape
-    axes = norm_axis(axis, len(shape))
-    yk, e, s = _logsumexp(x.data, axes)
+        return y
 
     def backward(gy, x):
-        if grad_mode.enabled:  # create_graph: softmax as a graph node of x
-            p = exp(x - logsumexp(x, axis, True))
-        else:  # e / s is exact even where y itself rounds (e.g. 1000 + log 2 in float32)
-            p = e / s
-        return (_spread(gy, shape, axes) * p,)
+        p = saved_output(np.exp(z - lse), softmax, x, axes)
+        return (_spread(gy, z.shape, axes) * p,)
 
-    return record(yk if keepdims else _drop(yk, axes), "logsumexp", (x,), backward)
+    return record(y, "logsumexp", (x,), backward)
+
+
+def softmax(x, axis=-1):
+    """y = exp(x) / sum(exp(x)) along ``axis``, computed as exp(x - logsumexp(x));
+    dx = y * (dy - sum(dy * y, axis))."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    axes = normalized_axes(axis, data.ndim)
+    z, lse, _ = stable_logsumexp(data, axes)
+    y = np.exp(z - lse)
+    if not isinstance(x, Tensor):
+        return y
+
+    def backward(gy, x):
+        s = saved_output(y, softmax, x, axes)
+        return (s * (gy - (gy * s).sum(axis=axes, keepdims=True)),)
+
+    return record(y, "softmax", (x,), backward)
+
+
+def log_softmax(x, axis=-1):
+    """y = x - logsumexp(x) along ``axis``; dx = dy - softmax(x) * sum(dy, axis)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    axes = normalized_axes(axis, data.ndim)
+    z, lse, _ = stable_logsumexp(data, axes)
+    y = z - lse
+    if not isinstance(x, Tensor):
+        return y
+
+    def backward(gy, x):
+        s = exp(saved_output(y, log_softmax, x, axes))
+        return (gy - s * gy.sum(axis=axes, keepdims=True),)
+
+    return record(y, "log_softmax", (x,), backward)

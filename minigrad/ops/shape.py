@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from minigrad.ops.base import norm_axis
+from minigrad.ops.base import normalized_axes
 from minigrad.tensor import Tensor, record
 
 
@@ -156,7 +156,7 @@ def _join(fn, name, seq, axis):
     except ValueError as e:
         shapes = ", ".join(str(t.shape) for t in seq)
         raise ValueError(f"{name}: cannot join shapes {shapes} on axis {axis}: {e}") from None
-    return seq, y, norm_axis(axis, y.ndim)[0]
+    return seq, y, normalized_axes(axis, y.ndim)[0]
 
 
 def concatenate(seq, axis=0):

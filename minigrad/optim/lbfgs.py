@@ -84,13 +84,13 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.data.size
             p.data += t * d[offset : offset + n].reshape(p.data.shape)
-            p._bump_version()
+            p._mark_changed()
             offset += n
 
     def _set_params(self, arrays):
         for p, x in zip(self._params, arrays):
             p.data[...] = x
-            p._bump_version()
+            p._mark_changed()
 
     def _evaluate(self, closure):
         with enable_grad():

@@ -8,7 +8,7 @@ a gradient; a parameter whose ``.grad`` is ``None`` is skipped and gets no state
 
 Updates write into ``p.data`` in place, in the parameter's dtype, and never touch
 ``p.grad.data`` (a gradient array may be shared or read-only). They are plain NumPy, so no
-graph is recorded; each one stamps ``p`` (``_bump_version``) so that autograd notices a
+graph is recorded; each one stamps ``p`` (``_mark_changed``) so that autograd notices a
 saved array changed.
 """
 
@@ -138,7 +138,7 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = self.init_state(p.data, group)
                 self.update(p.data, p.grad.data, state, group)
-                p._bump_version()
+                p._mark_changed()
         return loss
 
     def init_state(self, w, group):
@@ -177,10 +177,10 @@ class Optimizer:
         index = {}
         groups = []
         for group in self.param_groups:
-            packed = {k: _copy(v) for k, v in group.items() if k != "params"}
+            packed = {k: copy_nested(v) for k, v in group.items() if k != "params"}
             packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
             groups.append(packed)
-        state = {index[id(p)]: _copy(s) for p, s in self.state.items()}
+        state = {index[id(p)]: copy_nested(s) for p, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -202,7 +202,7 @@ class Optimizer:
                     f"loaded state dict's group {i} has {len(saved['params'])} parameters, "
                     f"but the optimizer's has {len(group['params'])}"
                 )
-            params.extend(zip((int(j) for j in _plain(saved["params"])), group["params"]))
+            params.extend(zip((int(j) for j in from_npz(saved["params"])), group["params"]))
         by_index = dict(params)
         self.state = {}
         for key, saved_state in state_dict["state"].items():
@@ -211,24 +211,31 @@ class Optimizer:
         for saved, group in zip(groups, self.param_groups):
             for key, value in saved.items():
                 if key != "params":
-                    group[key] = _plain(value, as_tuple=key == "betas")
+                    group[key] = from_npz(value, as_tuple=key == "betas")
 
 
-def _copy(value):
-    """A deep copy of arrays, lists, tuples and dicts; numbers and strings as they are."""
+def copy_nested(value):
+    """A deep copy of arrays, lists, tuples and dicts; numbers and strings as they are (a
+    ``state_dict()`` is a snapshot that later steps do not change)."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, (list, tuple)):
-        return type(value)(_copy(v) for v in value)
+        return type(value)(copy_nested(v) for v in value)
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: copy_nested(v) for k, v in value.items()}
     return value
 
 
-def _plain(value, as_tuple=False):
-    """Undo a round trip through ``.npz``: 0-d arrays to numbers, 1-d arrays to lists."""
-    if isinstance(value, np.ndarray):
-        value = value.item() if value.ndim == 0 else value.tolist()
+def from_npz(value, as_tuple=False):
+    """Undo a round trip through ``mg.save``/``mg.load`` (``.npz``), in lists and dicts too:
+    0-d arrays become numbers, other arrays lists; ``as_tuple`` makes a list a tuple
+    (Adam's ``betas``)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        value = value.tolist()
+    elif isinstance(value, list):
+        value = [from_npz(v) for v in value]
+    elif isinstance(value, dict):
+        return {k: from_npz(v) for k, v in value.items()}
     if as_tuple and isinstance(value, list):
         value = tuple(value)
     return value
@@ -237,7 +244,7 @@ def _plain(value, as_tuple=False):
 def _restore(key, value, dtype):
     """Copy one saved state entry; float arrays are cast to the parameter's dtype like torch."""
     if key == "step":
-        return int(_plain(value))
+        return int(from_npz(value))
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return value.item()

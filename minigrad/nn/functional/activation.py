@@ -1,57 +1,16 @@
-"""Activations: relu, leaky_relu, sigmoid, tanh (from the core ops), softmax, log_softmax.
+"""Activations: relu, sigmoid, tanh, softmax and log_softmax (the core ops, which accept
+arrays too), and leaky_relu.
 
-softmax and log_softmax are fused, max-shifted ops: no overflow for logits of any size.
+softmax and log_softmax are fused ops built on the one max-shifted logsumexp of
+``minigrad.ops.reduce``: no overflow for logits of any size.
 """
 
 import numpy as np
 
-from minigrad import grad_mode
-from minigrad.functions import relu, sigmoid, tanh
-from minigrad.ops.base import norm_axis
+from minigrad.public_ops import log_softmax, relu, sigmoid, softmax, tanh
 from minigrad.tensor import as_tensor, record
 
 __all__ = ["leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
-
-
-def _shifted(x, axis):
-    """x - max(x) along ``axis`` (a fresh array) and log(sum(exp(.))) of it, kept dims."""
-    z = x - x.max(axis=axis, keepdims=True)
-    lse = np.log(np.exp(z).sum(axis=axis, keepdims=True))
-    return z, lse
-
-
-def softmax(x, axis=-1):
-    """y = exp(x) / sum(exp(x)) along ``axis``, shifted by the max.
-
-    dx = y * (dy - sum(dy * y, axis)).
-    """
-    x = as_tensor(x)
-    axis = norm_axis(axis, x.data.ndim)
-    z, lse = _shifted(x.data, axis)
-    y = np.exp(z - lse)
-
-    def backward(gy, x):
-        s = softmax(x, axis) if grad_mode.enabled else y
-        return (s * (gy - (gy * s).sum(axis=axis, keepdims=True)),)
-
-    return record(y, "softmax", (x,), backward)
-
-
-def log_softmax(x, axis=-1):
-    """y = x - logsumexp(x) along ``axis``, shifted by the max.
-
-    dx = dy - softmax(x) * sum(dy, axis).
-    """
-    x = as_tensor(x)
-    axis = norm_axis(axis, x.data.ndim)
-    z, lse = _shifted(x.data, axis)
-    z -= lse
-
-    def backward(gy, x):
-        s = softmax(x, axis) if grad_mode.enabled else np.exp(z)
-        return (gy - s * gy.sum(axis=axis, keepdims=True),)
-
-    return record(z, "log_softmax", (x,), backward)
 
 
 def leaky_relu(x, negative_slope=0.01):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from minigrad import grad_mode
 from minigrad.ops import add, div, mean, mul, reshape, sqrt, sub
+from minigrad.ops.base import saved_output
 from minigrad.random import generator
 from minigrad.tensor import Tensor, as_tensor, const, record
 
@@ -118,10 +118,7 @@ def _batch_norm_train(x, weight, bias, axes, shape, eps):
     n = x.data.size // xhat.shape[1]
 
     def backward(gy, x, *affine):
-        if grad_mode.enabled:
-            xh, inv = _normalized(x, axes, eps)
-        else:
-            xh, inv = xhat, inv_std
+        xh, inv = saved_output((xhat, inv_std), _normalized, x, axes, eps)
         gy_xh = (gy * xh).sum(axis=axes, keepdims=True)
         gx = None
         if need[0]:
@@ -144,7 +141,7 @@ def _update_running(stat, value, momentum):
     arr *= 1.0 - momentum
     arr += momentum * value
     if isinstance(stat, Tensor):
-        stat._bump_version()
+        stat._mark_changed()
 
 
 def batch_norm(

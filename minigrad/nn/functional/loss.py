@@ -6,10 +6,10 @@ targets of shape (N,): one graph node each, with the gradient written in closed 
 
 import numpy as np
 
-from minigrad import grad_mode
 from minigrad.dtypes import get_default_dtype
-from minigrad.nn.functional.activation import softmax
-from minigrad.ops import mean, mul, sub, sum
+from minigrad.ops import exp, log_softmax, mean, mul, sub, sum
+from minigrad.ops.base import saved_output
+from minigrad.ops.reduce import stable_logsumexp
 from minigrad.tensor import Tensor, as_tensor, record
 
 __all__ = ["cross_entropy", "l1_penalty", "l2_penalty", "mse_loss", "svm_loss"]
@@ -96,24 +96,18 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
     t = class_targets(target, logits.shape, "cross_entropy")
     n, c = logits.data.shape
     rows = np.arange(n)
-    logp = logits.data - logits.data.max(axis=1, keepdims=True)
-    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    logp, lse, _ = stable_logsumexp(logits.data, (1,))
+    logp -= lse
     loss = -logp[rows, t]
     if label_smoothing:
         loss *= 1.0 - label_smoothing
         loss -= (label_smoothing / c) * logp.sum(axis=1)
 
     def backward(gy, logits):
-        if grad_mode.enabled:
-            q = np.full((n, c), label_smoothing / c, dtype=logp.dtype)
-            q[rows, t] += 1.0 - label_smoothing
-            coef = softmax(logits, axis=1) - q
-        else:
-            coef = np.exp(logp)
-            coef[rows, t] -= 1.0 - label_smoothing
-            if label_smoothing:
-                coef -= label_smoothing / c
-        return (_scaled(coef, gy, reduction, n),)
+        p = exp(saved_output(logp, log_softmax, logits, 1))
+        q = np.full((n, c), label_smoothing / c, dtype=logp.dtype)
+        q[rows, t] += 1.0 - label_smoothing
+        return (_scaled(p - q, gy, reduction, n),)
 
     return record(_reduce(loss, reduction), "cross_entropy", (logits,), backward)
 

@@ -1,5 +1,5 @@
-"""The public functions ``mg.exp``, ``mg.maximum``, ... and ``F.relu``, ``F.tanh``,
-``F.sigmoid``: the ops of ``minigrad.ops`` with plain inputs made Tensors first.
+"""The public forms of the ops: ``mg.exp``, ``mg.maximum``, ... and ``F.relu``,
+``F.softmax``, ...: the ops of ``minigrad.ops`` with plain inputs made Tensors first.
 
 The ops themselves compute plain NumPy when given no Tensor (that is how a first-order
 backward runs without wrappers), but a user calling ``mg.tanh(array)`` expects a Tensor, as
@@ -35,9 +35,11 @@ abs = _of_one(ops.abs)
 clip = _of_one(ops.clip)
 exp = _of_one(ops.exp)
 log = _of_one(ops.log)
+log_softmax = _of_one(ops.log_softmax)
 logsumexp = _of_one(ops.logsumexp)
 relu = _of_one(ops.relu)
 sigmoid = _of_one(ops.sigmoid)
+softmax = _of_one(ops.softmax)
 sqrt = _of_one(ops.sqrt)
 tanh = _of_one(ops.tanh)
 matmul = _of_two(ops.matmul)
