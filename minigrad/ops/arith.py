@@ -73,7 +73,10 @@ def neg(x):
 
 
 def mul(a, b):
-    """y = a * b; dy/da = b, dy/db = a."""
+    """y = a * b; dy/da = b, dy/db = a.
+
+    A Python number operand is a constant c: y = x * c has the one parent x.
+    """
     if type(a) in NUMBERS:
         a, b = b, a
     if type(b) in NUMBERS and isinstance(a, Tensor):  # x * c: dy/dx = c
