@@ -4,7 +4,8 @@ Each notebook is converted, with the outputs stored in it, by nbconvert's Markdo
 so its Markdown cells go through the same extensions as the other pages (formulas become
 MathML, see ``mathml.py``), its code cells become highlighted code, its figures become image
 files beside the page, and its HTML displays (tables, the backward-pass explorer) stay
-HTML. The page for ``examples/notebooks/NAME.ipynb`` is ``notebooks/NAME.md``, and the
+HTML. Widgets (tqdm's live progress bars) need a running kernel, so they are left out. The
+page for ``examples/notebooks/NAME.ipynb`` is ``notebooks/NAME.md``, and the
 notebook itself is published beside it for download. Nothing is executed here: the pages
 show the outputs of the last full run that was saved into the notebook.
 """
@@ -14,16 +15,22 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 SOURCE = Path("examples") / "notebooks"
+WIDGET = "application/vnd.jupyter.widget-view+json"  # live widgets: progress bars
 
 
 def on_files(files, config):
     """mkdocs event: add every notebook's page, its figures and the notebook itself."""
+    import nbformat
     from nbconvert import MarkdownExporter
 
     root = Path(config.config_file_path).parent
     for path in sorted((root / SOURCE).glob("*.ipynb")):
-        body, resources = MarkdownExporter().from_filename(
-            str(path), resources={"unique_key": path.stem}
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
+        body, resources = MarkdownExporter().from_notebook_node(
+            notebook, resources={"unique_key": path.stem}
         )
         title, _, rest = body.lstrip().partition("\n")
         source = (
