@@ -1,8 +1,15 @@
 """`minigrad sweep`: bad input is refused with a clear error before any training starts."""
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 
+import optuna
 import pytest
+from optuna.trial import TrialState
 
 from minigrad.cli import main
 
@@ -85,3 +92,46 @@ def test_a_sweep_prints_the_table_and_the_command_for_the_final_model(capsys, tm
     out = capsys.readouterr().out
     assert "trial  state     val acc  lr" in out
     assert f"minigrad train --config {tmp_path / 'best_config.json'}" in out
+
+
+def test_ctrl_c_loses_only_the_running_trials_and_a_rerun_adds_more(tmp_path):
+    """Ctrl-C in a terminal reaches the whole process group: the command and its workers,
+    which end their running trials at the end of the epoch."""
+    args = ["--dataset", "spiral", "--epochs", "25", "--param", LR, "--out", str(tmp_path)]
+    command = [sys.executable, "-m", "minigrad", "sweep", *args, "--trials", "20", "--workers", "2"]
+    # a child inherits an ignored SIGINT (as under nohup); with a handler here it gets the
+    # default, as in a terminal
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        sweep_ = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    deadline, study = time.time() + 60, None
+    while time.time() < deadline:
+        time.sleep(0.2)
+        if not (tmp_path / "trials").exists():  # the study is made before the first trial
+            continue
+        study = study or optuna.load_study(study_name="sweep", storage=url)
+        states = [t.state for t in study.get_trials()]
+        if TrialState.COMPLETE in states and states.count(TrialState.RUNNING) == 2:
+            break
+    os.killpg(sweep_.pid, signal.SIGINT)
+    out, err = sweep_.communicate(timeout=60)
+    assert sweep_.returncode == 130, err
+    assert "stopping at the end of the running epoch" in out
+    assert "interrupted: finished trials are kept" in err
+    trials = study.get_trials()
+    assert TrialState.COMPLETE in {t.state for t in trials}
+    assert TrialState.RUNNING not in {t.state for t in trials}
+    cut = [t for t in trials if t.state == TrialState.FAIL]
+    assert cut and all(t.user_attrs["reason"] == "interrupted (Ctrl-C)" for t in cut)
+    assert len(trials) < 20
+    assert main(["sweep", *args, "--trials", "1", "--workers", "1"]) == 0
+    assert len(study.get_trials()) == len(trials) + 1

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from minigrad.sweep.config import SWEEP_VAL_SIZE, SweepConfig
 from minigrad.sweep.figures import save_figures
+from minigrad.sweep.launch import run_workers
 from minigrad.sweep.results import (
     format_table,
     trial_rows,
@@ -26,7 +27,7 @@ from minigrad.sweep.storage import (
     open_study,
     shown_url,
 )
-from minigrad.sweep.worker import Budget, WorkerSpec, run_workers
+from minigrad.sweep.worker import Budget, WorkerSpec
 
 __all__ = ["SweepResult", "run_sweep", "report", "resolve_data"]
 
@@ -137,8 +138,13 @@ def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult
             for code, note in run_workers(specs, Budget(budget), log):
                 log(note)
                 failures += [note] if code > 0 else []
-    finally:
-        result = report(study, config, folder, log)
+    except KeyboardInterrupt:
+        try:
+            report(study, config, folder, log)
+        except Exception as err:  # a second Ctrl-C can leave this process's session broken
+            log(f"results not written ({err}); the same command with --trials 0 writes them")
+        raise
+    result = report(study, config, folder, log)
     if failures:
         raise SweepError("; ".join(failures))
     return result

@@ -12,6 +12,7 @@ parameters (Optuna's retry callback), so no trial stays "running" forever.
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from pathlib import Path
 
@@ -70,20 +71,13 @@ def open_storage(url: str, heartbeat: int):
     optuna = import_optuna()
     import sqlalchemy.exc
 
-    engine_kwargs = {"connect_args": _connect_args(url)}
-    with warnings.catch_warnings():
-        # heartbeats and the retry callback are marked experimental; they are what we want
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+    for attempt in range(3):
         try:
-            return optuna.storages.RDBStorage(
-                _with_driver(url),
-                engine_kwargs=engine_kwargs,
-                heartbeat_interval=heartbeat,
-                grace_period=2 * heartbeat,
-                heartbeat_stale_trial_callback=(
-                    optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
-                ),
-            )
+            return _rdb_storage(optuna, url, heartbeat)
+        except sqlalchemy.exc.IntegrityError:
+            if attempt == 2:
+                raise
+            time.sleep(0.5)  # another process created the tables at the same moment
         except ImportError as err:
             missing = getattr(err.__cause__, "name", None) or getattr(err, "name", None)
             raise SweepError(
@@ -104,6 +98,36 @@ def open_storage(url: str, heartbeat: int):
             ) from None
 
 
+def _rdb_storage(optuna, url: str, heartbeat: int):
+    with warnings.catch_warnings():
+        # heartbeats and the retry callback are marked experimental; they are what we want
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        storage = optuna.storages.RDBStorage(
+            _with_driver(url),
+            engine_kwargs={"connect_args": _connect_args(url)},
+            heartbeat_interval=heartbeat,
+            grace_period=2 * heartbeat,
+            heartbeat_stale_trial_callback=(
+                optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
+            ),
+        )
+    if url.startswith("sqlite"):
+        _serialise_sqlite(storage.engine)
+    return storage
+
+
+def _serialise_sqlite(engine) -> None:
+    """Python's sqlite3 reads outside any transaction and locks the file only at the first
+    write, so two workers could both read a trial as waiting and both take it. Here every
+    transaction begins with BEGIN IMMEDIATE, taking the write lock before it reads
+    (SQLAlchemy's recipe for serializable SQLite), so a waiting trial is taken once."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "begin")
+    def begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def close_storage(storage) -> None:
     """Close the storage's database connections (a sweep keeps none open after it)."""
     storage.remove_session()
@@ -120,7 +144,9 @@ def _with_driver(url: str) -> str:
 
 def _connect_args(url: str) -> dict:
     if url.startswith("sqlite"):
-        return {"timeout": 60}  # several local workers write to one file: wait for the lock
+        # several local workers write to one file: wait for the lock; no implicit
+        # transactions, since _serialise_sqlite begins them
+        return {"timeout": 60, "isolation_level": None}
     if url.startswith(("postgresql", "mysql")):
         return {"connect_timeout": CONNECT_TIMEOUT}
     return {}

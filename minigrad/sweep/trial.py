@@ -14,7 +14,9 @@ import numpy as np
 from minigrad.train import DivergedError, fit
 from minigrad.train.rundir import CHECKPOINT
 
-__all__ = ["TrialEnded", "train_trial", "trial_folder"]
+__all__ = ["TrialEnded", "train_trial", "trial_folder", "INTERRUPTED"]
+
+INTERRUPTED = "interrupted (Ctrl-C)"
 
 
 class TrialEnded(Exception):
@@ -29,16 +31,17 @@ def trial_folder(folder: str | Path, number: int) -> Path:
     return Path(folder) / "trials" / f"{number:04d}"
 
 
-def train_trial(trial, config, folder: str | Path) -> float:
+def train_trial(trial, config, folder: str | Path, should_stop=lambda: False) -> float:
     """Train the trial's configuration; returns the last epoch's validation accuracy.
 
     Args:
         trial: an `optuna.Trial` to sample from and report to.
         config: the `SweepConfig` (space, fixed settings).
         folder: the sweep folder; the run goes to `trials/<number>/` with its log.
+        should_stop: asked after every epoch; True ends the trial there (Ctrl-C).
 
     Raises:
-        TrialEnded: pruned after an epoch, or diverged (non-finite loss).
+        TrialEnded: pruned or interrupted after an epoch, or diverged (non-finite loss).
     """
     params = config.space.sample(trial)
     train_config = config.trial_config(params)
@@ -52,6 +55,8 @@ def train_trial(trial, config, folder: str | Path) -> float:
         trial.set_user_attr("epochs", entry["epoch"])
         trial.set_user_attr("train_seconds", seconds)
         trial.report(entry["val_accuracy"], entry["epoch"])
+        if should_stop():
+            raise TrialEnded(INTERRUPTED, pruned=False)
         if trial.should_prune():
             raise TrialEnded(
                 f"pruned after epoch {entry['epoch']} at val acc "

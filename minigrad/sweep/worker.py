@@ -10,6 +10,7 @@ cores, so two workers on two cores do not fight over them.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import socket
@@ -24,7 +25,9 @@ from minigrad.sweep.results import format_value
 from minigrad.sweep.storage import close_storage, import_optuna, open_storage, open_study
 from minigrad.sweep.trial import TrialEnded, train_trial
 
-__all__ = ["WorkerSpec", "Budget", "run_workers", "run_worker"]
+__all__ = ["WorkerSpec", "Budget", "StopRequest", "run_worker", "claim_waiting", "STOPPING"]
+
+STOPPING = "stopping at the end of the running epoch (Ctrl-C again: at once)"
 
 
 @dataclass
@@ -43,11 +46,14 @@ class WorkerSpec:
 class Budget:
     """Trials this run may still add, shared by its local workers; None: no limit."""
 
-    def __init__(self, trials: int | None, ctx=None):
-        import multiprocessing
-
-        ctx = ctx or multiprocessing.get_context("spawn")
+    def __init__(self, trials: int | None):
+        ctx = multiprocessing.get_context("spawn")  # the context the workers are started in
         self._left = ctx.Value("q", -1 if trials is None else trials)
+
+    def close(self) -> None:
+        """No more trials start."""
+        with self._left.get_lock():
+            self._left.value = 0
 
     def take(self) -> bool:
         with self._left.get_lock():
@@ -81,8 +87,12 @@ def make_pruner(config):
     return optuna.pruners.NopPruner()
 
 
-def run_worker(spec: WorkerSpec, budget: Budget, log=print) -> None:
-    """Take and train trials until the budget is spent and the study is quiet."""
+def run_worker(spec: WorkerSpec, budget: Budget, log=print, announce_stop=True) -> None:
+    """Take and train trials until the budget is spent and the study is quiet.
+
+    Raises:
+        KeyboardInterrupt: after Ctrl-C (see `StopRequest`).
+    """
     from threadpoolctl import threadpool_limits
 
     config = spec.config
@@ -90,20 +100,23 @@ def run_worker(spec: WorkerSpec, budget: Budget, log=print) -> None:
     try:
         study = open_study(storage, config, make_sampler(config, spec), make_pruner(config))
         study_id = storage.get_study_id_from_name(config.study)
-        with threadpool_limits(limits=spec.threads, user_api="blas"):
-            _work(study, storage, study_id, spec, budget, log)
+        stop = StopRequest(log if announce_stop else None)
+        with threadpool_limits(limits=spec.threads, user_api="blas"), stop:
+            _work(study, storage, study_id, spec, budget, stop, log)
     finally:
         close_storage(storage)
 
 
-def _work(study, storage, study_id: int, spec: WorkerSpec, budget: Budget, log) -> None:
+def _work(study, storage, study_id: int, spec: WorkerSpec, budget: Budget, stop, log) -> None:
     told_waiting = False
     while True:
+        if stop.asked:
+            raise KeyboardInterrupt
         expired = spec.deadline is not None and time.time() >= spec.deadline
         _fail_stale_trials(study)
-        claimed = None if expired else _claim_waiting(study, storage, study_id)
+        claimed = None if expired else claim_waiting(study, storage, study_id)
         if claimed is not None:
-            _run_trial(study, storage, *claimed, spec, log)
+            _run_trial(study, storage, *claimed, spec, stop, log)
             told_waiting = False
         elif not expired and budget.take():
             study.enqueue_trial({})
@@ -119,6 +132,37 @@ def _work(study, storage, study_id: int, spec: WorkerSpec, budget: Budget, log) 
             time.sleep(min(spec.config.heartbeat, 5))
 
 
+class StopRequest:
+    """Ctrl-C in a worker. The first asks it to stop at the end of the running epoch: that
+    trial ends as failed ("interrupted") and no other starts. A second stops it at once
+    (KeyboardInterrupt); its trial is then retried after its heartbeat stops. Only the first
+    is gentle because a stop in the middle of a database write would leave the session
+    broken and its lock held. Installed only where Ctrl-C raises KeyboardInterrupt (the main
+    thread, SIGINT not ignored)."""
+
+    def __init__(self, log=None):
+        self.asked = False
+        self._log = log
+        self._previous = None
+
+    def __enter__(self):
+        main = threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+        if self._log is not None:
+            self._log(STOPPING)
+
+
 def _fail_stale_trials(study) -> None:
     optuna = import_optuna()
     with warnings.catch_warnings():
@@ -131,7 +175,7 @@ def _running(study) -> list:
     return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
 
 
-def _claim_waiting(study, storage, study_id):
+def claim_waiting(study, storage, study_id):
     """`(trial_id, trial)` of the oldest waiting trial, now running for us, or None.
     The heartbeat is recorded before the switch, so a worker killed right after it still
     leaves a stale trial that gets retried, never one running forever."""
@@ -148,30 +192,24 @@ def _claim_waiting(study, storage, study_id):
     return None
 
 
-def _run_trial(study, storage, trial_id: int, trial, spec: WorkerSpec, log) -> None:
+def _run_trial(study, storage, trial_id: int, trial, spec: WorkerSpec, stop, log) -> None:
     optuna = import_optuna()
     state = optuna.trial.TrialState
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
-    interrupted = False
     with _Heartbeat(storage, trial_id, spec.config.heartbeat):
         try:
-            value = train_trial(trial, spec.config, spec.folder)
+            value = train_trial(trial, spec.config, spec.folder, lambda: stop.asked)
             outcome = dict(values=value)
         except TrialEnded as end:
             trial.set_user_attr("reason", end.reason)
             outcome = dict(state=state.PRUNED if end.pruned else state.FAIL)
         except KeyboardInterrupt:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this
-            trial.set_user_attr("reason", "interrupted (Ctrl-C)")
-            outcome, interrupted = dict(state=state.FAIL), True
+            raise  # stopped at once: no database write now, the heartbeat retry takes over
         except BaseException as err:
             trial.set_user_attr("reason", f"{type(err).__name__}: {err}")
             study.tell(trial, state=state.FAIL)
             raise
-    frozen = study.tell(trial, **outcome)
-    log(describe(frozen, spec.config.space))
-    if interrupted:
-        raise KeyboardInterrupt
+    log(describe(study.tell(trial, **outcome), spec.config.space))
 
 
 def describe(frozen, space) -> str:
@@ -208,59 +246,3 @@ class _Heartbeat:
                 self.storage.record_heartbeat(self.trial_id)
             except Exception:  # a database hiccup: the next beat may get through
                 pass
-
-
-def _worker_main(spec: WorkerSpec, budget: Budget) -> None:
-    """Entry point of a spawned worker process: lines go out prefixed with its number."""
-    try:
-        run_worker(spec, budget, log=lambda line: print(f"[{spec.index}] {line}", flush=True))
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
-
-
-def run_workers(specs: list[WorkerSpec], budget: Budget, log=print) -> list[tuple[int, str]]:
-    """Run one worker in this process, or several as spawned processes; returns
-    `(exit code, note)` for each worker that did not end normally (killed: the code is minus
-    the signal; crashed: its error is printed above)."""
-    if len(specs) == 1:
-        run_worker(specs[0], budget, log)
-        return []
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_worker_main, args=(s, budget), daemon=False) for s in specs]
-    for p in procs:
-        p.start()
-    try:
-        for p in procs:
-            p.join()
-    except KeyboardInterrupt:
-        _stop(procs)
-        raise
-    return [
-        (p.exitcode, _exit_note(s.index, p.exitcode)) for s, p in zip(specs, procs) if p.exitcode
-    ]
-
-
-def _stop(procs) -> None:
-    """Ctrl-C: each worker fails its running trial and leaves; give them time to."""
-    deadline = time.time() + 30
-    for p in procs:
-        if p.is_alive():
-            p.join(max(0.0, min(5.0, deadline - time.time())))
-        if p.is_alive() and p.pid is not None:
-            os.kill(p.pid, signal.SIGINT)
-    for p in procs:
-        p.join(max(0.0, deadline - time.time()))
-        if p.is_alive():
-            p.terminate()
-
-
-def _exit_note(index: int, code: int) -> str:
-    if code < 0:
-        name = signal.Signals(-code).name
-        return (
-            f"worker {index} was killed ({name}); its running trial is retried once its "
-            "heartbeat stops"
-        )
-    return f"worker {index} stopped with exit status {code} (its error is printed above)"
