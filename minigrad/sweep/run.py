@@ -164,9 +164,14 @@ def report(study, config: SweepConfig, folder: Path, log=print) -> SweepResult:
     )
     best = write_best_config(study, config, folder / BEST_CONFIG)
     if best is not None:
+        data = (
+            "the whole training set"
+            if best["val_size"] == 0
+            else "the training set less its held-out split"
+        )
         log(
             f"best: trial {study.best_trial.number}, val acc {100 * study.best_value:.2f}%; "
-            f"train the final model on the full training set with\n"
+            f"train the final model on {data} with\n"
             f"    minigrad train --config {folder / BEST_CONFIG}"
         )
     try:
