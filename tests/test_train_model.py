@@ -42,6 +42,12 @@ def test_predict_takes_raw_uint8_cifar_images_in_either_layout(tmp_path):
     assert images.dtype == np.uint8 and logits.shape == (5, 10)
 
 
+def test_a_trained_model_summarises_its_layers(tmp_path):
+    summary = fit(small(epochs=1, hidden=(32, 16)), tmp_path, log=quiet).summary()
+    assert summary.input_shape == ("N", 64) and summary.layers[-1].output_shape == ("N", 10)
+    assert summary.total_params == 64 * 32 + 2 * 32 + 32 * 16 + 2 * 16 + 16 * 10 + 10
+
+
 def test_predict_names_the_expected_shapes_on_wrong_input(tmp_path):
     result = fit(small(epochs=1), tmp_path, log=quiet)
     with pytest.raises(ValueError, match=r"shape \(N, 8, 8\) or \(N, 64\), got \(3, 5\)"):

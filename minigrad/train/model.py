@@ -59,6 +59,11 @@ class TrainedModel:
             logits[start : start + len(out.data)] = out.data
         return logits, logits.argmax(axis=1)
 
+    def summary(self) -> nn.ModelSummary:
+        """Each layer's output shape and parameter count (`nn.summary` on the model's
+        flattened input)."""
+        return nn.summary(self.model, (self.preprocess.in_features,))
+
     def score(self, x, y) -> Scores:
         """Loss, accuracy and predicted classes on raw inputs `x` with labels `y (N,)`."""
         return evaluate(self.model, self.preprocess(x), np.asarray(y), loss_function(self.config))
