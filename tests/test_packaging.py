@@ -1,0 +1,62 @@
+"""pyproject's extras match what users run: `train` brings what `minigrad train` imports,
+`examples` what examples/ imports, `all` every extra, `dev` what the tests use; the LICENSE
+file is the MIT license pyproject declares."""
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Modules whose distribution has another name (Pillow comes with matplotlib).
+DISTRIBUTION = {"PIL": "matplotlib"}
+
+
+def _pyproject():
+    tomllib = pytest.importorskip("tomllib")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _names(requirements):
+    return {re.split(r"[\[<>=!~ ;]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def _third_party_imports(paths):
+    found = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    local = {p.stem for p in paths} | {"minigrad", "_common"}
+    return {m for m in found if m not in sys.stdlib_module_names and m not in local}
+
+
+def test_all_holds_every_extra_and_dev_what_the_tests_run():
+    extras = {k: _names(v) for k, v in _pyproject()["project"]["optional-dependencies"].items()}
+    for name, packages in extras.items():
+        if name not in ("all", "dev"):
+            assert packages <= extras["all"], name
+    for name in ("train", "viz", "examples"):
+        assert extras[name] <= extras["dev"], name
+
+
+def test_train_extra_brings_progress_bars_and_figures():
+    train = _names(_pyproject()["project"]["optional-dependencies"]["train"])
+    assert {"tqdm", "matplotlib"} <= train
+
+
+def test_examples_extra_covers_what_the_examples_import():
+    examples = _names(_pyproject()["project"]["optional-dependencies"]["examples"])
+    imports = _third_party_imports(sorted((ROOT / "examples").glob("*.py")))
+    needed = {DISTRIBUTION.get(m, m).lower() for m in imports - {"numpy"}}
+    assert needed <= examples, needed - examples
+
+
+def test_license_file_is_the_mit_license_pyproject_declares():
+    project = _pyproject()["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
