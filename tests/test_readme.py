@@ -1,14 +1,17 @@
-"""The README's autodiff example runs as written, and its test command is .ci/run's."""
+"""The README's Python examples run as written, its commands are the ones CI and the
+package define, and it warns about the default run's download and duration first."""
 
 import pathlib
 import re
 
+from train_helpers import no_network  # noqa: F401
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
 
 
 def _python_blocks():
-    text = (ROOT / "README.md").read_text()
-    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    return re.findall(r"```python\n(.*?)```", README, flags=re.S)
 
 
 def test_readme_autodiff_example_runs(capsys):
@@ -18,7 +21,26 @@ def test_readme_autodiff_example_runs(capsys):
     assert capsys.readouterr().out.strip()
 
 
+def test_readme_training_example_trains_reloads_and_predicts(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (block,) = [b for b in _python_blocks() if "minigrad.train" in b]
+    assert len(block.strip().splitlines()) <= 20
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    result, classes = namespace["result"], namespace["classes"]
+    assert result.metrics["test_accuracy"] > 0.9 and result.metrics["stopped_early"]
+    assert (namespace["y"][:10] == classes).mean() >= 0.8
+    assert (tmp_path / "runs" / "digits-python" / "checkpoint.npz").is_file()
+    assert "total:" in capsys.readouterr().out
+
+
 def test_readme_test_command_is_the_one_ci_runs():
-    readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "python -m pytest" in readme and "python -m pytest" in ci
+    assert "python -m pytest" in README and "python -m pytest" in ci
+
+
+def test_readme_first_command_installs_what_minigrad_train_uses():
+    first = re.search(r"```bash\n(.*?)```", README, flags=re.S).group(1)
+    assert 'pip install -e ".[train]"' in first and first.strip().endswith("minigrad train")
+    before = README[: README.index(first)]
+    assert "170 MB" in before and "13 minutes" in before and "--dataset digits" in before
