@@ -147,13 +147,9 @@ def test_default_train_falls_back_to_digits_and_reaches_95_percent(tmp_path, cap
 
 def _cli(args, tmp_path, **kwargs):
     env = dict(os.environ, MINIGRAD_DATA=str(tmp_path / "no-data"))
-    code = (
-        "import sys; import minigrad.train.data as d; "
-        f"d.DOWNLOAD_URL = {UNREACHABLE!r}; "
-        "from minigrad.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
+    env["MINIGRAD_CIFAR10_URL"] = UNREACHABLE
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args], env=env, text=True, cwd=tmp_path, **kwargs
+        [sys.executable, "-m", "minigrad", *args], env=env, text=True, cwd=tmp_path, **kwargs
     )
 
 

@@ -14,7 +14,7 @@ UNREACHABLE = "http://127.0.0.1:9/cifar-10-python.tar.gz"
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch, tmp_path):
     """No test may touch the real network or a real CIFAR-10 copy (import this fixture)."""
-    monkeypatch.setattr(tdata, "DOWNLOAD_URL", UNREACHABLE)
+    monkeypatch.setenv("MINIGRAD_CIFAR10_URL", UNREACHABLE)
     monkeypatch.setattr(tdata, "NETWORK_TIMEOUT", 2.0)
     empty = tmp_path / "no-data"
     empty.mkdir()

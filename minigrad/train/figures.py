@@ -97,8 +97,9 @@ def templates_figure(weight, image_shape, titles=None, max_templates: int = 100)
     """Rows of a weight matrix `(K, D)` drawn as images of `image_shape` (`(C, H, W)` colour
     or `(H, W)` grey, `D = prod(image_shape)`): what each unit responds to in the input.
 
-    Each template is stretched to the full colour range on its own (min -> black,
-    max -> white), as cs231n draws them. At most `max_templates` (the first ones) are shown.
+    Each template is stretched to the full range on its own (min -> black, max -> white),
+    as cs231n draws them, and the first `max_templates` are tiled into one image, ten to a
+    row (one image, not one plot per template: drawing stays fast for a hundred).
     """
     weight = np.asarray(weight, dtype=np.float64)[:max_templates]
     image_shape = tuple(image_shape)
@@ -107,24 +108,41 @@ def templates_figure(weight, image_shape, titles=None, max_templates: int = 100)
     images = weight.reshape(len(weight), *image_shape)
     if len(image_shape) == 3:
         images = images.transpose(0, 2, 3, 1)  # channel planes -> (H, W, C) for imshow
-        if image_shape[0] == 1:
-            images = images[..., 0]
-    low = images.reshape(len(images), -1).min(axis=1)
-    high = images.reshape(len(images), -1).max(axis=1)
-    shape = (-1,) + (1,) * (images.ndim - 1)
-    images = (images - low.reshape(shape)) / np.maximum(high - low, 1e-12).reshape(shape)
+    else:
+        images = images[..., None]
+    low = images.min(axis=(1, 2, 3), keepdims=True)
+    high = images.max(axis=(1, 2, 3), keepdims=True)
+    images = (images - low) / np.maximum(high - low, 1e-12)
     cols = min(10, len(images))
     rows = math.ceil(len(images) / cols)
-    fig = _figure(1.1 * cols, 1.1 * rows + (0.3 if titles is not None else 0.0))
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    for k, ax in enumerate(axes):
-        ax.axis("off")
-        if k < len(images):
-            ax.imshow(images[k], cmap="gray" if images.ndim == 3 else None, interpolation="nearest")
-            if titles is not None:
-                ax.set_title(str(titles[k]), fontsize=8)
+    mosaic, origins = _tile(images, cols)
+    fig = _figure(0.9 * cols + 0.4, (1.2 if titles is not None else 0.9) * rows + 0.4)
+    ax = fig.subplots()
+    grey = mosaic.shape[-1] == 1
+    ax.imshow(
+        mosaic[..., 0] if grey else mosaic, cmap="gray" if grey else None, interpolation="nearest"
+    )
+    ax.axis("off")
+    if titles is not None:
+        width = images.shape[2]
+        for (top, left), title in zip(origins, titles):
+            ax.text(left + width / 2, top - 0.5, str(title), ha="center", va="bottom", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _tile(images: np.ndarray, cols: int, pad: int = 1):
+    """`(K, H, W, C)` images in a grid `cols` wide on a white background, `pad` pixels apart;
+    returns the mosaic and each tile's top-left `(row, column)`."""
+    k, h, w, c = images.shape
+    rows = math.ceil(k / cols)
+    mosaic = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad, c))
+    origins = []
+    for i, image in enumerate(images):
+        top, left = pad + (i // cols) * (h + pad), pad + (i % cols) * (w + pad)
+        mosaic[top : top + h, left : left + w] = image
+        origins.append((top, left))
+    return mosaic, origins
 
 
 def first_layer_figure(model, image_shape, class_names=None, max_templates: int = 100):
