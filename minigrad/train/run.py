@@ -84,6 +84,27 @@ def fit(
         KeyboardInterrupt: with `.run_dir` and `.epochs_saved` set, after logging them.
     """
     started = time.time()
+    config, out, name, state = _open_run(config, out_dir, resume, force, log)
+    run = None
+    try:
+        cfg, splits = _load(config, name, log)
+        run = _Run(cfg, splits, log, started, None if state is None else state["epochs"])
+        if state is not None:
+            run.restore(state)
+        write_json(cfg.to_dict(), out / "config.json")
+        _describe(run, log)
+        stopped = _train(run, out, callbacks, stop_after, stream)
+    except KeyboardInterrupt as err:
+        err.run_dir = out
+        err.epochs_saved = run.epoch if run is not None else (state or {}).get("epoch", 0)
+        log(f"interrupted: {err.epochs_saved} finished epoch(s) saved in {out}")
+        raise
+    return _finish(run, out, log, time.time() - started, stopped)
+
+
+def _open_run(config: TrainConfig, out_dir, resume: bool, force: bool, log):
+    """Check the settings, claim the run folder, resolve the dataset and say both:
+    `(config, run folder, dataset name, checkpoint state or None)`."""
     state = None
     if resume:
         if out_dir is None:
@@ -100,21 +121,7 @@ def fit(
         out = out or claim_run_dir(default_run_dir(name), False, force)
         log(f"run folder: {out}")
     log(sentence)
-    run = None
-    try:
-        cfg, splits = _load(config, name, log)
-        run = _Run(cfg, splits, log, started, None if state is None else state["epochs"])
-        if state is not None:
-            run.restore(state)
-        write_json(cfg.to_dict(), out / "config.json")
-        _describe(run, log)
-        stopped = _train(run, out, callbacks, stop_after, stream)
-    except KeyboardInterrupt as err:
-        err.run_dir = out
-        err.epochs_saved = run.epoch if run is not None else (state or {}).get("epoch", 0)
-        log(f"interrupted: {err.epochs_saved} finished epoch(s) saved in {out}")
-        raise
-    return _finish(run, out, log, time.time() - started, stopped)
+    return config, out, name, state
 
 
 def resumed_config(state: dict, given: dict, out: Path) -> TrainConfig:

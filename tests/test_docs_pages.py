@@ -1,0 +1,43 @@
+"""The docs speak to users about their own machines: every page is listed on the home page
+and in the site's navigation, and no page names a path of the machine its numbers were
+measured on or a file users do not have."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.rglob("*.md") if p.name != "index.md" or p.parent != DOCS)
+MACHINE = re.compile(r"/work/|/root/|/tmp/|REFERENCE\.md|\bsession\b|\bcoordinator\b")
+
+
+def test_every_page_is_listed_on_the_home_page_and_in_the_navigation():
+    index = (DOCS / "index.md").read_text()
+    nav = (ROOT / "mkdocs.yml").read_text()
+    for page in PAGES:
+        name = page.relative_to(DOCS).as_posix()
+        assert f"]({name})" in index, f"docs/index.md does not link {name}"
+        assert f": {name}" in nav, f"mkdocs.yml's nav lacks {name}"
+
+
+def test_no_page_names_a_path_of_this_machine_or_a_file_users_lack():
+    for page in [DOCS / "index.md", *PAGES, ROOT / "README.md"]:
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            assert not MACHINE.search(line), f"{page.name}:{number}: {line}"
+
+
+def test_commands_users_copy_carry_no_blas_variables_outside_the_performance_page():
+    for page in [*PAGES, ROOT / "README.md"]:
+        if page.name != "performance.md":
+            assert "env -u" not in page.read_text(), page.name
+
+
+def test_getting_started_python_blocks_run_in_order(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    text = (DOCS / "getting-started.md").read_text()
+    namespace = {}
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
+        exec(compile(block, "getting-started.md", "exec"), namespace)
+    assert namespace["result"].metrics["test_accuracy"] > 0.9
+    assert namespace["classes"].shape == (5,)
+    assert "total:" in capsys.readouterr().out
