@@ -41,3 +41,14 @@ def test_getting_started_python_blocks_run_in_order(tmp_path, monkeypatch, capsy
     assert namespace["result"].metrics["test_accuracy"] > 0.9
     assert namespace["classes"].shape == (5,)
     assert "total:" in capsys.readouterr().out
+
+
+def test_training_page_lists_every_option_of_the_command():
+    from minigrad.cli import build_parser
+
+    text = (DOCS / "training.md").read_text()
+    train = next(a for a in build_parser()._actions if a.dest == "command").choices["train"]
+    for action in train._actions:
+        for option in action.option_strings:
+            if option not in ("--help", "--no-augment", "--no-batch-norm"):
+                assert f"`{option}" in text, option
