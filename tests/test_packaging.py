@@ -24,15 +24,29 @@ def _names(requirements):
 
 
 def _third_party_imports(paths):
-    found = set()
+    """Top-level names the files import, leaving out the standard library, the examples'
+    own modules, and imports guarded by `except ImportError` (optional, with a message)."""
+    found, optional = set(), set()
     for path in paths:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                found.update(a.name.split(".")[0] for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                found.add(node.module.split(".")[0])
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id == "ImportError" for h in node.handlers
+            ):
+                optional.update(_imported(ast.Module(body=node.body, type_ignores=[])))
+        found.update(_imported(tree))
     local = {p.stem for p in paths} | {"minigrad", "_common"}
-    return {m for m in found if m not in sys.stdlib_module_names and m not in local}
+    return {m for m in found - optional if m not in sys.stdlib_module_names and m not in local}
+
+
+def _imported(tree) -> set:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
 
 
 def test_all_holds_every_extra_and_dev_what_the_tests_run():

@@ -16,7 +16,7 @@ from minigrad.nn.layers import (
     Tanh,
 )
 from minigrad.nn.losses import CrossEntropyLoss, MSELoss, SVMLoss
-from minigrad.nn.model_summary import ModelSummary, summary
+from minigrad.nn.model_summary import summary
 from minigrad.nn.module import Module, ModuleList, Parameter, Sequential, StateDictError
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "MSELoss",
-    "ModelSummary",
     "Module",
     "ModuleList",
     "Parameter",
