@@ -197,3 +197,23 @@ def test_sweep_api_and_command_options():
         ["sweep", "--trials", "3", "--workers", "2", "--storage", "sqlite:///sweep.db"]
     )
     assert (args.trials, args.workers, args.storage) == (3, 2, "sqlite:///sweep.db")
+
+
+def test_train_api_and_model_summary():
+    import dataclasses
+
+    from minigrad.train import DivergedError, TrainConfig, TrainedModel, fit, load_model
+
+    params = inspect.signature(fit).parameters
+    assert list(params)[:2] == ["config", "out_dir"]
+    for name in ("resume", "force", "callbacks", "stop_after", "log", "stream"):
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
+    assert list(inspect.signature(load_model).parameters) == ["path"]
+    assert issubclass(DivergedError, RuntimeError)
+    assert {"model", "config", "metrics", "run_dir"} <= {
+        f.name for f in dataclasses.fields(TrainedModel)
+    }
+    assert callable(TrainedModel.predict)
+    assert all("help" in f.metadata for f in dataclasses.fields(TrainConfig))
+    assert TrainConfig.from_dict(TrainConfig().to_dict()) == TrainConfig()
+    assert list(inspect.signature(nn.summary).parameters)[:2] == ["model", "input_shape"]

@@ -14,9 +14,11 @@ with matplotlib, `curves.png`, `confusion.png` and `weights.png`.
 
 Modules, in the order a run uses them: `config` (settings, defaults, checks), `data`
 (datasets, splits, preprocessing), `builders` (model, optimizer, schedule), `planning`
-(epochs from a time limit), `loop` (one epoch, scoring), `rundir` and `checkpoint` (files),
-`report` and `figures` (what people read), `model` (a trained model, `load_model`),
-`evaluate` (`minigrad evaluate`), `run` (`fit`).
+(epochs from a time limit, re-planned as the run goes), `schedule` (the learning-rate
+schedule recorded and played back, so a re-plan can reshape its tail), `loop`
+(one epoch, scoring), `rundir` and `checkpoint` (files), `report` and `figures` (what people
+read), `model` (a trained model, `load_model`), `evaluate` (`minigrad evaluate`), `run`
+(`fit`).
 """
 
 from minigrad.train.config import DATASET_DEFAULTS, ConfigError, TrainConfig
