@@ -74,3 +74,32 @@ def test_license_file_is_the_mit_license_pyproject_declares():
     project = _pyproject()["project"]
     assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_imports_flow_from_the_command_through_training_to_the_core():
+    """cli -> train, sweep -> nn, optim, data -> core: no module imports a layer above it."""
+    above = {
+        "cli": set(),
+        "__main__": set(),
+        "sweep": {"cli"},
+        "train": {"cli", "sweep"},
+    }
+    package = ROOT / "minigrad"
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package).with_suffix("").parts
+        layer = parts[0] if parts[0] in above else "lower"
+        banned = above.get(layer, {"cli", "sweep", "train"})
+        for name in _imported_modules(ast.parse(path.read_text())):
+            pieces = name.split(".")
+            if pieces[0] == "minigrad" and len(pieces) > 1:
+                assert pieces[1] not in banned, f"{path.relative_to(ROOT)} imports {name}"
+
+
+def _imported_modules(tree) -> set:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
