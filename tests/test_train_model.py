@@ -40,6 +40,8 @@ def test_predict_takes_raw_uint8_cifar_images_in_either_layout(tmp_path):
     logits, classes = trained.predict(images)
     np.testing.assert_array_equal(trained.predict(images.reshape(5, 3072))[0], logits)
     assert images.dtype == np.uint8 and logits.shape == (5, 10)
+    with pytest.raises(ValueError, match=r"pixel values 0\.\.255, got floats in \[0, 1\]"):
+        trained.predict(images / 255.0)
 
 
 def test_a_trained_model_summarises_its_layers(tmp_path):
