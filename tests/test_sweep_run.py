@@ -95,7 +95,9 @@ def test_diverged_trials_fail_with_their_reason_and_the_sweep_goes_on(tmp_path):
     )
     result = run_sweep(config, tmp_path, log=lambda line: None)
     assert [r["state"] for r in result.rows] == ["fail", "fail"]
-    assert all(r["note"].startswith("diverged: ") and "epoch" in r["note"] for r in result.rows)
+    assert all(
+        r["note"].startswith("training diverged: ") and "epoch" in r["note"] for r in result.rows
+    )
     assert result.best_config is None and not (tmp_path / "best_config.json").exists()
 
 

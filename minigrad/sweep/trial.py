@@ -55,6 +55,8 @@ def train_trial(trial, config, folder: str | Path, should_stop=lambda: False) ->
         trial.set_user_attr("epochs", entry["epoch"])
         trial.set_user_attr("train_seconds", seconds)
         trial.report(entry["val_accuracy"], entry["epoch"])
+        if entry["epoch"] == train_config.epochs:
+            return  # trained to the end: the trial completes, there is nothing left to save
         if should_stop():
             raise TrialEnded(INTERRUPTED, pruned=False)
         if trial.should_prune():
@@ -90,5 +92,5 @@ def _fit(train_config, out: Path, report) -> float:
                 stream=log,
             )
         except DivergedError as err:
-            raise TrialEnded(f"diverged: {err}", pruned=False) from None
+            raise TrialEnded(str(err), pruned=False) from None
     return result.metrics["history"][-1]["val_accuracy"]
