@@ -121,12 +121,6 @@ class SweepConfig:
     def fixed_train(self):
         return self.train if self.train is not None else TrainConfig()
 
-    def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata}
-        d["space"] = self.space.to_spec() if self.space is not None else None
-        d["train"] = self.fixed_train().to_dict()
-        return d
-
 
 def _choices(name: str) -> tuple:
     return next(f.metadata["choices"] for f in dataclasses.fields(SweepConfig) if f.name == name)

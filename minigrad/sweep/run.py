@@ -127,6 +127,7 @@ def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult
         f"study {config.study!r} in {shown_url(url)}: {len(study.trials)} trial(s) so far; "
         f"adding {adding} with {workers} worker(s) x {threads} BLAS thread(s)"
     )
+    log("searching " + "; ".join(f"{p.name}: {p.describe()}" for p in config.space.params))
     failures = []
     try:
         if workers:
