@@ -15,6 +15,8 @@ def test_range_on_float_field_is_float_and_log_flag_kept():
     (p,) = space(lr={"low": 1e-4, "high": 1e-1, "log": True}).params
     assert p == Param("lr", 1e-4, 1e-1, log=True, integer=False)
     assert p.describe() == "log-uniform floats in [0.0001, 0.1]"
+    (q,) = space(lr=[1e-3, 1e-2]).params
+    assert q.describe() == "one of 0.001, 0.01"
 
 
 def test_range_on_integer_field_samples_integers():

@@ -96,7 +96,7 @@ class Param:
 
     def describe(self) -> str:
         if self.is_choice:
-            return "one of " + ", ".join(_encode(c) for c in self.choices)
+            return "one of " + ", ".join(str(_encode(c)) for c in self.choices)
         scale = "log-uniform" if self.log else "uniform"
         kind = "integers" if self.integer else "floats"
         return f"{scale} {kind} in [{self.low:g}, {self.high:g}]"
