@@ -131,7 +131,8 @@ def test_killed_worker_trial_is_retried_once_and_the_budget_is_kept(postgres_url
                 continue
             # machine B's one worker is its own process: any other worker is one of A's
             running = study.get_trials(states=(TrialState.RUNNING,))
-            victim = next((t for t in running if worker_pid(t) not in (None, machine_b.pid)), None)
+            training = [t for t in running if "epochs" in t.user_attrs]  # an epoch done
+            victim = next((t for t in training if worker_pid(t) not in (None, machine_b.pid)), None)
         assert victim is not None, "no trial of machine A was seen running"
         os.kill(worker_pid(victim), signal.SIGKILL)
         out_a, _ = machine_a.communicate(timeout=120)
