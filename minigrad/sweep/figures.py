@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-import io
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from minigrad.sweep.results import format_value, write_atomic
+from minigrad.sweep.results import format_value
+from minigrad.train.figures import save_figure
 
 __all__ = [
     "accuracy_figure",
@@ -140,10 +140,5 @@ def save_figures(study, rows: list[dict], space, folder: Path) -> tuple[list[Pat
     importance, why = importance_figure(study)
     if importance is not None:
         figures["importances.png"] = importance
-    paths = []
-    for name, fig in figures.items():
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110)
-        write_atomic(folder / name, buffer.getvalue())
-        paths.append(folder / name)
+    paths = [save_figure(fig, folder / name, dpi=110) for name, fig in figures.items()]
     return paths, [why] if why else []

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
-import tempfile
 from pathlib import Path
+
+from minigrad.train.rundir import write_json, write_text
 
 __all__ = [
     "format_value",
@@ -16,7 +15,6 @@ __all__ = [
     "format_table",
     "write_csv",
     "write_best_config",
-    "write_atomic",
 ]
 
 STATE_ORDER = {"complete": 0, "pruned": 1, "fail": 2, "running": 3, "waiting": 4}
@@ -92,7 +90,7 @@ def write_csv(rows: list[dict], names, path: Path) -> None:
     writer.writeheader()
     for r in rows:
         writer.writerow({k: format_value(v) if isinstance(v, tuple) else v for k, v in r.items()})
-    write_atomic(path, out.getvalue())
+    write_text(out.getvalue(), path)
 
 
 def write_best_config(study, config, path: Path) -> dict | None:
@@ -104,21 +102,5 @@ def write_best_config(study, config, path: Path) -> dict | None:
         return None
     params = config.space.decode(best_trial.params)
     best = config.best_config(params).to_dict()
-    write_atomic(path, json.dumps(best, indent=2) + "\n")
+    write_json(best, path)
     return best
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write `data` to `path` through a temporary file renamed into place: a reader never
-    sees half a file, and an interrupted write leaves the old one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

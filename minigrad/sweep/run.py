@@ -15,7 +15,6 @@ from minigrad.sweep.launch import run_workers
 from minigrad.sweep.results import (
     format_table,
     trial_rows,
-    write_atomic,
     write_best_config,
     write_csv,
 )
@@ -28,6 +27,7 @@ from minigrad.sweep.storage import (
     shown_url,
 )
 from minigrad.sweep.worker import Budget, WorkerSpec
+from minigrad.train.rundir import write_json
 
 __all__ = ["SweepResult", "run_sweep", "report", "resolve_data"]
 
@@ -81,7 +81,7 @@ def _claim_folder(folder: Path, study: str) -> None:
                 f"({study!r}) its own folder with --out"
             )
     else:
-        write_atomic(marker, json.dumps({"study": study}) + "\n")
+        write_json({"study": study}, marker)
 
 
 def resolve_data(config: SweepConfig, log=print) -> SweepConfig:
