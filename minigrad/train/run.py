@@ -276,11 +276,12 @@ def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> b
         run.history.append(entry)
         run.epoch += 1
         run.train_seconds += entry["epoch_seconds"]
+        line = epoch_line(entry, run.epochs)  # "epoch 5/30" with the plan it ran under
         replanned = run.replan(entry) if run.budget is not None else None
         save_checkpoint(run.state(), out / CHECKPOINT)
         write_json(run.metrics(), out / "metrics.json")
         write_history_csv(run.history, out / "history.csv")
-        run.log(epoch_line(entry, run.epochs))
+        run.log(line)
         if replanned:
             run.log(replanned)
         answers = [callback(dict(entry)) for callback in callbacks]
