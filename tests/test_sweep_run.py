@@ -125,7 +125,8 @@ def test_time_budget_stops_starting_trials(tmp_path):
     result = run_sweep(config, tmp_path, log=log)
     assert 1 <= len(result.rows) < 20  # 20: the trial budget without a time budget
     deadline = started[0] + datetime.timedelta(seconds=3.0)
-    assert all(t.datetime_start < deadline for t in result.study.get_trials())
+    trials = result.study.get_trials()
+    assert all(t.datetime_start is not None and t.datetime_start < deadline for t in trials)
     assert {r["state"] for r in result.rows} == {"complete"}
 
 

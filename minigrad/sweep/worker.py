@@ -114,12 +114,15 @@ def _work(study, storage, study_id: int, spec: WorkerSpec, budget: Budget, stop,
             raise KeyboardInterrupt
         expired = spec.deadline is not None and time.time() >= spec.deadline
         _fail_stale_trials(study)
-        claimed = None if expired else claim_waiting(study, storage, study_id)
+        claimed = None
+        if not expired:
+            claimed = claim_waiting(study, storage, study_id)
+            if claimed is None and budget.take():
+                study.enqueue_trial({})  # taken at once: by us, or by a worker just as quick
+                claimed = claim_waiting(study, storage, study_id)
         if claimed is not None:
             _run_trial(study, storage, *claimed, spec, stop, log)
             told_waiting = False
-        elif not expired and budget.take():
-            study.enqueue_trial({})
         elif expired or not _running(study):
             return
         else:
