@@ -11,7 +11,7 @@ from minigrad.dtypes import get_default_dtype, set_default_dtype
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from minigrad.model_gradcheck import check_model_gradients
-from minigrad.ops import concatenate, stack, where
+from minigrad.ops import cat, concatenate, stack
 from minigrad.public_ops import (
     abs,
     clip,
@@ -25,6 +25,7 @@ from minigrad.public_ops import (
     sigmoid,
     sqrt,
     tanh,
+    where,
 )
 from minigrad.random import manual_seed
 from minigrad.serialization import load, save
@@ -36,6 +37,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "abs",
+    "cat",
     "check_model_gradients",
     "clip",
     "concatenate",

@@ -155,8 +155,8 @@ def _released(gy, *xs):
 def _stale(node):
     raise RuntimeError(
         f"backward: an input of '{node._op}' was modified in place (e.g. by an optimizer "
-        "step) after the forward pass used it, so its saved value is stale; recompute the "
-        "forward pass after the update"
+        "step, x.data = ..., x.data += ... or x -= ...) after the forward pass used it, so "
+        "its saved value is stale; recompute the forward pass after the update"
     )
 
 

@@ -31,6 +31,13 @@ def _of_two(op):
     return public
 
 
+@functools.wraps(ops.where)
+def where(cond, a, b):
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    return ops.where(cond, a, b)
+
+
 abs = _of_one(ops.abs)
 clip = _of_one(ops.clip)
 exp = _of_one(ops.exp)

@@ -13,8 +13,10 @@ steps, ``nn.init``, ``load_state_dict``), which stamps it again (``_mark_changed
 that used the old values then has a parent newer than itself, and backward raises.
 
 In-place safety: an array that an op produced while recording is made read-only, so
-writing into it raises instead of corrupting a later backward. As with PyTorch's ``.data``,
-writes made directly into ``leaf.data`` by user code are not tracked.
+writing into it raises instead of corrupting a later backward. A leaf changed after a node
+used it is stamped again (an optimizer step, ``nn.init``, ``x.data = ...``, ``x.data += 1``,
+``x -= ...`` under ``no_grad``), and backward then raises. Writes into the array itself
+(``x.data[0] = 1``, ``np.add(x.data, 1, out=x.data)``) are not seen.
 
 The operator methods are thin aliases of the functions in ``minigrad.ops``, imported at the
 end of this module (``ops`` needs the class, the class's methods need ``ops``).
@@ -26,11 +28,12 @@ import numpy as np
 
 from minigrad import grad_mode
 from minigrad.dtypes import as_array
+from minigrad.tensor_methods import ArrayMethods
 
 _new = object.__new__
 
 
-class Tensor:
+class Tensor(ArrayMethods):
     """An n-dimensional array that can record the operations applied to it.
 
     Args:
@@ -40,7 +43,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "data",
+        "_data",
         "grad",
         "requires_grad",
         "_parents",
@@ -62,6 +65,21 @@ class Tensor:
     # attributes
 
     @property
+    def data(self):
+        """The ndarray holding the values.
+
+        Assigning it (``x.data = a``, or ``x.data += 1``, which assigns too) stamps the tensor
+        again, so a graph that used the old values refuses to backpropagate instead of giving
+        a wrong gradient. Writes into the array itself (``x.data[0] = 1``) are not seen.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = as_array(value)
+        self._stamp = _next_stamp()
+
+    @property
     def shape(self):
         return self.data.shape
 
@@ -72,10 +90,6 @@ class Tensor:
     @property
     def dtype(self):
         return self.data.dtype
-
-    @property
-    def size(self):
-        return self.data.size
 
     @property
     def is_leaf(self):
@@ -92,10 +106,6 @@ class Tensor:
         """The tensors this one was computed from, in the op's argument order (``()`` for
         leaves, and once a ``backward`` without ``retain_graph`` has freed the node)."""
         return self._parents
-
-    @property
-    def T(self):
-        return ops.transpose(self)
 
     def __len__(self):
         return len(self.data)
@@ -221,6 +231,53 @@ class Tensor:
     def __neg__(self):
         return ops.neg(self)
 
+    # in-place operators: x += y changes x itself, as in PyTorch (see _in_place)
+
+    def __iadd__(self, other):
+        return self._in_place(ops.add, np.add, other)
+
+    def __isub__(self, other):
+        return self._in_place(ops.sub, np.subtract, other)
+
+    def __imul__(self, other):
+        return self._in_place(ops.mul, np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._in_place(ops.div, np.divide, other)
+
+    def __ipow__(self, other):
+        return self._in_place(ops.pow, np.power, other)
+
+    def _in_place(self, op, ufunc, other):
+        """``self op= other``. Outside recording (``mg.no_grad()``, or nothing requires grad)
+        the array is updated in place, as PyTorch does (``w -= lr * w.grad``), and the
+        tensor stamped again, so a graph that used the old values refuses to backpropagate.
+        While recording, a leaf that requires grad cannot change in place (as in PyTorch);
+        any other tensor is replaced by the recorded result (``loss += penalty``)."""
+        other_requires_grad = isinstance(other, Tensor) and other.requires_grad
+        if grad_mode.enabled and (self.requires_grad or other_requires_grad):
+            if self.requires_grad and self._backward is None:
+                raise RuntimeError(
+                    f"in-place {op.__name__} on a leaf that requires grad while recording "
+                    "would lose its gradient; update it inside `with mg.no_grad():` (as an "
+                    "optimizer step does), or write x = x + ... for a new tensor"
+                )
+            return op(self, other)
+        if not self._data.flags.writeable:
+            raise ValueError(
+                f"in-place {op.__name__}: this tensor's array is read-only (an op's output "
+                "saved for backward, or a read-only array); write x = x + ... for a new tensor"
+            )
+        try:
+            ufunc(self._data, _raw(other), out=self._data)
+        except ValueError as e:
+            raise ValueError(
+                f"in-place {op.__name__}: an operand of shape {np.shape(_raw(other))} cannot "
+                f"update a tensor of shape {self.shape} in place ({e})"
+            ) from None
+        self._mark_changed()
+        return self
+
     def __pos__(self):
         return self
 
@@ -245,62 +302,6 @@ class Tensor:
     def __ne__(self, other):
         return Tensor(self.data != _raw(other))
 
-    def sum(self, axis=None, keepdims=False):
-        return ops.sum(self, axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return ops.mean(self, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return ops.max(self, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return ops.min(self, axis, keepdims)
-
-    def logsumexp(self, axis=None, keepdims=False):
-        return ops.logsumexp(self, axis, keepdims)
-
-    def exp(self):
-        return ops.exp(self)
-
-    def log(self):
-        return ops.log(self)
-
-    def sqrt(self):
-        return ops.sqrt(self)
-
-    def abs(self):
-        return ops.abs(self)
-
-    def tanh(self):
-        return ops.tanh(self)
-
-    def sigmoid(self):
-        return ops.sigmoid(self)
-
-    def relu(self):
-        return ops.relu(self)
-
-    def clip(self, lo=None, hi=None):
-        return ops.clip(self, lo, hi)
-
-    def reshape(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return ops.reshape(self, shape)
-
-    def transpose(self, *axes):
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return ops.transpose(self, axes or None)
-
-    def flatten(self, start_axis=0):
-        """Merge the axes from ``start_axis`` on into one: (N, C, H, W) -> (N, C*H*W) for 1."""
-        return ops.reshape(self, self.shape[:start_axis] + (-1,))
-
-    def astype(self, dtype):
-        return ops.astype(self, dtype)
-
 
 def _raw(x):
     return x.data if isinstance(x, Tensor) else x
@@ -316,7 +317,7 @@ def _fill(t, data, op="", parents=(), backward=None):
     Given a ``backward``, ``t`` is a recorded node: it requires grad and gets a fresh
     stamp. Otherwise it is a leaf (``requires_grad_`` may mark it afterwards).
     """
-    t.data = data
+    t._data = data
     t.grad = None
     t.requires_grad = backward is not None
     t._parents = parents

@@ -263,8 +263,245 @@ CORE_OPS = [
     ),
 ]
 
+# The names PyTorch users type, on the same ops (dim/keepdim, cat, swap transpose, ...)
+TORCH_NAMES = [
+    OpSpec(
+        "cat(dim=1)",
+        lambda a, b: mg.cat([a, b], dim=1),
+        lambda a, b: np.concatenate([a, b], axis=1),
+        [[(3, 2), (3, 4)]],
+        covers=("cat", "concatenate"),
+    ),
+    OpSpec(
+        "stack(dim=-1)",
+        lambda a, b: mg.stack([a, b], dim=-1),
+        lambda a, b: np.stack([a, b], axis=-1),
+        [[(3, 2), (3, 2)]],
+        covers=("stack",),
+    ),
+    OpSpec(
+        "sum(dim=(0, 2), keepdim=True)",
+        lambda x: x.sum(dim=(0, 2), keepdim=True),
+        lambda x: x.sum(axis=(0, 2), keepdims=True),
+        [[(2, 3, 4)]],
+        covers=("sum",),
+    ),
+    OpSpec(
+        "mean(dim=-1)",
+        lambda x: x.mean(dim=-1),
+        lambda x: x.mean(axis=-1),
+        [[(2, 3, 4)]],
+        covers=("mean",),
+    ),
+    OpSpec(
+        "max(dim=1).values",
+        lambda x: x.max(dim=1).values,
+        lambda x: x.max(axis=1),
+        [[(3, 4)], [(2, 3, 4)]],
+        distinct,
+        covers=("max",),
+    ),
+    OpSpec(
+        "min(dim=0, keepdim=True).values",
+        lambda x: x.min(dim=0, keepdim=True).values,
+        lambda x: x.min(axis=0, keepdims=True),
+        [[(3, 4)]],
+        distinct,
+        covers=("min",),
+    ),
+    OpSpec(
+        "logsumexp(dim=1, keepdim=True)",
+        lambda x: x.logsumexp(dim=1, keepdim=True),
+        lambda x: np.log(np.exp(x).sum(axis=1, keepdims=True)),
+        [[(3, 4)]],
+        covers=("logsumexp",),
+    ),
+    OpSpec(
+        "transpose(a, b) swaps two axes",
+        lambda x: x.transpose(0, -1),
+        lambda x: np.swapaxes(x, 0, -1),
+        [[(3, 4)], [(2, 3, 4)]],
+        covers=("transpose",),
+    ),
+    OpSpec(
+        "permute",
+        lambda x: x.permute(2, 0, 1),
+        lambda x: x.transpose(2, 0, 1),
+        [[(2, 3, 4)]],
+        covers=("permute", "transpose"),
+    ),
+    OpSpec(
+        "view",
+        lambda x: x.view(4, -1),
+        lambda x: x.reshape(4, -1),
+        [[(2, 3, 4)]],
+        covers=("view", "reshape"),
+    ),
+    OpSpec(
+        "flatten(start_dim=1)",
+        lambda x: x.flatten(start_dim=1),
+        lambda x: x.reshape(2, -1),
+        [[(2, 3, 4)]],
+        covers=("flatten",),
+    ),
+    OpSpec(
+        "flatten(0, 1)",
+        lambda x: x.flatten(0, 1),
+        lambda x: x.reshape(6, 4),
+        [[(2, 3, 4)]],
+        covers=("flatten",),
+    ),
+    OpSpec(
+        "unsqueeze(-1)",
+        lambda x: x.unsqueeze(-1),
+        lambda x: np.expand_dims(x, -1),
+        [[(3, 4)], [()]],
+        covers=("unsqueeze",),
+    ),
+    OpSpec(
+        "squeeze",
+        lambda x: x.squeeze(),
+        np.squeeze,
+        [[(3, 1, 4)], [(1,)]],
+        covers=("squeeze",),
+    ),
+    OpSpec(
+        "squeeze(dim) of a longer axis keeps it",
+        lambda x: x.squeeze(0).squeeze(1),
+        lambda x: np.squeeze(x, 1),
+        [[(3, 1, 4)]],
+        covers=("squeeze",),
+    ),
+    OpSpec(
+        "float() of float64",
+        lambda x: x.float().astype(x.dtype),
+        lambda x: x.astype(np.float32).astype(x.dtype),
+        [[(3, 4)]],
+        covers=("float",),
+        eps=1e-3,
+    ),
+    OpSpec(
+        "double() of float32",
+        lambda x: x.double().astype(x.dtype),
+        lambda x: x,
+        [[(3, 4)]],
+        covers=("double",),
+    ),
+]
+
+
+@dataclass
+class EdgePoint:
+    """An op at the edge of its domain, where a derivative is 0 * inf, inf - inf, a tie or a
+    bound. ``fn`` uses only methods and operators that PyTorch tensors have too, so the
+    expected values (PyTorch's, written out) can be checked against PyTorch itself."""
+
+    name: str
+    fn: object
+    inputs: list
+    out: list
+    grads: list
+    torch_fn: object = None  # (torch, *tensors) -> output, where fn's spelling is not torch's
+
+
+INF = np.inf
+
+# Finite everywhere: computed with every NumPy floating-point error raising.
+FINITE_EDGES = [
+    EdgePoint("x ** 0 at 0", lambda x: x**0, [[0.0, 1.0, -2.0]], [1.0, 1.0, 1.0], [[0.0] * 3]),
+    EdgePoint("x ** 1 at 0", lambda x: x**1, [[0.0, -2.0]], [0.0, -2.0], [[1.0, 1.0]]),
+    EdgePoint("x ** 2 at 0", lambda x: x**2, [[0.0, -2.0]], [0.0, 4.0], [[0.0, -4.0]]),
+    EdgePoint("x ** 3 at 0", lambda x: x**3, [[0.0]], [0.0], [[0.0]]),
+    EdgePoint("x ** 2.5 at 0", lambda x: x**2.5, [[0.0]], [0.0], [[0.0]]),
+    EdgePoint(
+        "a ** b at a = 0 and b = 0",
+        lambda a, b: a**b,
+        [[0.0, 0.0, 0.0, 2.0], [0.0, 1.0, 2.0, 0.0]],
+        [1.0, 0.0, 0.0, 1.0],
+        [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, np.log(2.0)]],
+    ),
+    EdgePoint("0 ** x", lambda x: 0.0**x, [[0.0, 1.0]], [1.0, 0.0], [[0.0, 0.0]]),
+    EdgePoint("relu at 0", lambda x: x.relu(), [[0.0]], [0.0], [[0.0]]),
+    EdgePoint("abs at 0", lambda x: x.abs(), [[0.0]], [0.0], [[0.0]]),
+    EdgePoint(
+        "clip at its bounds",
+        lambda x: x.clip(-1.0, 1.0),
+        [[-1.0, 1.0, 1.5, -1.5, 0.0]],
+        [-1.0, 1.0, 1.0, -1.0, 0.0],
+        [[1.0, 1.0, 0.0, 0.0, 1.0]],
+    ),
+    EdgePoint(
+        "clip at its one bound", lambda x: x.clip(0.0), [[0.0, -1.0]], [0.0, 0.0], [[1.0, 0.0]]
+    ),
+    EdgePoint("max ties", lambda x: x.max(), [[1.0, 3.0, 3.0]], 3.0, [[0.0, 0.5, 0.5]]),
+    EdgePoint(
+        "max(dim=1) ties: the first",
+        lambda x: x.max(dim=1).values,
+        [[[1.0, 3.0, 3.0]]],
+        [3.0],
+        [[[0.0, 1.0, 0.0]]],
+    ),
+    EdgePoint(
+        "min(dim=1) ties: the first",
+        lambda x: x.min(dim=1).values,
+        [[[1.0, 1.0, 3.0]]],
+        [1.0],
+        [[[1.0, 0.0, 0.0]]],
+    ),
+    EdgePoint(
+        "maximum ties",
+        mg.maximum,
+        [[1.0, 2.0], [2.0, 2.0]],
+        [2.0, 2.0],
+        [[0.0, 0.5], [1.0, 0.5]],
+        lambda torch, a, b: torch.maximum(a, b),
+    ),
+    EdgePoint(
+        "minimum ties",
+        mg.minimum,
+        [[1.0, 2.0], [2.0, 2.0]],
+        [1.0, 2.0],
+        [[1.0, 0.5], [0.0, 0.5]],
+        lambda torch, a, b: torch.minimum(a, b),
+    ),
+    EdgePoint(
+        "sigmoid and tanh at +-1000",
+        lambda x: x.sigmoid() + x.tanh(),
+        [[-1000.0, 1000.0]],
+        [-1.0, 2.0],
+        [[0.0, 0.0]],
+    ),
+    EdgePoint(
+        "logsumexp with a -inf entry",
+        lambda x: x.logsumexp(dim=0),
+        [[-INF, 0.0]],
+        0.0,
+        [[0.0, 1.0]],
+    ),
+]
+
+# PyTorch's answer is infinite here: division by zero is the one floating-point event allowed
+# (it makes the inf); no NaN arithmetic (0 * inf, inf - inf) may happen inside.
+INFINITE_EDGES = [
+    EdgePoint("sqrt at 0", lambda x: x.sqrt(), [[0.0, 4.0]], [0.0, 2.0], [[INF, 0.25]]),
+    EdgePoint("log at 0", lambda x: x.log(), [[0.0, 4.0]], [-INF, np.log(4.0)], [[INF, 0.25]]),
+    EdgePoint("x ** 0.5 at 0", lambda x: x**0.5, [[0.0, 4.0]], [0.0, 2.0], [[INF, 0.25]]),
+    EdgePoint("x ** -1 at 0", lambda x: x**-1, [[0.0, -2.0]], [INF, -0.5], [[-INF, -0.25]]),
+    EdgePoint(
+        "a ** b at a = 0, b = -1", lambda a, b: a**b, [[0.0], [-1.0]], [INF], [[-INF], [-INF]]
+    ),
+    EdgePoint(
+        "division by a zero constant",
+        lambda x: x / 0.0,
+        [[1.0, -2.0]],
+        [INF, -INF],
+        [[INF, INF]],
+    ),
+    EdgePoint("2 / x at 0", lambda x: 2.0 / x, [[0.0, 1.0]], [INF, 2.0], [[-INF, -2.0]]),
+]
+
 # nn section: the nn.functional entries live in op_table_nn.py, which takes OpSpec and the
 # domains from this module (hence the import down here).
 from op_table_nn import NN_OPS  # noqa: E402
 
-OPS = CORE_OPS + NN_OPS
+OPS = CORE_OPS + TORCH_NAMES + NN_OPS

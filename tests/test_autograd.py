@@ -447,3 +447,20 @@ def test_local_grads_apply_one_ops_chain_rule():
     assert is_freed(y)
     with pytest.raises(RuntimeError, match="freed"):
         local_grads(y, np.ones(2))
+
+
+def test_changing_a_leaf_after_the_forward_pass_used_it_is_detected():
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    w.data += 1.0
+    with pytest.raises(RuntimeError, match=r"x.data \+= \.\.\."):
+        loss.backward()
+    loss = (w * w).sum()
+    with mg.no_grad():
+        w -= 0.5
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+    loss = (w * w).sum()
+    w.data = np.zeros(2)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()

@@ -21,12 +21,7 @@ COMPARED = [(c, i) for c, i in zip(CASES, IDS) if c[0].name not in cases.NO_TORC
 RTOL, ATOL = 1e-10, 1e-12
 
 # Cases where minigrad on this branch does not give PyTorch's answer yet, and why.
-KNOWN_DIFFERENCES = {
-    "x ** 0 at 0": "pow's backward computes 0 * x**-1, which is 0 * inf at x = 0",
-    "x ** 1 at 0": "its second derivative is x ** 0's backward: 0 * x**-1 again",
-    "transpose(0, 1) of a square matrix": "transpose(a, b) still permutes as NumPy does",
-    "transpose(0, 2) of a 3-d tensor": "transpose(a, b) still permutes as NumPy does",
-}
+KNOWN_DIFFERENCES = {}
 
 
 def regenerate_hint():

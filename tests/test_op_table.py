@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from op_table import OPS
+from op_table import FINITE_EDGES, INFINITE_EDGES, OPS
 
 import minigrad as mg
 from minigrad import ops
@@ -179,3 +179,45 @@ def test_the_worked_example_in_docs_engine_passes_the_op_table_checks():
         arrays, tensors = _inputs(spec, shapes)
         np.testing.assert_allclose(spec.fn(*tensors).data, spec.ref(*arrays), rtol=1e-12)
         assert mg.gradcheck(spec.fn, tensors) and mg.gradgradcheck(spec.fn, tensors)
+
+
+def _edge_run(edge):
+    tensors = [mg.tensor(np.array(v, np.float64), requires_grad=True) for v in edge.inputs]
+    out = edge.fn(*tensors)
+    grads = mg.grad(out, tensors, grad_outputs=np.ones(out.shape))
+    return out.data, [g.data for g in grads]
+
+
+def _assert_edge_values(edge, out, grads):
+    np.testing.assert_array_equal(out, np.array(edge.out, np.float64))
+    for got, want in zip(grads, edge.grads):
+        np.testing.assert_allclose(got, np.array(want, np.float64), rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("edge", FINITE_EDGES, ids=[e.name for e in FINITE_EDGES])
+def test_edge_points_give_pytorchs_values_with_every_floating_point_error_raising(edge):
+    with np.errstate(all="raise"):
+        out, grads = _edge_run(edge)
+    _assert_edge_values(edge, out, grads)
+
+
+@pytest.mark.parametrize("edge", INFINITE_EDGES, ids=[e.name for e in INFINITE_EDGES])
+def test_edge_points_with_infinite_values_give_pytorchs_infinities_without_nan_arithmetic(
+    edge,
+):
+    with np.errstate(all="raise", divide="ignore"):
+        out, grads = _edge_run(edge)
+    _assert_edge_values(edge, out, grads)
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError, match="divide by zero"):
+        _edge_run(edge)
+
+
+@pytest.mark.parametrize(
+    "edge", FINITE_EDGES + INFINITE_EDGES, ids=[e.name for e in FINITE_EDGES + INFINITE_EDGES]
+)
+def test_edge_point_expectations_are_pytorchs(edge):
+    torch = pytest.importorskip("torch")
+    tensors = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in edge.inputs]
+    out = edge.torch_fn(torch, *tensors) if edge.torch_fn else edge.fn(*tensors)
+    grads = torch.autograd.grad(out, tensors, grad_outputs=torch.ones_like(out))
+    _assert_edge_values(edge, out.detach().numpy(), [g.numpy() for g in grads])

@@ -13,7 +13,14 @@ and records nothing (see ``minigrad.tensor.record``).
 
 import numpy as np
 
-from minigrad.ops.base import NUMBERS, as_tensors, broadcast_call, saved_output, scalar
+from minigrad.ops.base import (
+    NUMBERS,
+    as_tensors,
+    broadcast_call,
+    saved_output,
+    scalar,
+    zeros_like,
+)
 from minigrad.ops.shape import reshape, swap_last
 from minigrad.ops.unary import log
 from minigrad.tensor import Tensor, record
@@ -128,10 +135,16 @@ def div(a, b):
 
 
 def pow(a, b):
-    """y = a ** b; dy/da = b * a**(b-1), dy/db = y * log(a) (needs a > 0)."""
+    """y = a ** b; dy/da = b * a**(b-1), dy/db = y * log(a).
+
+    At the edges, as PyTorch: dy/da = 0 where b = 0 (also at a = 0, where a**(b-1) is
+    infinite), and dy/db = 0 where a = 0 and b >= 0 (where log(a) is -inf).
+    """
     if type(b) in NUMBERS and isinstance(a, Tensor):  # x ** c: dy/dx = c * x**(c-1)
 
         def backward_c(gy, x):
+            if b == 0:
+                return (zeros_like(x),)
             return (gy * (x ** (b - 1) * b),)
 
         return record(a.data**b, "pow", (a,), backward_c)
@@ -140,10 +153,12 @@ def pow(a, b):
     a, b = as_tensors(a, b)
     y = broadcast_call(np.power, "pow", a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
+    exponent_zero = b.data == 0  # a**(b-1) becomes a**1 there: times b = 0, it is 0
+    base_zero = (a.data == 0) & (b.data >= 0)  # log(a) becomes log(1) = 0 there
 
     def backward(gy, a, b):
-        ga = gy * (b * a ** (b - 1)) if need_a else None
-        gb = gy * (saved_output(y, pow, a, b) * log(a)) if need_b else None
+        ga = gy * (b * a ** where(exponent_zero, 1.0, b - 1)) if need_a else None
+        gb = gy * (saved_output(y, pow, a, b) * log(where(base_zero, 1.0, a))) if need_b else None
         return ga, gb
 
     return record(y, "pow", (a, b), backward)
@@ -228,15 +243,16 @@ def minimum(a, b):
 
 
 def where(cond, a, b):
-    """y = a where cond else b; dy/da = cond, dy/db = not cond (cond carries no gradient)."""
+    """y = a where cond else b; dy/da = dy where cond (else 0), dy/db = dy where not cond;
+    cond carries no gradient."""
     cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
+        return np.where(cond, a, b)
     a, b = as_tensors(a, b)
     y = broadcast_call(np.where, "where", cond, a.data, b.data)
     need_a, need_b = a.requires_grad, b.requires_grad
 
     def backward(gy, a, b):
-        return gy * cond if need_a else None, gy * ~cond if need_b else None
+        return where(cond, gy, 0.0) if need_a else None, where(cond, 0.0, gy) if need_b else None
 
     return record(y, "where", (a, b), backward)

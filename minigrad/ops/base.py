@@ -1,10 +1,10 @@
-"""What the ops share: constants as operands, shape errors that name the op, axes, and the
-switch between a first-order and a recorded backward (``saved_output``)."""
+"""What the ops share: constants as operands, shape errors that name the op, and the switch
+between a first-order and a recorded backward (``saved_output``)."""
 
 import numpy as np
 
 from minigrad import grad_mode
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, const
 
 NUMBERS = (int, float)  # exact types of a Python number operand (bool and np.float64 are not)
 
@@ -71,6 +71,13 @@ def broadcast_call(fn, name, *arrays):
         ) from None
 
 
+def zeros_like(x):
+    """Zeros shaped and typed like ``x``: an ndarray, or a constant Tensor for a Tensor (a
+    gradient that is 0 whatever the output gradient, inf and NaN included)."""
+    zeros = np.zeros(x.shape, x.dtype)
+    return const(zeros) if isinstance(x, Tensor) else zeros
+
+
 def saved_output(y, fn, *args):
     """A value saved by the forward (``y``), as a backward should use it.
 
@@ -80,21 +87,3 @@ def saved_output(y, fn, *args):
     the backward's Tensor arguments, a graph node that can be differentiated again.
     """
     return fn(*args) if grad_mode.enabled else y
-
-
-def normalized_axes(axis, ndim):
-    """``axis`` (None, int or tuple, possibly negative) as a sorted tuple of axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dims")
-        out.append(a % max(ndim, 1))
-    return tuple(sorted(out))
-
-
-def kept_shape(shape, axes):
-    """The shape of a reduction over ``axes`` with keepdims=True."""
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))

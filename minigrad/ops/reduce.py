@@ -4,12 +4,18 @@ softmax and log_softmax, which normalise along an axis with the same logsumexp.
 Given a plain ndarray (as inside a first-order backward), each returns NumPy's result.
 """
 
+from collections import namedtuple
+
 import numpy as np
 
-from minigrad.ops.base import kept_shape, normalized_axes, saved_output
-from minigrad.ops.shape import broadcast_to
+from minigrad.axes import kept_shape, normalized_axes, numpy_or_torch, reduce_args
+from minigrad.ops.base import saved_output
+from minigrad.ops.shape import broadcast_to, getitem, reshape
 from minigrad.ops.unary import exp
-from minigrad.tensor import Tensor, record
+from minigrad.tensor import Tensor, const, record
+
+# What x.max(dim=d) and x.min(dim=d) return, as torch.return_types.max does
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 def _spread(gy, shape, axes):
@@ -22,8 +28,10 @@ def _drop(yk, axes):
     return yk.reshape([n for i, n in enumerate(yk.shape) if i not in axes])
 
 
-def sum(x, axis=None, keepdims=False):
-    """y = sum of x over ``axis``; dy/dx = 1 (dy is copied over the summed axes)."""
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """y = sum of x over ``axis``; dy/dx = 1 (dy is copied over the summed axes).
+    ``dim``/``keepdim`` are PyTorch's names for ``axis``/``keepdims``."""
+    axis, keepdims = reduce_args("sum", axis, keepdims, dim, keepdim)
     if not isinstance(x, Tensor):
         return np.sum(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
     shape = x.data.shape
@@ -36,8 +44,9 @@ def sum(x, axis=None, keepdims=False):
     return record(y, "sum", (x,), backward)
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """y = mean of x over ``axis``; dy/dx = 1/n for the n averaged elements."""
+    axis, keepdims = reduce_args("mean", axis, keepdims, dim, keepdim)
     if not isinstance(x, Tensor):
         return np.mean(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
     shape = x.data.shape
@@ -68,13 +77,48 @@ def _max_or_min(x, axis, keepdims, fn, name):
     return record(yk if keepdims else _drop(yk, axes), name, (x,), backward)
 
 
-def max(x, axis=None, keepdims=False):
-    """y = max of x over ``axis``; dy goes to the maxima, split evenly between ties."""
+def _along_dim(x, dim, keepdim, arg, name):
+    """PyTorch's ``x.max(dim)``/``x.min(dim)``: the values and their indices along ``dim``;
+    dy goes to the one element the index names (the first among ties), as in PyTorch."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if not isinstance(dim, int) or data.size == 0:
+        raise ValueError(f"{name}: dim must be one int and the tensor not empty, got {dim!r}")
+    (axis,) = normalized_axes(dim, data.ndim)
+    index = arg(data, axis=axis, keepdims=True)
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[axis] = index
+    values = getitem(x, tuple(grid))
+    if not keepdim:
+        index = index.squeeze(axis)
+        values = reshape(values, index.shape)
+    return ValuesIndices(values, const(index) if isinstance(x, Tensor) else index)
+
+
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """y = max of x over ``axis``; dy goes to the maxima, split evenly between ties.
+
+    With PyTorch's ``dim=`` (one int) it returns ``(values, indices)`` as PyTorch does, and
+    dy goes to the first maximum only, as there.
+    """
+    keepdims = numpy_or_torch("max", ("keepdims", "keepdim"), keepdims, keepdim, False)
+    if dim is not None:
+        return _along_dim(
+            x, numpy_or_torch("max", ("axis", "dim"), axis, dim), keepdims, np.argmax, "max"
+        )
     return _max_or_min(x, axis, keepdims, np.max, "max")
 
 
-def min(x, axis=None, keepdims=False):
-    """y = min of x over ``axis``; dy goes to the minima, split evenly between ties."""
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """y = min of x over ``axis``; dy goes to the minima, split evenly between ties.
+
+    With PyTorch's ``dim=`` (one int) it returns ``(values, indices)`` as PyTorch does, and
+    dy goes to the first minimum only, as there.
+    """
+    keepdims = numpy_or_torch("min", ("keepdims", "keepdim"), keepdims, keepdim, False)
+    if dim is not None:
+        return _along_dim(
+            x, numpy_or_torch("min", ("axis", "dim"), axis, dim), keepdims, np.argmin, "min"
+        )
     return _max_or_min(x, axis, keepdims, np.min, "min")
 
 
@@ -93,9 +137,10 @@ def stable_logsumexp(x, axes):
     return z, lse, m
 
 
-def logsumexp(x, axis=None, keepdims=False):
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """y = log(sum(exp(x))) over ``axis``, computed without overflow;
     dy/dx = softmax(x) = exp(x - y)."""
+    axis, keepdims = reduce_args("logsumexp", axis, keepdims, dim, keepdim)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     axes = normalized_axes(axis, data.ndim)
     z, lse, m = stable_logsumexp(data, axes)
@@ -111,9 +156,10 @@ def logsumexp(x, axis=None, keepdims=False):
     return record(y, "logsumexp", (x,), backward)
 
 
-def softmax(x, axis=-1):
-    """y = exp(x) / sum(exp(x)) along ``axis``, computed as exp(x - logsumexp(x));
-    dx = y * (dy - sum(dy * y, axis))."""
+def softmax(x, axis=-1, *, dim=None):
+    """y = exp(x) / sum(exp(x)) along ``axis`` (PyTorch: ``dim``), computed as
+    exp(x - logsumexp(x)); dx = y * (dy - sum(dy * y, axis))."""
+    axis = numpy_or_torch("softmax", ("axis", "dim"), axis, dim, -1)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     axes = normalized_axes(axis, data.ndim)
     z, lse, _ = stable_logsumexp(data, axes)
@@ -128,8 +174,10 @@ def softmax(x, axis=-1):
     return record(y, "softmax", (x,), backward)
 
 
-def log_softmax(x, axis=-1):
-    """y = x - logsumexp(x) along ``axis``; dx = dy - softmax(x) * sum(dy, axis)."""
+def log_softmax(x, axis=-1, *, dim=None):
+    """y = x - logsumexp(x) along ``axis`` (PyTorch: ``dim``);
+    dx = dy - softmax(x) * sum(dy, axis)."""
+    axis = numpy_or_torch("log_softmax", ("axis", "dim"), axis, dim, -1)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     axes = normalized_axes(axis, data.ndim)
     z, lse, _ = stable_logsumexp(data, axes)

@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from minigrad.ops.base import normalized_axes
+from minigrad.axes import normalized_axes, numpy_or_torch
 from minigrad.tensor import Tensor, record
 
 
@@ -159,8 +159,10 @@ def _join(fn, name, seq, axis):
     return seq, y, normalized_axes(axis, y.ndim)[0]
 
 
-def concatenate(seq, axis=0):
-    """y = the tensors of ``seq`` joined along ``axis``; each dx is its slice of dy."""
+def concatenate(seq, axis=0, *, dim=None):
+    """y = the tensors of ``seq`` joined along ``axis`` (PyTorch: ``dim``); each dx is its
+    slice of dy. ``mg.cat`` is the same function, under PyTorch's name."""
+    axis = numpy_or_torch("concatenate", ("axis", "dim"), axis, dim, 0)
     seq, y, ax = _join(np.concatenate, "concatenate", seq, axis)
     bounds = np.cumsum([0] + [t.data.shape[ax] for t in seq])
 
@@ -171,8 +173,10 @@ def concatenate(seq, axis=0):
     return record(y, "concatenate", seq, backward)
 
 
-def stack(seq, axis=0):
-    """y = the tensors of ``seq`` stacked along a new ``axis``; dx_i = dy[..., i, ...]."""
+def stack(seq, axis=0, *, dim=None):
+    """y = the tensors of ``seq`` stacked along a new ``axis`` (PyTorch: ``dim``);
+    dx_i = dy[..., i, ...]."""
+    axis = numpy_or_torch("stack", ("axis", "dim"), axis, dim, 0)
     seq, y, ax = _join(np.stack, "stack", seq, axis)
 
     def backward(gy, *xs):
@@ -180,6 +184,9 @@ def stack(seq, axis=0):
         return tuple(gy[lead + (i,)] for i in range(len(seq)))
 
     return record(y, "stack", seq, backward)
+
+
+cat = concatenate
 
 
 def astype(x, dtype):

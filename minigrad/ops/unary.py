@@ -97,14 +97,17 @@ def _sigmoid(x):
     """1 / (1 + exp(-x)) in one fresh array, without overflow warnings at any x.
 
     Where exp(-x) would overflow (x < -88 in float32) the exponent is set to inf instead:
-    exp(inf) = inf is exact, so the result is exactly 0, as PyTorch gives. Elsewhere it is
-    within an ulp of the exact value, like the two-branch textbook form, in half its NumPy
-    calls (8x faster on large arrays). float16 is computed in float32, integers in float64.
+    exp(inf) = inf is exact, so the result is exactly 0, as PyTorch gives; where it would
+    underflow (x > 88) it is set to -inf, and the result is exactly 1. Elsewhere it is within
+    an ulp of the exact value, like the two-branch textbook form, in half its NumPy calls
+    (8x faster on large arrays). float16 is computed in float32, integers in float64.
     """
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     work = np.promote_types(dtype, np.float32)
     e = np.negative(x, out=np.empty(x.shape, work))  # an array even for 0-d x
-    np.putmask(e, e > _EXP_LIMIT[work], np.inf)
+    limit = _EXP_LIMIT[work]
+    np.putmask(e, e > limit, np.inf)
+    np.putmask(e, e < -limit, -np.inf)
     np.exp(e, out=e)
     e += scalar(1.0, e)
     np.reciprocal(e, out=e)

@@ -166,8 +166,32 @@ def torch_ops():
         "l2_penalty of one tensor": lambda a: a.pow(2).sum(),
         "l1_penalty": lambda a, b: a.abs().sum() + b.abs().sum(),
     }
+    ops.update(_torch_names())
     ops.update(_edge_ops())
     return ops
+
+
+def _torch_names():
+    """The op table's entries spelled the PyTorch way (op_table.TORCH_NAMES)."""
+    return {
+        "cat(dim=1)": lambda a, b: torch.cat([a, b], dim=1),
+        "stack(dim=-1)": lambda a, b: torch.stack([a, b], dim=-1),
+        "sum(dim=(0, 2), keepdim=True)": lambda x: x.sum(dim=(0, 2), keepdim=True),
+        "mean(dim=-1)": lambda x: x.mean(dim=-1),
+        "max(dim=1).values": lambda x: x.max(dim=1).values,
+        "min(dim=0, keepdim=True).values": lambda x: x.min(dim=0, keepdim=True).values,
+        "logsumexp(dim=1, keepdim=True)": lambda x: x.logsumexp(dim=1, keepdim=True),
+        "transpose(a, b) swaps two axes": lambda x: x.transpose(0, -1),
+        "permute": lambda x: x.permute(2, 0, 1),
+        "view": lambda x: x.view(4, -1),
+        "flatten(start_dim=1)": lambda x: x.flatten(start_dim=1),
+        "flatten(0, 1)": lambda x: x.flatten(0, 1),
+        "unsqueeze(-1)": lambda x: x.unsqueeze(-1),
+        "squeeze": torch.squeeze,
+        "squeeze(dim) of a longer axis keeps it": lambda x: x.squeeze(0).squeeze(1),
+        "float() of float64": lambda x: x.float().to(x.dtype),
+        "double() of float32": lambda x: x.double().to(x.dtype),
+    }
 
 
 def _edge_ops():
