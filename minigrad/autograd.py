@@ -61,7 +61,7 @@ class _Walk:
         """Add ``g``, one share of d(root)/d(node), into ``node``'s gradient, first summed
         over the axes broadcasting added (``sum_to``) and cast to ``node``'s dtype.
         Returns the share as added."""
-        data = node.data
+        data = node._data
         if g.shape != data.shape:
             g = sum_to(g, data.shape)
         if g.dtype != data.dtype:
@@ -105,11 +105,12 @@ def _run(walk, roots, root_grads, retain_graph, create_graph, wanted=None):
     are stored in it instead and no ``.grad`` changes.
     """
     walk.seed(roots, root_grads)
+    grads, waiting, send = walk.grads, walk.waiting, walk.send
     traced = type(walk) is not _Walk
     with grad_mode.set_grad_enabled(create_graph):
-        while walk.waiting:
-            node = heappop(walk.waiting)[1]
-            g = walk.grads.pop(node)
+        while waiting:
+            node = heappop(waiting)[1]
+            g = grads.pop(node)
             if wanted is None:
                 if node._retains_grad:
                     walk.keep_grad(node, g)
@@ -120,18 +121,18 @@ def _run(walk, roots, root_grads, retain_graph, create_graph, wanted=None):
                 node._backward, node._parents = _released, ()
             if len(parents) == 1:  # most nodes; no list, no zip: 0.5 us/op on bench_ops.py
                 p = parents[0]
-                (gx,) = chain_rule(g, p if create_graph else p.data)
+                (gx,) = chain_rule(g, p if create_graph else p._data)
                 if p._stamp > node._stamp:
                     _stale(node)
                 if gx is not None:
-                    walk.send(p, gx)
+                    send(p, gx)
             else:
-                gxs = chain_rule(g, *(parents if create_graph else [p.data for p in parents]))
+                gxs = chain_rule(g, *(parents if create_graph else [p._data for p in parents]))
                 for p, gx in zip(parents, gxs):
                     if p._stamp > node._stamp:
                         _stale(node)
                     if gx is not None and p.requires_grad:
-                        walk.send(p, gx)
+                        send(p, gx)
             if traced:
                 walk.ran(node, g)
         for leaf in walk.leaves:

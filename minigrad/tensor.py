@@ -81,15 +81,15 @@ class Tensor(ArrayMethods):
 
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self):
@@ -108,18 +108,18 @@ class Tensor(ArrayMethods):
         return self._parents
 
     def __len__(self):
-        return len(self.data)
+        return len(self._data)
 
     def __array__(self, dtype=None, copy=None):
         if dtype is None:
-            return self.data
-        return self.data.astype(dtype, copy=bool(copy))
+            return self._data
+        return self._data.astype(dtype, copy=bool(copy))
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype != np.float32:
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != np.float32:
+            extra += f", dtype={self._data.dtype}"
         if self._op:
             extra += f", op={self._op}"
         elif self.requires_grad:
@@ -129,38 +129,38 @@ class Tensor(ArrayMethods):
     __hash__ = object.__hash__
 
     def __bool__(self):
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
-        return float(self.data)
+        return float(self._data)
 
     def __int__(self):
-        return int(self.data)
+        return int(self._data)
 
     # methods
 
     def numpy(self):
         """Return the underlying ndarray (shared, not copied)."""
-        return self.data
+        return self._data
 
     def item(self):
         """Return the value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only one-element tensors convert, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self):
         """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor(self.data)
+        return Tensor(self._data)
 
     def requires_grad_(self, flag=True):
         """Mark this leaf as needing ``.grad`` (floating dtypes only). Returns self."""
-        if flag and self.data.dtype.kind != "f":
+        if flag and self._data.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {self.data.dtype}; "
+                f"only floating-point tensors can require grad, got dtype {self._data.dtype}; "
                 "convert first, e.g. mg.tensor(x, dtype=np.float32, requires_grad=True)"
             )
         if not flag and self._backward is not None:
@@ -285,22 +285,22 @@ class Tensor(ArrayMethods):
         return ops.getitem(self, index)
 
     def __lt__(self, other):
-        return Tensor(self.data < _raw(other))
+        return Tensor(self._data < _raw(other))
 
     def __le__(self, other):
-        return Tensor(self.data <= _raw(other))
+        return Tensor(self._data <= _raw(other))
 
     def __gt__(self, other):
-        return Tensor(self.data > _raw(other))
+        return Tensor(self._data > _raw(other))
 
     def __ge__(self, other):
-        return Tensor(self.data >= _raw(other))
+        return Tensor(self._data >= _raw(other))
 
     def __eq__(self, other):
-        return Tensor(self.data == _raw(other))
+        return Tensor(self._data == _raw(other))
 
     def __ne__(self, other):
-        return Tensor(self.data != _raw(other))
+        return Tensor(self._data != _raw(other))
 
 
 def _raw(x):

@@ -31,7 +31,8 @@ def add(a, b):
     if type(a) in NUMBERS:
         a, b = b, a
     if type(b) in NUMBERS and isinstance(a, Tensor):  # x + c
-        return record(a.data + scalar(b, a.data), "add", (a,), _unchanged)
+        x = a.data
+        return record(x + scalar(b, x), "add", (a,), _unchanged)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.add(a, b)
     a, b = as_tensors(a, b)
@@ -57,9 +58,11 @@ def _negated(gy, x):
 def sub(a, b):
     """y = a - b; dy/da = 1, dy/db = -1."""
     if type(b) in NUMBERS and isinstance(a, Tensor):  # x - c
-        return record(a.data - scalar(b, a.data), "sub", (a,), _unchanged)
+        x = a.data
+        return record(x - scalar(b, x), "sub", (a,), _unchanged)
     if type(a) in NUMBERS and isinstance(b, Tensor):  # c - x
-        return record(scalar(a, b.data) - b.data, "sub", (b,), _negated)
+        x = b.data
+        return record(scalar(a, x) - x, "sub", (b,), _negated)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.subtract(a, b)
     a, b = as_tensors(a, b)
@@ -87,12 +90,13 @@ def mul(a, b):
     if type(a) in NUMBERS:
         a, b = b, a
     if type(b) in NUMBERS and isinstance(a, Tensor):  # x * c: dy/dx = c
-        c = scalar(b, a.data)
+        x = a.data
+        c = scalar(b, x)
 
         def backward_c(gy, x):
             return (gy * c,)
 
-        return record(a.data * c, "mul", (a,), backward_c)
+        return record(x * c, "mul", (a,), backward_c)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return np.multiply(a, b)
     a, b = as_tensors(a, b)
@@ -108,12 +112,13 @@ def mul(a, b):
 def div(a, b):
     """y = a / b; dy/da = 1/b, dy/db = -a/b**2."""
     if type(b) in NUMBERS and isinstance(a, Tensor):  # x / c: dy/dx = 1/c
-        c = scalar(b, a.data)
+        x = a.data
+        c = scalar(b, x)
 
         def backward_c(gy, x):
             return (gy / c,)
 
-        return record(a.data / c, "div", (a,), backward_c)
+        return record(x / c, "div", (a,), backward_c)
     if type(a) in NUMBERS and isinstance(b, Tensor):  # c / x: dy/dx = -c/x**2
         minus_c = scalar(-a, b.data)
 

@@ -8,7 +8,7 @@ from minigrad.tensor import Tensor, const
 
 NUMBERS = (int, float)  # exact types of a Python number operand (bool and np.float64 are not)
 
-_SCALARS = {}  # (number, dtype) -> read-only 0-d array; see scalar
+_SCALARS = {}  # (number, dtype) -> its operand; see scalar
 
 
 def scalar(c, like):
@@ -17,23 +17,23 @@ def scalar(c, like):
 
     NumPy casts a Python number to a float array's dtype anyway, so results are unchanged,
     but a 0-d array operand skips NumPy's per-call conversion of a Python scalar (about half
-    the cost of an op on a 4x4 array). The arrays are read-only and memoised per (number,
-    dtype), which saves making one per op (``x * 0.9`` row of benchmarks/bench_ops.py);
-    zero is not memoised, since 0.0 and -0.0 are equal keys but different operands.
+    the cost of an op on a 4x4 array). The operands are memoised per (number, dtype), which
+    saves making one per op (``x * 0.9`` in the 4x4 chain of benchmarks/bench_ops.py); the
+    arrays are read-only, and zero is not memoised, since 0.0 and -0.0 are equal keys but
+    different operands.
     """
-    dtype = like.dtype
-    if dtype.kind != "f":
-        return c
-    key = (c, dtype)
-    arr = _SCALARS.get(key)
-    if arr is None:
-        arr = np.array(c, dtype)
+    key = (c, like.dtype)
+    operand = _SCALARS.get(key)
+    if operand is None:
+        if like.dtype.kind != "f":
+            return c
+        operand = np.array(c, like.dtype)
         if c:
-            arr.setflags(write=False)
+            operand.setflags(write=False)
             if len(_SCALARS) >= 1024:
                 _SCALARS.clear()  # bounded: NaNs never match themselves, so never hit
-            _SCALARS[key] = arr
-    return arr
+            _SCALARS[key] = operand
+    return operand
 
 
 def as_constant(x, like):
