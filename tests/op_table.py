@@ -434,6 +434,15 @@ FINITE_EDGES = [
         "clip at its one bound", lambda x: x.clip(0.0), [[0.0, -1.0]], [0.0, 0.0], [[1.0, 0.0]]
     ),
     EdgePoint("max ties", lambda x: x.max(), [[1.0, 3.0, 3.0]], 3.0, [[0.0, 0.5, 0.5]]),
+    EdgePoint("min ties", lambda x: x.min(), [[1.0, -3.0, -3.0]], -3.0, [[0.0, 0.5, 0.5]]),
+    EdgePoint(
+        "max(axis=1) ties: shared",
+        lambda x: x.max(axis=1),
+        [[[3.0, 3.0], [1.0, 2.0]]],
+        [3.0, 2.0],
+        [[[0.5, 0.5], [0.0, 1.0]]],
+        lambda torch, x: torch.amax(x, dim=1),
+    ),
     EdgePoint(
         "max(dim=1) ties: the first",
         lambda x: x.max(dim=1).values,

@@ -7,9 +7,10 @@ Run from the repository root where PyTorch 2.13 is installed (the CPU wheel is e
 
 It rewrites ``tests/golden/{ops,nn,optim,lr_scheduler}.npz`` with, in float64:
 
-- every op-table entry (``tests/op_table.py``, ``tests/op_table_nn.py``) and every edge case
-  of ``cases.EDGE_CASES``: inputs, output, the gradient for a random output gradient and,
-  for entries with a second derivative, a Hessian-vector product;
+- every op-table entry (``tests/op_table.py``, ``tests/op_table_nn.py``): inputs, output,
+  the gradient for a random output gradient and, for entries with a second derivative, a
+  Hessian-vector product; every edge point of the op table (``FINITE_EDGES``,
+  ``INFINITE_EDGES``): output and gradient;
 - every layer and loss of ``cases.LAYER_CASES``: initial weights, several steps of outputs
   and gradients, the final state (running statistics); ``clip_grad_norm_`` and
   ``calculate_gain``;
@@ -33,7 +34,7 @@ import torch.nn.functional as TF
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from op_table import AXES, OPS  # noqa: E402
+from op_table import AXES, FINITE_EDGES, INFINITE_EDGES, OPS  # noqa: E402
 from op_table_nn import RUN_MEAN, RUN_VAR, TARGET  # noqa: E402
 
 from golden import cases, store  # noqa: E402
@@ -99,7 +100,7 @@ def _batch_norms():
 
 
 def torch_ops():
-    """The PyTorch counterpart of each op-table entry and edge case, by name."""
+    """The PyTorch counterpart of each op-table entry, by name."""
     f64 = torch.float64
     mask = torch.tensor([[True, False, True, True]])
     ops = {
@@ -167,7 +168,6 @@ def torch_ops():
         "l1_penalty": lambda a, b: a.abs().sum() + b.abs().sum(),
     }
     ops.update(_torch_names())
-    ops.update(_edge_ops())
     return ops
 
 
@@ -191,25 +191,6 @@ def _torch_names():
         "squeeze(dim) of a longer axis keeps it": lambda x: x.squeeze(0).squeeze(1),
         "float() of float64": lambda x: x.float().to(x.dtype),
         "double() of float32": lambda x: x.double().to(x.dtype),
-    }
-
-
-def _edge_ops():
-    return {
-        "x ** 0 at 0": lambda x: x**0,
-        "x ** 1 at 0": lambda x: x**1,
-        "x ** 2 at 0": lambda x: x**2,
-        "x ** 3 at 0": lambda x: x**3,
-        "relu at 0": torch.relu,
-        "abs at 0": torch.abs,
-        "clip at its bounds": lambda x: x.clip(-1.0, 0.9),
-        "max with ties": torch.max,
-        "min with ties": torch.min,
-        "max over an axis with ties": lambda x: torch.amax(x, dim=1),
-        "maximum with ties": torch.maximum,
-        "minimum with ties": torch.minimum,
-        "transpose(0, 1) of a square matrix": lambda x: x.transpose(0, 1),
-        "transpose(0, 2) of a 3-d tensor": lambda x: x.transpose(0, 2),
     }
 
 
@@ -274,12 +255,21 @@ def ops_section():
             records[op_id(spec, shapes)] = op_record(
                 fn, arrays, spec.second_order, np.random.default_rng(1)
             )
-    for edge in cases.EDGE_CASES:
-        fn = counterparts[edge.name]
-        records["edge: " + edge.name] = op_record(
-            fn, list(edge.inputs), True, np.random.default_rng(1)
-        )
+    for edge in FINITE_EDGES + INFINITE_EDGES:
+        records["edge: " + edge.name] = edge_record(edge)
     return records
+
+
+def edge_record(edge):
+    """An op-table edge point: its inputs, PyTorch's output and gradients for gy = 1."""
+    arrays = [np.array(v, np.float64) for v in edge.inputs]
+    xs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = edge.torch_fn(torch, *xs) if edge.torch_fn else edge.fn(*xs)
+    grads = torch.autograd.grad(out, xs, torch.ones_like(out))
+    record = {f"x{i}": a for i, a in enumerate(arrays)}
+    record.update(out=out.detach().numpy(), gy=np.ones(out.shape))
+    record.update({f"g{i}": _array(g, a) for i, (g, a) in enumerate(zip(grads, arrays))})
+    return record
 
 
 class TorchSVMLoss(torch.nn.Module):
