@@ -32,6 +32,7 @@ __all__ = [
     "graph_nodes",
     "is_freed",
     "local_grads",
+    "op_backward",
     "trace_backward",
 ]
 
@@ -288,6 +289,13 @@ def is_freed(node):
     """True when a ``backward`` without ``retain_graph`` already ran through ``node`` and
     released its saved arrays (so its graph cannot be walked again)."""
     return node._backward is _released
+
+
+def op_backward(node):
+    """The backward closure the op recorded at ``node`` (the ``def backward(gy, ...)``
+    inside the op's function), or None for a leaf. Once a ``backward`` without
+    ``retain_graph`` has freed the node, a function that raises (see ``is_freed``)."""
+    return node._backward
 
 
 def local_grads(node, gy):

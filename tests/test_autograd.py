@@ -7,7 +7,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import ops
-from minigrad.autograd import graph_nodes, is_freed, local_grads, trace_backward
+from minigrad.autograd import graph_nodes, is_freed, local_grads, op_backward, trace_backward
 from minigrad.tensor import record
 
 
@@ -447,6 +447,18 @@ def test_local_grads_apply_one_ops_chain_rule():
     assert is_freed(y)
     with pytest.raises(RuntimeError, match="freed"):
         local_grads(y, np.ones(2))
+
+
+def test_op_backward_is_the_closure_the_op_recorded():
+    x = leaf([-1.0, 2.0])
+    y = x.relu()
+    assert op_backward(x) is None
+    assert op_backward(y).__qualname__ == "relu.<locals>.backward"
+    (gx,) = op_backward(y)(np.ones(2), x.data)
+    np.testing.assert_array_equal(gx, [0.0, 1.0])
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="freed"):
+        op_backward(y)(np.ones(2), x.data)
 
 
 def test_changing_a_leaf_after_the_forward_pass_used_it_is_detected():

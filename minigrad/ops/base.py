@@ -8,7 +8,7 @@ from minigrad.tensor import Tensor, const
 
 NUMBERS = (int, float)  # exact types of a Python number operand (bool and np.float64 are not)
 
-_SCALARS = {}  # (number, dtype) -> its operand; see scalar
+_SCALAR_OPERANDS = {}  # (number, dtype) -> its operand; see scalar
 
 
 def scalar(c, like):
@@ -23,16 +23,16 @@ def scalar(c, like):
     different operands.
     """
     key = (c, like.dtype)
-    operand = _SCALARS.get(key)
+    operand = _SCALAR_OPERANDS.get(key)
     if operand is None:
         if like.dtype.kind != "f":
             return c
         operand = np.array(c, like.dtype)
         if c:
             operand.setflags(write=False)
-            if len(_SCALARS) >= 1024:
-                _SCALARS.clear()  # bounded: NaNs never match themselves, so never hit
-            _SCALARS[key] = operand
+            if len(_SCALAR_OPERANDS) >= 1024:
+                _SCALAR_OPERANDS.clear()  # bounded: NaNs never match themselves, so never hit
+            _SCALAR_OPERANDS[key] = operand
     return operand
 
 

@@ -104,7 +104,7 @@ class Optimizer:
                     f"optimizer can only optimize Tensors, but params[{i}] is {type(p).__name__}"
                 )
             if not p.is_leaf:
-                raise ValueError(f"can't optimize a non-leaf Tensor (params[{i}], op {p._op})")
+                raise ValueError(f"can't optimize a non-leaf Tensor (params[{i}], op {p.op})")
             if id(p) in seen:
                 raise ValueError(
                     f"parameter list contains the same parameter twice (at {seen[id(p)]} and {i})"

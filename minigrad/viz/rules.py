@@ -10,13 +10,15 @@ op name among ``minigrad.ops`` and ``minigrad.nn.functional``.
 import re
 import sys
 
+from minigrad.autograd import op_backward
+
 _BACKWARD = re.compile(r"\b[Bb]ackward\b")
 _DERIVATIVE = re.compile(r"\bd\w*/d\w+|\bd[A-Za-z]\w* = |\bdy\b")  # dy/dx, dx = ..., dy
 
 
 def op_function(node):
     """The Python function that made ``node``, or None for a leaf or an unknown op."""
-    backward = node._backward
+    backward = op_backward(node)
     if backward is None:
         return None
     outer, sep, _ = getattr(backward, "__qualname__", "").rpartition(".<locals>.")
