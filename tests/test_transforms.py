@@ -13,6 +13,10 @@ from minigrad.data.transforms import (
     random_crop,
     random_crop_flip,
     random_flip,
+    translate,
+    whiten,
+    zca_matrix,
+    zca_statistics,
 )
 
 
@@ -145,3 +149,85 @@ def test_bad_shapes_and_parameters_raise():
         RandomHorizontalFlip(p=2)
     with pytest.raises(ValueError, match="std"):
         Normalize([0, 0, 0], [1, 0, 1])
+
+
+def zca_mirror(c, h, w):
+    return np.arange(c * h * w).reshape(c, h, w)[:, :, ::-1].ravel()
+
+
+def _pooled_reference(x):
+    """Mean and covariance (float64) of the images and their mirror images, scaled to [0, 1]."""
+    n = len(x)
+    both = np.concatenate([x, x[..., ::-1]]).reshape(2 * n, -1).astype(np.float64) / 255
+    return both.mean(axis=0), np.cov(both.T, bias=True)
+
+
+def test_zca_statistics_are_those_of_the_images_and_their_mirror_images():
+    x = images(300, 3, 4, 4)
+    mean, eigenvalues, eigenvectors = zca_statistics(x, chunk=64)
+    ref_mean, ref_cov = _pooled_reference(x)
+    np.testing.assert_allclose(mean, ref_mean, atol=1e-6)
+    rebuilt = (eigenvectors * eigenvalues) @ eigenvectors.T
+    np.testing.assert_allclose(rebuilt, ref_cov, atol=1e-6)
+    assert np.all(np.diff(eigenvalues) >= 0) and eigenvalues.min() >= 0
+
+
+def test_with_fewer_images_than_pixels_the_thin_basis_gives_the_same_whitening():
+    x = images(20, 3, 4, 4)  # 40 images with their mirror images, 48 pixels
+    mean, eigenvalues, eigenvectors = zca_statistics(x)
+    ref_mean, ref_cov = _pooled_reference(x)
+    full_values, full_vectors = np.linalg.eigh(ref_cov)
+    assert eigenvectors.shape == (48, 40)
+    np.testing.assert_allclose(mean, ref_mean, atol=1e-12)
+    for eps in (1e-3, 0.1):
+        thin = zca_matrix(eigenvalues, eigenvectors, eps)
+        full = zca_matrix(np.maximum(full_values, 0), full_vectors, eps)
+        np.testing.assert_allclose(thin, full, rtol=1e-5, atol=1e-5)
+
+
+def test_weak_regularisation_whitens_fully_and_strong_keeps_the_image():
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 200, (2000, 3, 4, 4))
+    x = (base + base[:, :1]) // 2  # correlated channels
+    stats = zca_statistics(x.astype(np.uint8))
+    for eps, identity in ((1e-8, True), (100.0, False)):
+        white = whiten(x, stats[0], zca_matrix(*stats[1:], eps=eps)).reshape(len(x), -1)
+        cov = np.cov(np.concatenate([white, white[:, zca_mirror(3, 4, 4)]]).T, bias=True)
+        assert np.allclose(cov, np.eye(48), atol=0.05) == identity
+    # a very large eps is nearly the identity map up to scale: the image is kept
+    matrix = zca_matrix(*stats[1:], eps=1e6)
+    np.testing.assert_allclose(matrix / matrix[0, 0], np.eye(48), atol=1e-3)
+
+
+def test_whitening_commutes_with_the_flip():
+    x = images(200, 3, 6, 6)
+    mean, eigenvalues, eigenvectors = zca_statistics(x)
+    matrix = zca_matrix(eigenvalues, eigenvectors, eps=0.01)
+    np.testing.assert_allclose(matrix, matrix.T, atol=1e-6)
+    flipped_then_white = whiten(x[..., ::-1], mean, matrix)
+    np.testing.assert_allclose(flipped_then_white, whiten(x, mean, matrix)[..., ::-1], atol=1e-4)
+
+
+def test_whiten_keeps_the_layout_and_chunks_change_nothing():
+    x = images(50, 3, 4, 4)
+    mean, eigenvalues, eigenvectors = zca_statistics(x)
+    matrix = zca_matrix(eigenvalues, eigenvectors, eps=0.1)
+    whole = whiten(x, mean, matrix)
+    assert whole.shape == x.shape and whole.dtype == np.float32
+    np.testing.assert_array_equal(
+        whiten(x.reshape(50, -1), mean, matrix, chunk=7), whole.reshape(50, -1)
+    )
+    with pytest.raises(ValueError, match="eps"):
+        zca_matrix(eigenvalues, eigenvectors, eps=0.0)
+    with pytest.raises(ValueError, match="values per sample"):
+        whiten(x[:, :2], mean, matrix)
+
+
+@pytest.mark.parametrize("dy,dx", [(0, 0), (2, -1), (-3, 4)])
+def test_translate_is_the_crop_of_the_zero_padded_image(dy, dx):
+    x = images(3, 3, 8, 8)
+    padded = np.pad(x, ((0, 0), (0, 0), (4, 4), (4, 4)))
+    expected = padded[:, :, 4 - dy : 12 - dy, 4 - dx : 12 - dx]
+    np.testing.assert_array_equal(translate(x, dy, dx), expected)
+    flat = translate(x.reshape(3, -1), dy, dx, shape=(3, 8, 8))
+    np.testing.assert_array_equal(flat, expected.reshape(3, -1))

@@ -12,6 +12,14 @@ The classes (`RandomCrop`, `RandomHorizontalFlip`, `Normalize`, `Compose`) are c
     loader = DataLoader(TensorDataset(x_train, y_train), 256, shuffle=True, transform=augment)
 
 A crop and a flip that follow each other are fused into one gather.
+
+Regularised ZCA whitening (`zca_statistics`, `zca_matrix`, `whiten`) decorrelates the pixels
+of a whole training set once, before training:
+
+    mean, eigenvalues, eigenvectors = zca_statistics(x_train)       # one eigendecomposition
+    matrix = zca_matrix(eigenvalues, eigenvectors, eps=0.1)
+    x_white = whiten(x_train, mean, matrix)                           # float32, same layout
+    augment = Compose([RandomCrop(padding=4), RandomHorizontalFlip()])  # on whitened images
 """
 
 from __future__ import annotations
@@ -27,10 +35,14 @@ __all__ = [
     "random_crop",
     "random_flip",
     "random_crop_flip",
+    "translate",
     "RandomCrop",
     "RandomHorizontalFlip",
     "Normalize",
     "Compose",
+    "zca_statistics",
+    "zca_matrix",
+    "whiten",
 ]
 
 CIFAR_SHAPE = (3, 32, 32)
@@ -97,6 +109,22 @@ def random_flip(x, rng, p: float = 0.5, shape=None) -> np.ndarray:
     return out.reshape(np.shape(x))
 
 
+def translate(x: np.ndarray, dy: int, dx: int, shape: Sequence[int] | None = None) -> np.ndarray:
+    """Images moved `dy` pixels down and `dx` right (negative: up, left), zero-filled: the
+    crop at offset `(p - dy, p - dx)` of the image zero-padded by `p` pixels.
+
+    Args:
+        x: `(N, C, H, W)` or `(N, C*H*W)` batch, any dtype (kept).
+    """
+    imgs = _as_images(x, shape)
+    h, w = imgs.shape[2:]
+    out = np.zeros_like(imgs)
+    out[:, :, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = imgs[
+        :, :, max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out.reshape(np.shape(x))
+
+
 def channel_stats(
     x: np.ndarray, shape: Sequence[int] | None = None, chunk: int = 4096
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -138,6 +166,105 @@ def normalize(x: np.ndarray, mean, std, shape: Sequence[int] | None = None) -> n
     out -= mean
     out *= inv_std
     return out.reshape(np.shape(x))
+
+
+def zca_statistics(
+    x: np.ndarray, shape: Sequence[int] | None = None, scale: float = 1 / 255, chunk: int = 2048
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixel means and the eigendecomposition of the pixel covariance of images `x` together
+    with their mirror images, for `zca_matrix`.
+
+    Counting every image twice, as it is and mirrored left-right, makes the covariance
+    invariant under the flip, so the whitening commutes with it: a whitened image flipped is
+    the flipped image whitened, and flips can be done after whitening (augmentation, test-time
+    flips). The products are summed in float32 chunk by chunk (centred first, so nothing
+    cancels), the totals in float64. With fewer images than pixels the covariance has a
+    smaller rank, and its eigenvectors come from the images' Gram matrix instead.
+
+    Args:
+        x: `(N, C, H, W)` or `(N, C*H*W)` images, e.g. uint8 CIFAR-10.
+        scale: multiplies the pixel values first (`1/255`: values in [0, 1]).
+    Returns:
+        `(mean (D,), eigenvalues (R,) ascending, eigenvectors (D, R) as columns)`, float64,
+        of the scaled pixels; `D = C*H*W`, `R = D` unless `2N < D` (then `R = 2N`).
+    """
+    imgs = _as_images(x, shape)
+    n, c, h, w = imgs.shape
+    d = c * h * w
+    mirror = np.arange(d).reshape(c, h, w)[:, :, ::-1].ravel()
+    if 2 * n < d:
+        both = imgs.reshape(n, d)[:, np.r_[np.arange(d), mirror].reshape(2, d)].swapaxes(0, 1)
+        both = both.reshape(2 * n, d) * scale
+        mean = both.mean(axis=0)
+        both -= mean
+        eigenvalues, vectors = np.linalg.eigh(both @ both.T / (2 * n))
+        eigenvalues = np.maximum(eigenvalues, 0.0)
+        basis = both.T @ vectors
+        basis /= np.maximum(np.linalg.norm(basis, axis=0), 1e-300)
+        return mean, eigenvalues, basis
+    shift = imgs[:chunk].reshape(-1, d).mean(axis=0, dtype=np.float64) * scale
+    shift = ((shift + shift[mirror]) / 2).astype(np.float32)
+    total, products = np.zeros(d), np.zeros((d, d))
+    for start in range(0, n, chunk):
+        part = imgs[start : start + chunk].reshape(-1, d).astype(np.float32) * np.float32(scale)
+        part -= shift
+        total += part.sum(axis=0, dtype=np.float64)
+        products += part.T @ part
+    offset, second = total / n, products / n
+    offset = (offset + offset[mirror]) / 2
+    second = (second + second[np.ix_(mirror, mirror)]) / 2
+    eigenvalues, eigenvectors = np.linalg.eigh(second - np.outer(offset, offset))
+    return shift + offset, np.maximum(eigenvalues, 0.0), eigenvectors
+
+
+def zca_matrix(eigenvalues: np.ndarray, eigenvectors: np.ndarray, eps: float) -> np.ndarray:
+    """The regularised ZCA whitening matrix `W = U diag(1 / sqrt(lam + eps)) U^T / s`.
+
+    `eps` damps the directions of small variance (`lam << eps`), where full whitening
+    (`eps -> 0`) would blow noise up to the size of the image's main structure; it is on the
+    scale of the pixel variances `lam` (about 0.06 in all for CIFAR-10 in [0, 1]). `s` scales
+    the whitened pixels to unit variance on average. `W` is symmetric. Directions missing
+    from a thin basis `U (D, R)` have variance 0 (gain `1 / sqrt(eps)`).
+
+    Returns:
+        `(D, D)` float32.
+    """
+    if not eps > 0:
+        raise ValueError(f"eps must be > 0, got {eps}")
+    d = len(eigenvectors)
+    gains = 1.0 / np.sqrt(eigenvalues + eps)
+    floor = 1.0 / np.sqrt(eps)
+    matrix = (eigenvectors * (gains - floor)) @ eigenvectors.T
+    matrix[np.diag_indices(d)] += floor
+    mean_variance = np.sum(eigenvalues * gains**2) / d
+    return (matrix / np.sqrt(mean_variance)).astype(np.float32)
+
+
+def whiten(
+    x: np.ndarray,
+    mean: np.ndarray,
+    matrix: np.ndarray,
+    scale: float = 1 / 255,
+    chunk: int = 4096,
+) -> np.ndarray:
+    """`(x * scale - mean) @ matrix` as float32, in `x`'s layout, chunk by chunk (so a
+    training set needs no float copy besides the result).
+
+    Args:
+        x: `(N, C, H, W)` or `(N, D)` batch; `mean (D,)` and `matrix (D, D)` from
+            `zca_statistics` and `zca_matrix`.
+    """
+    x = np.asarray(x)
+    flat = x.reshape(len(x), -1)
+    if flat.shape[1] != len(mean):
+        raise ValueError(f"whiten: {flat.shape[1]} values per sample for a mean of {len(mean)}")
+    mean = np.asarray(mean, np.float32)
+    out = np.empty(flat.shape, np.float32)
+    for start in range(0, len(flat), chunk):
+        part = flat[start : start + chunk].astype(np.float32) * np.float32(scale)
+        part -= mean
+        np.matmul(part, matrix, out=out[start : start + chunk])
+    return out.reshape(x.shape)
 
 
 class RandomCrop:

@@ -52,12 +52,19 @@ DEFAULT_LR = {
 OPTIMIZERS = tuple(DEFAULT_LR)
 SCHEDULES = ("cosine", "step", "exponential", "onecycle", "constant")
 DATASET_DEFAULTS = {
-    "cifar10": {"hidden": (1024, 512), "time_limit": 780.0, "batch_size": 512, "augment": True},
+    "cifar10": {
+        "hidden": (1024, 512),
+        "time_limit": 780.0,
+        "batch_size": 512,
+        "augment": True,
+        "zca": 0.1,
+    },
     "digits": {
         "hidden": (256,),
         "epochs": 20,
         "batch_size": 64,
         "augment": False,
+        "zca": 0.0,
         "val_size": 0.15,
     },
     "spiral": {
@@ -65,6 +72,7 @@ DATASET_DEFAULTS = {
         "epochs": 60,
         "batch_size": 32,
         "augment": False,
+        "zca": 0.0,
         "val_size": 0.15,
     },
 }
@@ -151,6 +159,13 @@ class TrainConfig:
     augment: bool | None = _setting(
         None, "data", "random crop from the 4-pixel zero-padded image + horizontal flip"
     )
+    zca: float | None = _setting(
+        None,
+        "data",
+        "regularised ZCA whitening of the images, with this eps on the pixel variances of "
+        "images in [0, 1]; 0: per-channel normalisation instead",
+        metavar="EPS",
+    )
     hidden: tuple[int, ...] | None = _setting(
         None,
         "model",
@@ -216,9 +231,10 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ConfigError(name, f"must be > 0, got {value}")
-        for name in ("weight_decay", "momentum"):
-            if not getattr(self, name) >= 0:
-                raise ConfigError(name, f"must be >= 0, got {getattr(self, name)}")
+        for name in ("weight_decay", "momentum", "zca"):
+            value = getattr(self, name)
+            if value is not None and not value >= 0:
+                raise ConfigError(name, f"must be >= 0, got {value}")
         if not all(0.0 <= b < 1.0 for b in self.betas):
             raise ConfigError("betas", f"must both lie in [0, 1), got {self.betas}")
         for name in ("epochs", "batch_size"):

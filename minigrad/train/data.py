@@ -12,6 +12,7 @@ Splits use the fixed seed 0, so runs with different `--seed` see the same data.
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import threading
 import urllib.parse
@@ -32,6 +33,7 @@ from minigrad.data.datasets import (
     train_val_split,
     train_val_test_split,
 )
+from minigrad.serialization import CorruptFileError, load, save
 from minigrad.train.config import CIFAR10_VAL_SIZE, DATASET_DEFAULTS
 
 __all__ = [
@@ -56,10 +58,11 @@ _SPIRAL_CLASSES = 3
 class Preprocess:
     """Raw inputs of a dataset -> model inputs `(N, D)` float32, as in training.
 
-    `per_channel` (CIFAR-10): `(x - mean[c]) / std[c]` per colour channel; else (digits,
-    spiral): `(x * scale - mean[j]) / std[j]` per feature. The statistics come from the
-    training split. `input_shape` is one raw sample's shape, e.g. `(3, 32, 32)`; inputs may
-    also come flat, `(N, prod(input_shape))`.
+    `whitening` (CIFAR-10 with `zca`): `(x * scale - mean) @ whitening`, the regularised
+    ZCA matrix (`std` unused); `per_channel` (CIFAR-10 without): `(x - mean[c]) / std[c]`
+    per colour channel; else (digits, spiral): `(x * scale - mean[j]) / std[j]` per feature.
+    The statistics come from the training split. `input_shape` is one raw sample's shape,
+    e.g. `(3, 32, 32)`; inputs may also come flat, `(N, prod(input_shape))`.
     """
 
     dataset: str
@@ -68,6 +71,7 @@ class Preprocess:
     std: np.ndarray
     scale: float = 1.0
     per_channel: bool = False
+    whitening: np.ndarray | None = None
 
     @property
     def in_features(self) -> int:
@@ -91,6 +95,8 @@ class Preprocess:
                 f"[{x.min():g}, {x.max():g}]: give the uint8 images (or multiply by 255)"
             )
         n = len(x)
+        if self.whitening is not None:
+            return T.whiten(x.reshape(n, -1), self.mean, self.whitening, self.scale)
         if self.per_channel:
             images = x.reshape(n, *self.input_shape)
             return T.normalize(images, self.mean, self.std).reshape(n, -1)
@@ -106,6 +112,7 @@ class Preprocess:
             "std": self.std,
             "scale": self.scale,
             "per_channel": self.per_channel,
+            "whitening": self.whitening,
         }
 
     @classmethod
@@ -244,10 +251,17 @@ def _cifar10(root, val_size) -> RawSplits:
     )
 
 
-def fit_preprocess(raw: RawSplits) -> Preprocess:
-    """Normalisation statistics of the training split: per channel for images with colour
-    channels, per feature (after scaling digits' 0..16 counts to 0..1) otherwise."""
+def fit_preprocess(raw: RawSplits, zca: float = 0.0, log=print) -> Preprocess:
+    """Normalisation statistics of the training split: ZCA whitening with `eps=zca` or per
+    channel for CIFAR-10, per feature (after scaling digits' 0..16 counts to 0..1) otherwise."""
     x = raw.train[0]
+    if raw.name == "cifar10" and zca:
+        mean, eigenvalues, eigenvectors = zca_statistics(x, log)
+        matrix = T.zca_matrix(eigenvalues, eigenvectors, zca)
+        ones = np.ones_like(mean, np.float32)
+        return Preprocess(
+            raw.name, raw.input_shape, mean.astype(np.float32), ones, 1 / 255, False, matrix
+        )
     if raw.name == "cifar10":
         mean, std = T.channel_stats(x)
         return Preprocess(raw.name, raw.input_shape, mean, std, per_channel=True)
@@ -258,22 +272,30 @@ def fit_preprocess(raw: RawSplits) -> Preprocess:
     return Preprocess(raw.name, raw.input_shape, mean, std, scale)
 
 
-def prepare_data(name: str, root=None, val_size=None, augment=False) -> Splits:
-    """`load_raw`, then ready the splits for training (crop + flip when `augment`)."""
-    if augment and name != "cifar10":
-        raise ValueError(
-            f"augment (--augment: random crops and flips) is made for CIFAR-10's 32x32 images, "
-            f"not {name}"
-        )
+def prepare_data(name: str, root=None, val_size=None, augment=False, zca=0.0, log=print) -> Splits:
+    """`load_raw`, then ready the splits for training (crop + flip when `augment`; ZCA
+    whitening with `eps=zca` if > 0, of the whole training split before training, so that
+    the crops and flips work on whitened images: they commute with the whitening, flips
+    exactly and crops up to the image border)."""
+    for option, value in (
+        ("augment (--augment: random crops and flips)", augment),
+        ("zca (--zca: whitening)", zca),
+    ):
+        if value and name != "cifar10":
+            raise ValueError(f"{option} is made for CIFAR-10's 32x32 images, not {name}")
     raw = load_raw(name, root, val_size)
-    pre = fit_preprocess(raw)
+    pre = fit_preprocess(raw, zca, log)
 
     def ready(part):
         return None if part is None else (pre(part[0]), part[1])
 
     if raw.name == "cifar10":
         steps = [T.RandomCrop(padding=4), T.RandomHorizontalFlip()] if augment else []
-        x_train, transform = raw.train[0], T.Compose([*steps, T.Normalize(pre.mean, pre.std)])
+        if pre.whitening is not None:
+            x_train = pre(raw.train[0]).reshape(raw.train[0].shape)
+            transform = T.Compose(steps) if steps else None
+        else:
+            x_train, transform = raw.train[0], T.Compose([*steps, T.Normalize(pre.mean, pre.std)])
     else:
         x_train, transform = pre(raw.train[0]), None
     return Splits(
@@ -288,3 +310,26 @@ def prepare_data(name: str, root=None, val_size=None, augment=False) -> Splits:
         pre,
         raw.class_names,
     )
+
+
+def zca_statistics(x: np.ndarray, log=print) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`T.zca_statistics` of training images `x`, cached in the data folder (`data_dir()`)
+    under a digest of the images: the eigendecomposition of CIFAR-10's 3072 x 3072 pixel
+    covariance takes a minute on two cores, loading it a fraction of a second. Without a
+    writable data folder it is computed every time."""
+    digest = hashlib.sha256(np.ascontiguousarray(x).data).hexdigest()[:16]
+    path = data_dir() / f"zca-{digest}.npz"
+    names = ("mean", "eigenvalues", "eigenvectors")
+    try:
+        cached = load(path)
+        return tuple(cached[k] for k in names)
+    except (OSError, CorruptFileError, KeyError):
+        pass  # not cached yet, or a damaged file to replace
+    log(f"ZCA: computing the pixel covariance's eigendecomposition (cached in {path})")
+    stats = T.zca_statistics(x)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save(dict(zip(names, stats)), path)
+    except OSError as err:
+        log(f"ZCA: could not cache the eigendecomposition in {path} ({err})")
+    return stats

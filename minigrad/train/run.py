@@ -148,13 +148,13 @@ def _load(config: TrainConfig, name: str, log):
     the bundled digits. The config records the validation size the data used."""
     cfg = config.resolved(name)
     try:
-        splits = prepare_data(name, cfg.data_dir, cfg.val_size, cfg.augment)
+        splits = prepare_data(name, cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log)
     except DownloadError as err:
         if config.dataset != "auto":
             raise
         log(f"CIFAR-10 download failed ({str(err).splitlines()[0]}); using the bundled digits")
         cfg = config.resolved("digits")
-        splits = prepare_data("digits", cfg.data_dir, cfg.val_size, cfg.augment)
+        splits = prepare_data("digits", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log)
     return dataclasses.replace(cfg, val_size=splits.val_size), splits
 
 

@@ -1,0 +1,63 @@
+"""minigrad.train.data: ZCA whitening of CIFAR-10 for training, its cached eigendecomposition."""
+
+import numpy as np
+import pytest
+from train_helpers import fake_cifar, no_network, quiet  # noqa: F401
+
+from minigrad.data import transforms as T
+from minigrad.data.datasets import data_dir
+from minigrad.train import data as tdata
+
+
+@pytest.fixture
+def cifar(tmp_path):
+    fake_cifar(tmp_path / "data" / "cifar-10-batches-py", n=40)
+    return str(tmp_path / "data")
+
+
+def test_zca_whitens_the_training_images_once_and_the_loader_only_crops_and_flips(cifar):
+    splits = tdata.prepare_data("cifar10", cifar, val_size=20, augment=True, zca=0.1, log=quiet)
+    raw = tdata.load_raw("cifar10", cifar, val_size=20)
+    pre = splits.preprocess
+    assert splits.x_train.dtype == np.float32 and splits.x_train.shape == (180, 3, 32, 32)
+    np.testing.assert_array_equal(splits.x_train.reshape(180, -1), pre(raw.train[0]))
+    assert [type(t).__name__ for t in splits.transform.transforms] == [
+        "RandomCrop",
+        "RandomHorizontalFlip",
+    ]
+    mean, eigenvalues, eigenvectors = T.zca_statistics(raw.train[0])
+    matrix = T.zca_matrix(eigenvalues, eigenvectors, 0.1)
+    whitened = T.whiten(raw.val[0], mean, matrix).reshape(20, -1)
+    np.testing.assert_allclose(splits.val[0], whitened, atol=1e-5)
+    restored = tdata.Preprocess.from_state(pre.state())
+    np.testing.assert_array_equal(restored(raw.val[0]), splits.val[0])
+
+
+def test_zca_0_normalises_per_channel(cifar):
+    splits = tdata.prepare_data("cifar10", cifar, val_size=20, augment=False, zca=0.0)
+    assert splits.preprocess.whitening is None and splits.preprocess.per_channel
+    assert splits.x_train.dtype == np.uint8
+
+
+def test_the_eigendecomposition_is_cached_and_a_damaged_cache_recomputed(cifar, monkeypatch):
+    x = tdata.load_raw("cifar10", cifar, val_size=20).train[0]
+    lines = []
+    first = tdata.zca_statistics(x, lines.append)
+    (cached,) = data_dir().glob("zca-*.npz")
+    assert "computing" in lines[0] and str(cached) in lines[0]
+
+    def fail(*args, **kwargs):
+        raise AssertionError("recomputed although cached")
+
+    with monkeypatch.context() as m:
+        m.setattr(T, "zca_statistics", fail)
+        again = tdata.zca_statistics(x, lines.append)
+    assert len(lines) == 1 and all(np.array_equal(a, b) for a, b in zip(first, again))
+    cached.write_bytes(b"PK not really")
+    redone = tdata.zca_statistics(x, lines.append)
+    assert len(lines) == 2 and all(np.array_equal(a, b) for a, b in zip(first, redone))
+
+
+def test_zca_is_for_cifar10_only():
+    with pytest.raises(ValueError, match="zca"):
+        tdata.prepare_data("digits", zca=0.1)
