@@ -33,6 +33,8 @@ from minigrad.train.config import (
         (dict(lr="0.1"), "lr"),
         (dict(epochs=2.5), "epochs"),
         (dict(batch_norm=1), "batch_norm"),
+        (dict(zca=-0.1), "zca"),
+        (dict(tta="crops"), "tta"),
     ],
 )
 def test_validation_names_the_field(kw, field):
@@ -105,3 +107,11 @@ def test_default_texts_come_from_the_default_tables():
     assert default_text("weight_decay") == "0.05"
     assert default_text("batch_norm") == "on"
     assert "sgd 0.1" in default_text("lr") and "adam/adamw on cifar10 0.005" in default_text("lr")
+
+
+def test_tta_is_for_cifar10_and_off_elsewhere_by_default():
+    assert small().resolved("digits").tta == "none"
+    assert TrainConfig().resolved("cifar10").tta == DATASET_DEFAULTS["cifar10"]["tta"]
+    with pytest.raises(ConfigError) as err:
+        small(tta="flip").resolved("digits")
+    assert err.value.field == "tta"

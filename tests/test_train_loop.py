@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad.nn as nn
-from minigrad.train.loop import evaluate, prefetch
+from minigrad.train.loop import evaluate, logits_of, prefetch, tta_views
 
 
 def test_prefetch_keeps_order_and_raises_the_producers_error():
@@ -29,3 +29,36 @@ def test_evaluate_scores_in_eval_mode_and_restores_the_mode():
     scores = evaluate(model, x, y, lambda logits, y: logits.sum() * 0, batch_size=2)
     assert scores.predicted.tolist() == [0, 1, 0] and scores.accuracy == pytest.approx(2 / 3)
     assert model.training
+
+
+def test_views_are_the_image_its_mirror_and_both_moved_two_pixels():
+    x = np.arange(2 * 3 * 4 * 4, dtype=np.float32).reshape(2, -1)
+    images = x.reshape(2, 3, 4, 4)
+    assert tta_views("none", (3, 4, 4)) is None
+    flip = tta_views("flip", (3, 4, 4))(x)
+    np.testing.assert_array_equal(flip[0], x)
+    np.testing.assert_array_equal(flip[1], images[..., ::-1].reshape(2, -1))
+    shift = tta_views("shift", (3, 4, 4))(x)
+    assert len(shift) == 10
+    down = np.zeros_like(images)
+    down[:, :, 2:] = images[:, :, :2]
+    np.testing.assert_array_equal(shift[2], down.reshape(2, -1))
+    np.testing.assert_array_equal(shift[3], down[..., ::-1].reshape(2, -1))
+
+
+def test_scores_with_views_average_the_probabilities():
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(12, 3, rng=rng))
+    x = rng.standard_normal((5, 12)).astype(np.float32)
+    views = tta_views("flip", (1, 3, 4))
+
+    def probs(v):
+        z = v @ model[0].weight.data.T + model[0].bias.data
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    expected = (probs(x) + probs(x.reshape(5, 1, 3, 4)[..., ::-1].reshape(5, 12))) / 2
+    ((_, logits),) = logits_of(model, x, views=views)
+    np.testing.assert_allclose(np.exp(logits.data), expected, rtol=1e-5)
+    y = expected.argmax(axis=1)
+    assert evaluate(model, x, y, lambda z, t: z.sum() * 0, views=views).accuracy == 1.0

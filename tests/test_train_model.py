@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from train_helpers import fake_cifar, no_network, quiet, small  # noqa: F401
 
+import minigrad.nn.functional as F
+from minigrad import Tensor, no_grad
 from minigrad.data.datasets import load_cifar10, load_digits
 from minigrad.train import TrainConfig, fit, load_model
 from minigrad.train.data import load_raw
@@ -61,3 +63,18 @@ def test_load_model_without_a_run_names_the_path(tmp_path):
         load_model(tmp_path / "missing")
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
         load_model(tmp_path)
+
+
+def test_predict_whitens_and_averages_the_mirror_views_as_scoring_did(tmp_path):
+    fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
+    data = str(tmp_path / "data")
+    cfg = TrainConfig(data_dir=data, epochs=1, hidden=(8,), val_size=32, zca=0.1, tta="flip")
+    result = fit(cfg, tmp_path / "r", log=quiet)
+    x_val, y_val = load_raw("cifar10", data, 32).val
+    logits, classes = load_model(tmp_path / "r").predict(x_val)
+    assert np.mean(classes == y_val) == result.metrics["heldout_accuracy"]
+    white = result.preprocess(x_val)
+    mirrored = white.reshape(-1, 3, 32, 32)[..., ::-1].reshape(len(white), -1)
+    with no_grad():
+        probs = [F.softmax(result.model(Tensor(v)), axis=1).data for v in (white, mirrored)]
+    np.testing.assert_allclose(np.exp(logits), (probs[0] + probs[1]) / 2, rtol=1e-5)

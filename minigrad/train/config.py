@@ -27,6 +27,7 @@ __all__ = [
     "LOSSES",
     "OPTIMIZERS",
     "SCHEDULES",
+    "TTA",
     "DEFAULT_LR",
     "DATASET_DEFAULTS",
     "CIFAR10_ADAM_LR",
@@ -51,6 +52,8 @@ DEFAULT_LR = {
 }
 OPTIMIZERS = tuple(DEFAULT_LR)
 SCHEDULES = ("cosine", "step", "exponential", "onecycle", "constant")
+# Test-time augmentation: what scoring averages the model's probabilities over (loop.VIEWS).
+TTA = ("none", "flip", "shift")
 DATASET_DEFAULTS = {
     "cifar10": {
         "hidden": (1024, 512),
@@ -58,6 +61,7 @@ DATASET_DEFAULTS = {
         "batch_size": 512,
         "augment": True,
         "zca": 0.1,
+        "tta": "flip",
     },
     "digits": {
         "hidden": (256,),
@@ -65,6 +69,7 @@ DATASET_DEFAULTS = {
         "batch_size": 64,
         "augment": False,
         "zca": 0.0,
+        "tta": "none",
         "val_size": 0.15,
     },
     "spiral": {
@@ -73,6 +78,7 @@ DATASET_DEFAULTS = {
         "batch_size": 32,
         "augment": False,
         "zca": 0.0,
+        "tta": "none",
         "val_size": 0.15,
     },
 }
@@ -166,6 +172,13 @@ class TrainConfig:
         "images in [0, 1]; 0: per-channel normalisation instead",
         metavar="EPS",
     )
+    tta: str | None = _setting(
+        None,
+        "data",
+        "test-time augmentation: scores average the probabilities of the image and its mirror "
+        "image (flip), and of both moved 2 pixels in four directions (shift)",
+        choices=TTA,
+    )
     hidden: tuple[int, ...] | None = _setting(
         None,
         "model",
@@ -218,8 +231,8 @@ class TrainConfig:
         """Raise `ConfigError` (a `ValueError`) naming the first setting that makes no sense."""
         _check_types(self)
         for f in dataclasses.fields(self):
-            allowed = f.metadata.get("choices")
-            if allowed and getattr(self, f.name) not in allowed:
+            allowed, value = f.metadata.get("choices"), getattr(self, f.name)
+            if allowed and value is not None and value not in allowed:
                 raise ConfigError(f.name, f"must be one of {', '.join(allowed)}")
         for name in ("dropout", "warmup", "label_smoothing"):
             value = getattr(self, name)
@@ -266,6 +279,10 @@ class TrainConfig:
                 fill["lr"] = CIFAR10_ADAM_LR
         if self.label_smoothing is None:
             fill["label_smoothing"] = SOFTMAX_LABEL_SMOOTHING if self.loss == "softmax" else 0.0
+        if self.tta not in (None, "none") and dataset != "cifar10":
+            raise ConfigError(
+                "tta", f"(mirrored and moved images) is made for CIFAR-10, not {dataset}"
+            )
         return dataclasses.replace(self, dataset=dataset, **fill)
 
     def to_dict(self) -> dict:

@@ -11,10 +11,28 @@ from typing import NamedTuple
 import numpy as np
 
 import minigrad.nn.functional as F
+from minigrad.data import transforms as T
 from minigrad.grad_mode import no_grad
 from minigrad.tensor import Tensor
 
-__all__ = ["DivergedError", "Scores", "loss_function", "evaluate", "train_epoch", "prefetch"]
+__all__ = [
+    "DivergedError",
+    "Scores",
+    "VIEWS",
+    "loss_function",
+    "tta_views",
+    "evaluate",
+    "train_epoch",
+    "prefetch",
+]
+
+# The views of each image that `--tta` averages over, as (down, right, mirrored): the image
+# moved by that many pixels (zero-filled), then mirrored left-right if True.
+_SHIFTS = ((0, 0), (2, 0), (-2, 0), (0, 2), (0, -2))
+VIEWS = {
+    "flip": ((0, 0, False), (0, 0, True)),
+    "shift": tuple((dy, dx, mirrored) for dy, dx in _SHIFTS for mirrored in (False, True)),
+}
 
 
 class DivergedError(RuntimeError):
@@ -42,24 +60,54 @@ def loss_function(cfg):
     return cross_entropy
 
 
-def logits_of(model, x: np.ndarray, batch_size: int = 1000):
+def tta_views(tta: str, input_shape):
+    """`views(x (B, D)) -> [x' (B, D), ...]`, the inputs `--tta` scores average over (for
+    images of `input_shape (C, H, W)`), or None for `none`."""
+    if tta == "none":
+        return None
+    shape = tuple(input_shape)
+
+    def views(x):
+        out = []
+        for dy, dx, mirrored in VIEWS[tta]:
+            moved = T.translate(x, dy, dx, shape) if dy or dx else x
+            images = moved.reshape(len(x), *shape)
+            out.append((images[..., ::-1] if mirrored else images).reshape(len(x), -1))
+        return out
+
+    return views
+
+
+def logits_of(model, x: np.ndarray, batch_size: int = 1000, views=None):
     """Yield `(start, logits (B, C) Tensor)` of `model` on ready inputs `x (N, D)`, batch by
-    batch, in eval mode without a graph (the mode is restored afterwards)."""
+    batch, in eval mode without a graph (the mode is restored afterwards).
+
+    With `views` (see `tta_views`) the logits are `log(mean_v softmax(model(v)))`, the
+    log of the probabilities averaged over the views: their softmax is that average."""
     was_training = model.training
     model.eval()
     try:
         with no_grad():
             for start in range(0, len(x), batch_size):
-                yield start, model(Tensor(x[start : start + batch_size]))
+                batch = x[start : start + batch_size]
+                if views is None:
+                    yield start, model(Tensor(batch))
+                    continue
+                probs = [F.softmax(model(Tensor(v)), axis=1).data for v in views(batch)]
+                mean = np.mean(probs, axis=0)
+                yield start, Tensor(np.log(np.maximum(mean, np.finfo(mean.dtype).tiny)))
     finally:
         model.train(was_training)
 
 
-def evaluate(model, x: np.ndarray, y: np.ndarray, loss_fn, batch_size: int = 1000) -> Scores:
-    """`Scores` of `model` in eval mode on ready inputs `x (N, D)` with labels `y (N,)`."""
+def evaluate(
+    model, x: np.ndarray, y: np.ndarray, loss_fn, batch_size: int = 1000, views=None
+) -> Scores:
+    """`Scores` of `model` in eval mode on ready inputs `x (N, D)` with labels `y (N,)`,
+    averaged over `views` (test-time augmentation) if given."""
     loss_sum = 0.0
     predicted = np.empty(len(y), dtype=np.int64)
-    for start, logits in logits_of(model, x, batch_size):
+    for start, logits in logits_of(model, x, batch_size, views):
         yb = y[start : start + batch_size]
         loss_sum += loss_fn(logits, yb).item() * len(yb)
         predicted[start : start + len(yb)] = logits.data.argmax(axis=1)

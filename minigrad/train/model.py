@@ -21,7 +21,7 @@ from minigrad.train.builders import build_model
 from minigrad.train.checkpoint import load_checkpoint
 from minigrad.train.config import TrainConfig
 from minigrad.train.data import Preprocess
-from minigrad.train.loop import Scores, evaluate, logits_of, loss_function
+from minigrad.train.loop import Scores, evaluate, logits_of, loss_function, tta_views
 from minigrad.train.rundir import CHECKPOINT
 
 __all__ = ["TrainedModel", "load_model"]
@@ -53,10 +53,11 @@ class TrainedModel:
         """Logits `(N, C)` float32 and predicted classes `(N,)` int64 for raw inputs `x`, as
         the dataset gives them: uint8 images `(N, 3, 32, 32)` or `(N, 3072)` for CIFAR-10,
         pixel counts `(N, 8, 8)` or `(N, 64)` for digits, points `(N, 2)` for spiral. The
-        training split's normalisation is applied first; no augmentation."""
+        training split's normalisation is applied first. With `config.tta` (test-time
+        augmentation) the logits are the log of the probabilities averaged over the views."""
         ready = self.preprocess(x)
         logits = np.empty((len(ready), len(self.class_names)), dtype=np.float32)
-        for start, out in logits_of(self.model, ready, batch_size):
+        for start, out in logits_of(self.model, ready, batch_size, self.views):
             logits[start : start + len(out.data)] = out.data
         return logits, logits.argmax(axis=1)
 
@@ -67,7 +68,13 @@ class TrainedModel:
 
     def score(self, x, y) -> Scores:
         """Loss, accuracy and predicted classes on raw inputs `x` with labels `y (N,)`."""
-        return evaluate(self.model, self.preprocess(x), np.asarray(y), loss_function(self.config))
+        ready, loss_fn = self.preprocess(x), loss_function(self.config)
+        return evaluate(self.model, ready, np.asarray(y), loss_fn, views=self.views)
+
+    @property
+    def views(self):
+        """What scoring averages over (`config.tta`; see `loop.tta_views`)."""
+        return tta_views(self.config.tta or "none", self.preprocess.input_shape)
 
 
 def load_model(path) -> TrainedModel:

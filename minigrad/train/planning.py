@@ -22,7 +22,7 @@ import numpy as np
 from minigrad.tensor import Tensor
 from minigrad.train.builders import build_model, build_optimizer
 from minigrad.train.checkpoint import save_checkpoint
-from minigrad.train.loop import evaluate, loss_function
+from minigrad.train.loop import evaluate, loss_function, tta_views
 
 __all__ = ["Plan", "Budget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
 
@@ -49,7 +49,8 @@ def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) 
     step_seconds = _time_steps(cfg, loader, splits, steps)
     model = build_model(cfg, splits.in_features, splits.num_classes)
     loss_fn = loss_function(cfg)
-    eval_seconds = sum(_time_eval(model, part, loss_fn) for part in _scored(splits))
+    views = tta_views(cfg.tta, splits.preprocess.input_shape)
+    eval_seconds = sum(_time_eval(model, part, loss_fn, views) for part in _scored(splits))
     epoch_seconds = step_seconds * len(loader) + eval_seconds + _time_checkpoint(model)
     final = eval_seconds
     usable = budget * (1 - MARGIN)
@@ -127,9 +128,9 @@ def _time_checkpoint(model) -> float:
         return time.perf_counter() - start
 
 
-def _time_eval(model, part, loss_fn) -> float:
+def _time_eval(model, part, loss_fn, views) -> float:
     x, y = part
     n = min(len(y), 2000)
     start = time.perf_counter()
-    evaluate(model, x[:n], y[:n], loss_fn)
+    evaluate(model, x[:n], y[:n], loss_fn, views=views)
     return (time.perf_counter() - start) * len(y) / n

@@ -27,7 +27,7 @@ from minigrad.train.checkpoint import load_checkpoint, save_checkpoint
 from minigrad.train.config import TrainConfig, option_name
 from minigrad.train.data import prepare_data, resolve_dataset
 from minigrad.train.evaluate import class_report, draw_figures, run_drawings
-from minigrad.train.loop import evaluate, loss_function, train_epoch
+from minigrad.train.loop import evaluate, loss_function, train_epoch, tta_views
 from minigrad.train.model import TrainedModel
 from minigrad.train.planning import Budget, plan_epochs
 from minigrad.train.report import EpochProgress, epoch_line
@@ -177,6 +177,7 @@ class _Run:
         self.opt = build_optimizer(cfg, self.model)
         self.scheduler = PlannedSchedule(cfg, self.opt, self.epochs * len(self.loader))
         self.loss_fn = loss_function(cfg)
+        self.views = tta_views(cfg.tta, splits.preprocess.input_shape)
         self.history: list[dict] = []
         self.epoch = 0
         self.train_seconds = 0.0
@@ -237,7 +238,7 @@ class _Run:
         }
         if self.monitor is not None:
             x, y = getattr(self.splits, self.monitor)
-            scores = evaluate(self.model, x, y, self.loss_fn)
+            scores = evaluate(self.model, x, y, self.loss_fn, views=self.views)
             entry[f"{self.monitor}_loss"] = scores.loss
             entry[f"{self.monitor}_accuracy"] = scores.accuracy
         entry["epoch_seconds"] = time.perf_counter() - start
@@ -333,7 +334,7 @@ def _final_scores(run: _Run, metrics: dict, log) -> dict | None:
         split, (x, y), key = "val", s.val, "heldout"
     else:
         return None
-    scores = evaluate(run.model, x, y, run.loss_fn)
+    scores = evaluate(run.model, x, y, run.loss_fn, views=run.views)
     metrics.update({f"{key}_loss": scores.loss, f"{key}_accuracy": scores.accuracy})
     if key == "test":
         log(f"test accuracy {100 * scores.accuracy:.2f}% ({len(y)} test samples)")
