@@ -61,7 +61,7 @@ DATASET_DEFAULTS = {
         "batch_size": 512,
         "augment": True,
         "zca": 0.1,
-        "tta": "flip",
+        "tta": "shift",
     },
     "digits": {
         "hidden": (256,),
@@ -175,8 +175,9 @@ class TrainConfig:
     tta: str | None = _setting(
         None,
         "data",
-        "test-time augmentation: scores average the probabilities of the image and its mirror "
-        "image (flip), and of both moved 2 pixels in four directions (shift)",
+        "test-time augmentation of the final scores and predictions: average the probabilities "
+        "of the image and its mirror image (flip), and of both moved 2 pixels in four "
+        "directions (shift, 10 views)",
         choices=TTA,
     )
     hidden: tuple[int, ...] | None = _setting(

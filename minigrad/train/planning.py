@@ -50,9 +50,9 @@ def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) 
     model = build_model(cfg, splits.in_features, splits.num_classes)
     loss_fn = loss_function(cfg)
     views = tta_views(cfg.tta, splits.preprocess.input_shape)
-    eval_seconds = sum(_time_eval(model, part, loss_fn, views) for part in _scored(splits))
+    eval_seconds = sum(_time_eval(model, part, loss_fn, None) for part in _scored(splits))
     epoch_seconds = step_seconds * len(loader) + eval_seconds + _time_checkpoint(model)
-    final = eval_seconds
+    final = sum(_time_eval(model, part, loss_fn, views) for part in _final(splits))
     usable = budget * (1 - MARGIN)
     epochs = max(1, math.floor((usable - final) / epoch_seconds))
     log(
@@ -92,7 +92,15 @@ class Budget:
 
 
 def _scored(splits):
+    """The split scored after every epoch (no test-time views)."""
     return [part for part in (splits.val, splits.test) if part is not None][:1]
+
+
+def _final(splits):
+    """The split scored at the end (with the test-time views): test, else a held-out val."""
+    if splits.test is not None:
+        return [splits.test]
+    return [splits.val] if splits.test_is_heldout else []
 
 
 def _time_steps(cfg, loader, splits, steps: int) -> float:

@@ -238,7 +238,7 @@ class _Run:
         }
         if self.monitor is not None:
             x, y = getattr(self.splits, self.monitor)
-            scores = evaluate(self.model, x, y, self.loss_fn, views=self.views)
+            scores = evaluate(self.model, x, y, self.loss_fn)  # monitoring: no --tta views
             entry[f"{self.monitor}_loss"] = scores.loss
             entry[f"{self.monitor}_accuracy"] = scores.accuracy
         entry["epoch_seconds"] = time.perf_counter() - start
