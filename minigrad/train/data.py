@@ -89,7 +89,8 @@ class Preprocess:
                 f"expected raw {self.dataset} inputs of shape (N, {_dims(self.input_shape)}) "
                 f"or (N, {self.in_features}), got {x.shape}"
             )
-        if self.per_channel and x.dtype.kind == "f" and x.size and x.max() <= 1.0:
+        pixels = self.per_channel or self.whitening is not None  # CIFAR-10's 0..255 values
+        if pixels and x.dtype.kind == "f" and x.size and x.max() <= 1.0:
             raise ValueError(
                 f"expected raw {self.dataset} pixel values 0..255, got floats in "
                 f"[{x.min():g}, {x.max():g}]: give the uint8 images (or multiply by 255)"
