@@ -67,13 +67,15 @@ class FakeServer:
     `statuses`: error statuses answered, in turn, before anything is served;
     `ranges`: honour `Range: bytes=N-` with a 206 (else ignore it and send everything);
     `cuts`: request i sends only `cuts[i]` body bytes (None: all) and then hangs up, with a
-    clean close, or with a reset (`reset=True`), or after `stall` seconds of silence;
+    clean close, or with a reset (`reset=True`), or after `stall` seconds of silence (cut
+    short when the server closes, so a long stall costs a test nothing);
     `length`: the Content-Length claimed (None: the true one, "omit": no header).
     """
 
     def __init__(self):
         self.body, self.statuses, self.ranges, self.cuts = b"", [], True, []
         self.reset, self.stall, self.length, self.requests = False, 0.0, None, []
+        self.closing = threading.Event()
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -117,7 +119,7 @@ class FakeServer:
     def hang_up(self, handler):
         handler.wfile.flush()
         if self.stall:  # not time.sleep, which tests replace to skip the client's backoff
-            threading.Event().wait(self.stall)
+            self.closing.wait(self.stall)
         if self.reset:  # SO_LINGER 0: close() sends RST, the client sees a reset connection
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_0)
             handler.rfile.close()  # it holds a reference that would delay the close
@@ -125,6 +127,7 @@ class FakeServer:
         handler.close_connection = True
 
     def close(self):
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
