@@ -100,11 +100,12 @@ def test_study_lives_on_the_server_and_keeps_its_space(postgres_url):
 
 
 def sweep(url: str, out: Path, trials: int, workers: int) -> subprocess.Popen:
-    """`minigrad sweep` as one machine would run it, heartbeats every second."""
+    """`minigrad sweep` as one machine would run it, heartbeats every 2 s: a trial silent for
+    4 s is retried, a margin that a busy machine's live workers keep."""
     command = [
         *(sys.executable, "-m", "minigrad", "sweep", "--dataset", "spiral", "--epochs", "20"),
         *("--param", "lr = { low = 1e-3, high = 1e-1, log = true }", "--pruner", "none"),
-        *("--trials", str(trials), "--workers", str(workers), "--heartbeat", "1"),
+        *("--trials", str(trials), "--workers", str(workers), "--heartbeat", "2"),
         *("--storage", url, "--study", "shared", "--out", str(out)),
     ]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -113,6 +114,18 @@ def sweep(url: str, out: Path, trials: int, workers: int) -> subprocess.Popen:
 def worker_pid(trial) -> int | None:
     worker = trial.user_attrs.get("worker")
     return int(worker.rsplit(":", 1)[1]) if worker else None
+
+
+def stopped_mid_trial(storage, trial) -> bool:
+    """Stop (SIGSTOP) the worker of `trial`; True if the trial is then still running: its
+    worker is frozen in the middle of it, however busy the machine. Else it is let go on."""
+    pid = worker_pid(trial)
+    os.kill(pid, signal.SIGSTOP)
+    study = optuna.load_study(study_name="shared", storage=storage)
+    if study.trials[trial.number].state == TrialState.RUNNING:
+        return True
+    os.kill(pid, signal.SIGCONT)
+    return False
 
 
 def test_killed_worker_trial_is_retried_once_and_the_budget_is_kept(postgres_url, tmp_path):
@@ -133,6 +146,8 @@ def test_killed_worker_trial_is_retried_once_and_the_budget_is_kept(postgres_url
             running = study.get_trials(states=(TrialState.RUNNING,))
             training = [t for t in running if "epochs" in t.user_attrs]  # an epoch done
             victim = next((t for t in training if worker_pid(t) not in (None, machine_b.pid)), None)
+            if victim is not None and not stopped_mid_trial(storage, victim):
+                victim = None  # it finished the trial meanwhile: look again
         assert victim is not None, "no trial of machine A was seen running"
         os.kill(worker_pid(victim), signal.SIGKILL)
         out_a, _ = machine_a.communicate(timeout=120)
