@@ -76,6 +76,16 @@ def test_resume_continues_with_identical_results(tmp_path):
     assert straight.metrics["test_accuracy"] == resumed.metrics["test_accuracy"]
 
 
+def test_a_run_stopped_early_says_how_to_resume_it_naming_its_folder(tmp_path):
+    lines = []
+    fit(small(epochs=2), tmp_path / "run", stop_after=1, log=lines.append)
+    assert lines[-2].startswith("stopped after epoch 1 of 2: ")
+    assert lines[-1] == (
+        f"continue it with: minigrad train --resume --out {tmp_path / 'run'} "
+        "(fit(..., resume=True))"
+    )
+
+
 def test_resume_without_checkpoint_raises(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
         fit(TrainConfig(), tmp_path, resume=True, log=quiet)

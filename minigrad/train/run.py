@@ -319,8 +319,10 @@ def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedMod
     drawn = draw_figures(run_drawings(trained, report, run.history), out, log)
     if drawn:
         log(f"figures: {', '.join(p.name for p in drawn)}")
-    status = "finished" if done else f"stopped after epoch {run.epoch}; continue it with resume"
+    status = "finished" if done else f"stopped after epoch {run.epoch} of {run.epochs}"
     log(f"{status}: {run.train_seconds:.1f}s training, {wall:.1f}s wall this run; results in {out}")
+    if not done:
+        log(f"continue it with: minigrad train --resume --out {out} (fit(..., resume=True))")
     return trained
 
 
