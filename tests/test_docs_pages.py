@@ -58,3 +58,40 @@ def test_training_page_lists_every_option_of_the_command():
                 "--no-batch-norm",
             ):
                 assert f"`{option}" in text, option
+
+
+def _options_table() -> dict[str, str]:
+    """The rows of docs/training.md's options table, by each option their first cell names."""
+    text = (DOCS / "training.md").read_text()
+    table = text.split("| option | default | meaning |", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.strip().splitlines()[1:]:
+        first = line.split("|")[1]
+        for option in re.findall(r"`(--[a-z-]+)", first):
+            rows[option] = line
+    return rows
+
+
+def test_training_options_table_agrees_with_the_train_config_fields():
+    """The table is written for reading, so this checks it against TrainConfig: every field
+    has a row showing its default (each dataset's, where it depends on the dataset) and its
+    choices, and every option in it exists."""
+    import dataclasses
+
+    from minigrad.cli import build_parser
+    from minigrad.train.config import DATASET_DEFAULTS, TrainConfig, _words, option_name
+
+    rows = _options_table()
+    for f in dataclasses.fields(TrainConfig):
+        row = rows.get(option_name(f.name))
+        assert row is not None, f"no row for {option_name(f.name)}"
+        defaults = [d[f.name] for d in DATASET_DEFAULTS.values() if f.name in d]
+        if f.default is not None:
+            defaults.append(f.default)
+        for value in defaults:
+            assert _words(value) in row, f"{option_name(f.name)}: default {_words(value)}"
+        for choice in f.metadata.get("choices", ()):
+            assert f"`{choice}`" in row, f"{option_name(f.name)}: choice {choice}"
+    train = next(a for a in build_parser()._actions if a.dest == "command").choices["train"]
+    options = {o for action in train._actions for o in action.option_strings}
+    assert set(rows) <= options, set(rows) - options
