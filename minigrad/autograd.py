@@ -120,7 +120,9 @@ def _run(walk, roots, root_grads, retain_graph, create_graph, wanted=None):
             chain_rule, parents = node._backward, node._parents
             if not retain_graph:
                 node._backward, node._parents = _released, ()
-            if len(parents) == 1:  # most nodes; no list, no zip: 0.5 us/op on bench_ops.py
+            # Most nodes have one parent: no list, no zip. Buys 0.5 us/op on the row
+            # "100 elementwise ops on 4x4" of benchmarks/run_all.py.
+            if len(parents) == 1:
                 p = parents[0]
                 (gx,) = chain_rule(g, p if create_graph else p._data)
                 if p._stamp > node._stamp:

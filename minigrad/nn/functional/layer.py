@@ -29,8 +29,7 @@ def linear(x, weight, bias=None):
         raise ValueError(f"linear: bias has shape {bias.shape}, expected ({n_out},)")
     y = x.data @ weight.data.T
     if bias is not None:
-        b_dtype = bias.data.dtype  # the same dtype, the usual case, skips can_cast (0.7 us)
-        if y.ndim and (b_dtype == y.dtype or np.can_cast(b_dtype, y.dtype, "same_kind")):
+        if y.ndim and np.can_cast(bias.data.dtype, y.dtype, "same_kind"):
             y += bias.data  # y is freshly allocated: add the bias in place
         else:
             y = y + bias.data
