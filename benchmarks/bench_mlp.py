@@ -48,8 +48,8 @@ def linear_params(model):
     return [m.weight.data.copy() for m in linears], [m.bias.data.copy() for m in linears]
 
 
-def minigrad_step(model, x, y):
-    """The step a minigrad user writes."""
+def minigrad_step(model, x, y, update=True):
+    """The step a minigrad user writes (``update=False``: without ``opt.step()``)."""
     opt = optim.SGD(model.parameters(), lr=LR)
     xt = mg.Tensor(x)
 
@@ -57,7 +57,8 @@ def minigrad_step(model, x, y):
         opt.zero_grad()
         loss = F.cross_entropy(model(xt), y)
         loss.backward()
-        opt.step()
+        if update:
+            opt.step()
         return loss
 
     return step
@@ -83,7 +84,7 @@ class NumpyMLP:
         self.rowmax = np.empty((batch, 1), weights[0].dtype)
         self.rows = np.arange(batch)
 
-    def step(self, x, y):
+    def step(self, x, y, update=True):
         w, b, h = self.w, self.b, self.h
         a = x
         last = len(w) - 1
@@ -111,17 +112,18 @@ class NumpyMLP:
                 np.matmul(g, w[i], out=self.gh[i])
                 np.greater(a, 0, out=self.mask[i])
                 np.multiply(self.gh[i], self.mask[i], out=self.gh[i])
-            self.gw[i] *= LR
-            w[i] -= self.gw[i]
-            self.gb[i] *= LR
-            b[i] -= self.gb[i]
+            if update:
+                self.gw[i] *= LR
+                w[i] -= self.gw[i]
+                self.gb[i] *= LR
+                b[i] -= self.gb[i]
             g = self.gh[i]
         return loss
 
 
-def numpy_step(weights, biases, x, y):
+def numpy_step(weights, biases, x, y, update=True):
     net = NumpyMLP(weights, biases, len(x))
-    return lambda: net.step(x, y)
+    return lambda: net.step(x, y, update)
 
 
 def torch_step(torch, weights, biases, x, y):

@@ -3,12 +3,15 @@
 
     python benchmarks/profile_step.py [--steps 30] [--threads 1]
 
-Two measurements per workload. cProfile splits the step by function: the NumPy calls made
+Three measurements per workload. cProfile splits the step by function: the NumPy calls made
 inside ``linear`` (forward matmul + bias) and its backward closure (the backward matmuls,
 run on plain arrays) are the matmuls; the optimizer update, ReLU, loss and reductions are
 the elementwise work; the rest is Python. Since cProfile inflates Python-heavy code, the
 Python overhead is also measured directly: the same graph on 4-wide layers (batch 2), where
 NumPy's work is negligible, against the hand-written NumPy step on the same tiny net.
+Last, both full-size steps are timed with and without their SGD update (interleaved,
+medians), which splits minigrad's gap to the hand-written step into forward + backward and
+the update.
 """
 
 import argparse
@@ -68,6 +71,20 @@ def python_overhead(sizes):
     return mg - np_
 
 
+def update_split(sizes, batch, repeats):
+    """Median seconds per step of both steps with and without their SGD update, interleaved:
+    name -> (forward + backward, update) for "numpy" and "minigrad"."""
+    x, y = bench_mlp.make_data(sizes, batch)
+    model = bench_mlp.make_minigrad(sizes)
+    ws, bs = bench_mlp.linear_params(model)
+    fns = {}
+    for update in (True, False):
+        fns["numpy", update] = bench_mlp.numpy_step(ws, bs, x, y, update)
+        fns["minigrad", update] = bench_mlp.minigrad_step(model, x, y, update)
+    t = _common.interleaved(fns, repeats, warmup=3, settle=0.05)
+    return {k: (t[k, False], t[k, True] - t[k, False]) for k in ("numpy", "minigrad")}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30)
@@ -92,6 +109,13 @@ def main():
         print(
             f"{name}: {total / args.steps * 1e3:.2f} ms/step under cProfile ({shares}); "
             f"Python overhead measured on a tiny copy: {overhead * 1e6:.0f} us/step"
+        )
+        split = update_split(sizes, batch, args.steps)
+        (np_rest, np_update), (mg_rest, mg_update) = split["numpy"], split["minigrad"]
+        print(
+            f"  forward + backward: hand-written {np_rest * 1e3:.2f} ms, minigrad "
+            f"{mg_rest * 1e3:.2f} ms ({mg_rest / np_rest:.3f}x); SGD update: hand-written "
+            f"{np_update * 1e3:.2f} ms, minigrad {mg_update * 1e3:.2f} ms"
         )
 
 
