@@ -52,6 +52,19 @@ def test_default_storage_is_a_sqlite_file_in_the_sweep_folder(tmp_path, connect)
     assert storage.get_heartbeat_interval() == 5
 
 
+def test_sqlite_storage_logs_ahead_and_syncs_at_checkpoints_only(tmp_path):
+    storage = open_storage(default_url(tmp_path), 5)
+    try:
+        open_study(storage, config()).enqueue_trial({})
+        with storage.engine.connect() as connection:
+            pragma = connection.exec_driver_sql
+            assert pragma("PRAGMA journal_mode").scalar() == "wal"
+            assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        close_storage(storage)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.db"]  # the log folded in
+
+
 def test_rerun_loads_the_same_study(tmp_path, connect):
     storage = connect(default_url(tmp_path))
     first = open_study(storage, config())
