@@ -62,6 +62,13 @@ def test_from_dict_names_unknown_keys_and_keeps_defaults_for_missing_ones():
     assert TrainConfig.from_dict({"lr": 0.1}) == TrainConfig(lr=0.1)
 
 
+def test_from_dict_suggests_the_setting_a_misspelt_key_was_meant_to_be():
+    with pytest.raises(ValueError) as err:
+        TrainConfig.from_dict({"weight_decy": 0.1})
+    assert "weight_decy (did you mean weight_decay?)" in str(err.value)
+    assert "TrainConfig has dataset, data_dir, val_size" in str(err.value)  # in field order
+
+
 def test_cifar10_default_length_is_a_time_limit_that_epochs_replace():
     assert TrainConfig().resolved("cifar10").time_limit == 780.0
     assert TrainConfig().resolved("cifar10").epochs is None

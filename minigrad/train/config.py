@@ -12,6 +12,7 @@ the dataset-dependent defaults (`None` below) with `TrainConfig.resolved`.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import numbers
 import types
 import typing
@@ -294,11 +295,16 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> TrainConfig:
         """The config a `to_dict` (e.g. a run's `config.json`) describes; missing keys keep
         their defaults, unknown keys are an error naming them. Not validated."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = [key for key in d if key not in known]
         if unknown:
+            guesses = [
+                f"{key} (did you mean {close[0]}?)" if close else key
+                for key in unknown
+                for close in [difflib.get_close_matches(str(key), known, n=1)]
+            ]
             raise ValueError(
-                f"unknown setting(s) {', '.join(unknown)}; TrainConfig has {', '.join(known)}"
+                f"unknown setting(s) {', '.join(guesses)}; TrainConfig has {', '.join(known)}"
             )
         d = dict(d)
         for key in ("hidden", "betas"):
