@@ -39,11 +39,14 @@ def test_views_are_the_image_its_mirror_and_both_moved_two_pixels():
     np.testing.assert_array_equal(flip[0], x)
     np.testing.assert_array_equal(flip[1], images[..., ::-1].reshape(2, -1))
     shift = tta_views("shift", (3, 4, 4))(x)
-    assert len(shift) == 10
+    assert len(shift) == 18
     down = np.zeros_like(images)
     down[:, :, 2:] = images[:, :, :2]
     np.testing.assert_array_equal(shift[2], down.reshape(2, -1))
     np.testing.assert_array_equal(shift[3], down[..., ::-1].reshape(2, -1))
+    down_right = np.zeros_like(images)
+    down_right[:, :, 2:, 2:] = images[:, :, :2, :2]
+    np.testing.assert_array_equal(shift[10], down_right.reshape(2, -1))
 
 
 def test_scores_with_views_average_the_probabilities():

@@ -177,8 +177,8 @@ class TrainConfig:
         None,
         "data",
         "test-time augmentation of the final scores and predictions: average the probabilities "
-        "of the image and its mirror image (flip), and of both moved 2 pixels in four "
-        "directions (shift, 10 views)",
+        "of the image and its mirror image (flip), and of both moved 2 pixels in the eight "
+        "directions (shift, 18 views)",
         choices=TTA,
     )
     hidden: tuple[int, ...] | None = _setting(
