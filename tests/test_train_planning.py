@@ -1,7 +1,6 @@
 """minigrad.train.planning: the time budget holds when the machine slows down midway."""
 
 import json
-import time
 
 import numpy as np
 from train_helpers import no_network, quiet, small  # noqa: F401
@@ -58,36 +57,46 @@ def test_no_time_left_stops_after_the_current_epoch():
     assert _epochs(*_budget(), [1.0, 12.0]) == 2
 
 
-def _slowed_down_loss(start: float, halfway: float, seconds: float):
-    """`loss_function` whose every call sleeps `seconds`, twice that after `halfway` s: a
-    machine whose training steps become twice as slow midway."""
+class SlowingMachine:
+    """The clock of a machine on which only loss computations (training and scoring steps)
+    take time: `seconds` each, twice that once `halfway` seconds have passed. It stands in for
+    `time` in the training modules, so what the run decides does not depend on how busy the
+    machine running the test is."""
 
-    def make(cfg):
+    def __init__(self, seconds: float, halfway: float):
+        self.now, self.seconds, self.halfway = 1000.0, seconds, halfway
+        self.start = self.now
+
+    def time(self) -> float:
+        return self.now
+
+    perf_counter = time
+
+    def loss_function(self, cfg):
         loss = loss_function(cfg)
 
         def slowed(logits, y):
-            time.sleep(seconds * (2 if time.time() - start > halfway else 1))
+            slow = self.now - self.start > self.halfway
+            self.now += self.seconds * (2 if slow else 1)
             return loss(logits, y)
 
         return slowed
-
-    return make
 
 
 def test_a_run_whose_steps_become_twice_as_slow_midway_ends_within_its_budget(
     tmp_path, monkeypatch
 ):
     limit = 8.0
-    start = time.time()
-    slowed = _slowed_down_loss(start, limit / 2, seconds=0.008)
-    monkeypatch.setattr(run_module, "loss_function", slowed)
-    monkeypatch.setattr(planning, "loss_function", slowed)  # the plan times the same steps
+    machine = SlowingMachine(seconds=0.008, halfway=limit / 2)
+    for module in (run_module, planning):  # the plan times the same steps as the run
+        monkeypatch.setattr(module, "time", machine)
+        monkeypatch.setattr(module, "loss_function", machine.loss_function)
     monkeypatch.setattr(figures, "matplotlib_missing", lambda: True)  # drawn after the budget
     lines = []
     fit(small(epochs=None, time_limit=limit, batch_size=64), tmp_path, log=lines.append)
-    elapsed = time.time() - start
+    elapsed = machine.now - machine.start
 
-    assert elapsed <= 1.05 * limit, lines
+    assert limit / 2 < elapsed <= 1.05 * limit, lines
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     plan_line = next(line for line in lines if line.startswith("time limit:") and "->" in line)
     planned = int(plan_line.split("-> ")[1].split()[0])
@@ -101,8 +110,9 @@ def test_a_run_whose_steps_become_twice_as_slow_midway_ends_within_its_budget(
 
 
 def test_fixed_epoch_runs_are_never_replanned(tmp_path, monkeypatch):
-    slowed = _slowed_down_loss(time.time(), 0.2, seconds=0.002)
-    monkeypatch.setattr(run_module, "loss_function", slowed)
+    machine = SlowingMachine(seconds=0.002, halfway=0.2)
+    monkeypatch.setattr(run_module, "time", machine)
+    monkeypatch.setattr(run_module, "loss_function", machine.loss_function)
     result = fit(small(epochs=4), tmp_path, log=quiet)
     assert result.metrics["epochs"] == 4
     assert np.all(["replanned_epochs" not in e for e in result.metrics["history"]])

@@ -74,12 +74,12 @@ class Budget:
     back and forth. Zero epochs left means: stop after this one.
     """
 
-    def __init__(self, plan: Plan, clock=time.time):
+    def __init__(self, plan: Plan, clock=None):
         self.deadline = plan.deadline
         self.final_seconds = plan.final_seconds
-        self.clock = clock
+        self.clock = clock or time.time  # looked up now, so a test can swap the module's clock
         self.durations = [plan.epoch_seconds] * (PACE_EPOCHS - 1)
-        self.last = clock()
+        self.last = self.clock()
 
     def replan(self, done: int, planned: int) -> int:
         now = self.clock()
