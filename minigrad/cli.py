@@ -21,7 +21,7 @@ from minigrad.data.datasets import DatasetError
 from minigrad.sweep import cli as sweep_cli
 from minigrad.train import DivergedError, RunExistsError, evaluate_run, fit
 from minigrad.train.checkpoint import load_checkpoint
-from minigrad.train.config import TrainConfig, default_text, option_name
+from minigrad.train.config import TTA, TrainConfig, default_text, option_name
 from minigrad.train.run import resumed_config
 from minigrad.train.rundir import CHECKPOINT
 
@@ -161,6 +161,11 @@ def _add_evaluate(sub) -> None:
         choices=("test", "val"),
         help="default: test if the dataset has one, else the held-out validation split",
     )
+    p.add_argument(
+        "--tta",
+        choices=TTA,
+        help="score with these test-time views instead of the run's own (CIFAR-10)",
+    )
     p.set_defaults(handler=_evaluate, subparser=p)
 
 
@@ -233,7 +238,7 @@ def _train(args, parser) -> int:
 
 def _evaluate(args, parser) -> int:
     try:
-        evaluate_run(args.run, args.data_dir, args.split, log=_log)
+        evaluate_run(args.run, args.data_dir, args.split, args.tta, log=_log)
     except (DatasetError, FileNotFoundError, ValueError) as err:
         print(f"minigrad evaluate: error: {err}", file=sys.stderr)
         return 1

@@ -64,17 +64,27 @@ def _confusion(trained: TrainedModel, report: dict):
     return lambda: figures.confusion_figure(matrix, trained.class_names, report["scored_split"])
 
 
-def evaluate_run(path, data_dir=None, split: str | None = None, log=print) -> dict:
+def evaluate_run(
+    path, data_dir=None, split: str | None = None, tta: str | None = None, log=print
+) -> dict:
     """Score the model of run folder (or checkpoint) `path` on `split`: `test` by default
-    when the dataset has one, else the held-out validation split (`val`).
+    when the dataset has one, else the held-out validation split (`val`); with `tta`
+    (`none`, `flip`, `shift`) the same weights are scored with those test-time views instead
+    of the run's own.
 
     Logs the accuracy and the per-class table, writes `evaluate-<split>.json` and
-    `confusion-<split>.png` into the run folder, and returns the numbers written.
+    `confusion-<split>.png` into the run folder (`evaluate-<split>-<tta>.json` and
+    `confusion-<split>-<tta>.png` with `tta`), and returns the numbers written.
     """
     trained = load_model(path)
     cfg = trained.config
     if data_dir is not None:
         cfg = dataclasses.replace(cfg, data_dir=str(data_dir))
+    if tta is not None:
+        cfg = dataclasses.replace(cfg, tta=tta)
+        cfg.validate()
+        cfg.resolved(cfg.dataset)  # refuses views the dataset has none of
+        trained = dataclasses.replace(trained, config=cfg)
     raw = load_raw(cfg.dataset, cfg.data_dir, cfg.val_size)
     split = split or ("test" if raw.test is not None else "val")
     part = getattr(raw, split, None)
@@ -87,14 +97,15 @@ def evaluate_run(path, data_dir=None, split: str | None = None, log=print) -> di
     )
     numbers = {
         "split": split,
+        "tta": cfg.tta,
         "loss": scores.loss,
         "accuracy": scores.accuracy,
         "samples": len(part[1]),
         "epochs_completed": trained.epochs_completed,
         **class_report(part[1], scores.predicted, trained.class_names, split, log),
     }
-    folder = trained.run_dir
-    write_json(numbers, folder / f"evaluate-{split}.json")
-    draw_figures({f"confusion-{split}.png": _confusion(trained, numbers)}, folder, log)
-    log(f"wrote {folder / f'evaluate-{split}.json'}")
+    folder, name = trained.run_dir, split if tta is None else f"{split}-{tta}"
+    write_json(numbers, folder / f"evaluate-{name}.json")
+    draw_figures({f"confusion-{name}.png": _confusion(trained, numbers)}, folder, log)
+    log(f"wrote {folder / f'evaluate-{name}.json'}")
     return numbers
