@@ -155,7 +155,15 @@ def _cli(args, tmp_path, **kwargs):
 
 def test_ctrl_c_says_how_to_resume_naming_the_real_folder(tmp_path):
     argv = ["train", "--dataset", "digits", "--epochs", "500", "--hidden", "8"]
-    proc = _cli(argv, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # a child inherits an ignored SIGINT (a test run in the background or under nohup); it
+    # gets the default, as in a terminal
+    proc = _cli(
+        argv,
+        tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     first = proc.stdout.readline()
     folder = first.removeprefix("run folder: ").strip()
     while not proc.stdout.readline().startswith("epoch   2/"):
