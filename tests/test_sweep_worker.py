@@ -46,7 +46,16 @@ def test_budget_counts_down_and_closes():
     assert not unlimited.take()
 
 
-def test_first_ctrl_c_asks_to_stop_and_the_second_stops_at_once():
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT handled as in a terminal, also where the suite started with it ignored (run in
+    the background or under nohup), in which case StopRequest rightly stays out of the way."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_first_ctrl_c_asks_to_stop_and_the_second_stops_at_once(ctrl_c_raises):
     lines = []
     with StopRequest(lines.append) as stop:
         signal.raise_signal(signal.SIGINT)
