@@ -3,6 +3,7 @@ overrides and resume conflicts behave, every field documents itself."""
 
 import dataclasses
 import json
+import re
 
 import pytest
 from train_helpers import small
@@ -42,6 +43,21 @@ def test_validation_names_the_field(kw, field):
         small(**kw).validate()
     assert err.value.field == field and str(err.value).startswith(f"{field} (--")
     assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "kw, words",
+    [
+        (dict(lr="0.1"), "lr (--lr) must be a number or null, got '0.1'"),
+        (dict(val_size="10%"), "val_size (--val-size) must be a number or null, got '10%'"),
+        (dict(hidden=[8]), "must be a list of whole numbers or null, got [8]"),
+        (dict(betas=(0.9,)), "must be a list of 2 numbers, got (0.9,)"),
+        (dict(batch_norm=1), "must be true or false, got 1"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_named_in_words_a_config_json_editor_knows(kw, words):
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        small(**kw).validate()
 
 
 def test_defaults_and_small_configs_are_valid():

@@ -353,8 +353,25 @@ def _check_types(cfg: TrainConfig) -> None:
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         if not _is_instance(value, hints[f.name]):
-            expected = str(hints[f.name]).replace("typing.", "").replace("NoneType", "None")
-            raise ConfigError(f.name, f"must be {expected}, got {value!r}")
+            raise ConfigError(f.name, f"must be {_type_words(hints[f.name])}, got {value!r}")
+
+
+_TYPE_WORDS = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
+
+
+def _type_words(hint) -> str:
+    """A type as a config.json editor reads it: `float | None` -> `a number or null`."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        words = [_type_words(a) for a in args if not (a is int and float in args)]
+        return " or ".join(words)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"a list of {_type_words(args[0]).removeprefix('a ')}s"
+        return f"a list of {len(args)} {_type_words(args[0]).removeprefix('a ')}s"
+    if hint is type(None):
+        return "null"
+    return _TYPE_WORDS.get(hint, getattr(hint, "__name__", str(hint)))
 
 
 def _is_instance(value, hint) -> bool:
