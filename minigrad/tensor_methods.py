@@ -57,6 +57,14 @@ class ArrayMethods:
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ops.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
+    def softmax(self, axis=-1, *, dim=None):
+        """``ops.softmax`` along ``axis`` (PyTorch: ``x.softmax(dim=1)``)."""
+        return ops.softmax(self, axis, dim=dim)
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        """``ops.log_softmax`` along ``axis`` (PyTorch: ``x.log_softmax(dim=1)``)."""
+        return ops.log_softmax(self, axis, dim=dim)
+
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the maxima along ``axis`` (of the flattened tensor if None), as an
         int64 tensor that carries no graph; the first one among ties."""

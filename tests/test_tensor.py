@@ -152,6 +152,16 @@ def test_pytorch_dim_and_keepdim_names_are_accepted():
     assert mg.tensor(np.ones((2, 3, 4))).flatten(start_dim=1).shape == (2, 12)
 
 
+def test_softmax_and_log_softmax_are_tensor_methods_as_in_pytorch():
+    x = mg.tensor(np.arange(12.0).reshape(3, 4) / 5, requires_grad=True)
+    np.testing.assert_allclose(x.softmax(dim=1).data, F.softmax(x, axis=1).data)
+    np.testing.assert_allclose(x.log_softmax(0).data, F.log_softmax(x, axis=0).data)
+    np.testing.assert_allclose(x.softmax().data.sum(axis=-1), np.ones(3))
+    (x.log_softmax(dim=1)[:, 0]).sum().backward()
+    expected = np.eye(4)[0] - F.softmax(x, axis=1).data
+    np.testing.assert_allclose(x.grad.data, expected)
+
+
 def test_numpy_and_pytorch_names_together_must_agree():
     x = mg.tensor(np.ones((3, 4)))
     with pytest.raises(TypeError, match="axis=0 and dim=1"):
