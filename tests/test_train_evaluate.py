@@ -39,7 +39,7 @@ def test_evaluate_run_without_that_split_says_so(tmp_path):
 def test_evaluate_run_with_other_test_time_views_scores_the_same_weights(tmp_path):
     fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
     data = str(tmp_path / "data")
-    cfg = TrainConfig(data_dir=data, epochs=1, hidden=(8,), val_size=32, tta="shift")
+    cfg = TrainConfig(data_dir=data, epochs=1, hidden=(8,), val_size=32, zca=0, tta="shift")
     fit(cfg, tmp_path / "r", log=quiet)
     own = evaluate_run(tmp_path / "r", log=quiet)
     plain = evaluate_run(tmp_path / "r", tta="none", log=quiet)
