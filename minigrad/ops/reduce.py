@@ -60,7 +60,13 @@ def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return record(y, "mean", (x,), backward)
 
 
-def _max_or_min(x, axis, keepdims, fn, name):
+def _max_or_min(x, axis, keepdims, dim, keepdim, name):
+    """``max`` or ``min`` (``name``), either spelling: NumPy's reduction, or with ``dim=``
+    PyTorch's ``(values, indices)``."""
+    fn, arg = (np.max, np.argmax) if name == "max" else (np.min, np.argmin)
+    keepdims = numpy_or_torch(name, ("keepdims", "keepdim"), keepdims, keepdim, False)
+    if dim is not None:
+        return _along_dim(x, numpy_or_torch(name, ("axis", "dim"), axis, dim), keepdims, arg, name)
     if not isinstance(x, Tensor):
         return fn(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
     x_data = x.data
@@ -100,12 +106,7 @@ def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     With PyTorch's ``dim=`` (one int) it returns ``(values, indices)`` as PyTorch does, and
     dy goes to the first maximum only, as there.
     """
-    keepdims = numpy_or_torch("max", ("keepdims", "keepdim"), keepdims, keepdim, False)
-    if dim is not None:
-        return _along_dim(
-            x, numpy_or_torch("max", ("axis", "dim"), axis, dim), keepdims, np.argmax, "max"
-        )
-    return _max_or_min(x, axis, keepdims, np.max, "max")
+    return _max_or_min(x, axis, keepdims, dim, keepdim, "max")
 
 
 def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -114,12 +115,7 @@ def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     With PyTorch's ``dim=`` (one int) it returns ``(values, indices)`` as PyTorch does, and
     dy goes to the first minimum only, as there.
     """
-    keepdims = numpy_or_torch("min", ("keepdims", "keepdim"), keepdims, keepdim, False)
-    if dim is not None:
-        return _along_dim(
-            x, numpy_or_torch("min", ("axis", "dim"), axis, dim), keepdims, np.argmin, "min"
-        )
-    return _max_or_min(x, axis, keepdims, np.min, "min")
+    return _max_or_min(x, axis, keepdims, dim, keepdim, "min")
 
 
 def stable_logsumexp(x, axes):
