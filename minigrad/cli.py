@@ -19,6 +19,7 @@ from pathlib import Path
 from minigrad import __version__
 from minigrad.data.datasets import DatasetError
 from minigrad.sweep import cli as sweep_cli
+from minigrad.sweep.config import TRIAL_SETTINGS
 from minigrad.train import DivergedError, RunExistsError, evaluate_run, fit
 from minigrad.train.checkpoint import load_checkpoint
 from minigrad.train.config import TTA, TrainConfig, default_text, option_name
@@ -58,12 +59,15 @@ def _fail(parser: argparse.ArgumentParser, message: str) -> typing.NoReturn:
     parser.exit(2, f"{parser.prog}: error: {message}\n")
 
 
-def add_config_options(parser: argparse.ArgumentParser) -> dict:
-    """One option per `TrainConfig` field, in argument groups (returned by name). An option
-    not given is absent from the parsed namespace (a saved config or run keeps its value)."""
+def add_config_options(parser: argparse.ArgumentParser, exclude=()) -> dict:
+    """One option per `TrainConfig` field not in `exclude`, in argument groups (returned by
+    name). An option not given is absent from the parsed namespace (a saved config or run
+    keeps its value)."""
     groups: dict[str, argparse._ArgumentGroup] = {}
     hints = typing.get_type_hints(TrainConfig)
     for f in dataclasses.fields(TrainConfig):
+        if f.name in exclude:
+            continue
         meta = f.metadata
         if meta["group"] not in groups:
             groups[meta["group"]] = parser.add_argument_group(meta["group"])
@@ -142,7 +146,7 @@ def _add_sweep(sub) -> None:
         "in every trial. See docs/sweep.md.",
     )
     sweep_cli.add_arguments(p)
-    add_config_options(p)
+    add_config_options(p, exclude=TRIAL_SETTINGS)
     p.set_defaults(handler=sweep_cli.run, subparser=p)
 
 

@@ -19,10 +19,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minigrad.sweep.space import SearchSpace, SpaceError, did_you_mean
+from minigrad.sweep.space import NOT_SEARCHABLE, SearchSpace, SpaceError, did_you_mean
 from minigrad.train import TrainConfig
 
-__all__ = ["SweepConfig", "SAMPLERS", "PRUNERS", "DEFAULT_TRIALS", "SWEEP_VAL_SIZE", "load_toml"]
+__all__ = [
+    "SweepConfig",
+    "SAMPLERS",
+    "PRUNERS",
+    "DEFAULT_TRIALS",
+    "SWEEP_VAL_SIZE",
+    "TRIAL_SETTINGS",
+    "load_toml",
+]
 
 SAMPLERS = ("random", "tpe")
 PRUNERS = ("median", "halving", "none")
@@ -31,6 +39,9 @@ DEFAULT_TRIALS = 20
 # (CIFAR-10 with its test batch): 5,000 of its 50,000 training images, as without one.
 SWEEP_VAL_SIZE = 0.1
 TABLES = ("sweep", "train", "space")
+# What every trial is given and nobody sets: no pictures per trial (about 0.5 s each that
+# nobody looks at; docs/sweep.md has the benchmark). The best config keeps the defaults.
+TRIAL_SETTINGS = {"figures": False}
 
 
 def _field(default, help: str, choices=None):
@@ -110,12 +121,13 @@ class SweepConfig:
         return workers, self.threads or max(1, cores() // max(workers, 1))
 
     def trial_config(self, params: dict):
-        """The `TrainConfig` of one trial: the fixed settings with `params` over them."""
-        return dataclasses.replace(self.fixed_train(), **params)
+        """The `TrainConfig` of one trial: the fixed settings with `params` and
+        `TRIAL_SETTINGS` over them."""
+        return dataclasses.replace(self.fixed_train(), **params, **TRIAL_SETTINGS)
 
     def best_config(self, params: dict):
         """The `TrainConfig` to train the final model with: on the whole training set unless
-        `final_val_size` keeps a split out."""
+        `final_val_size` keeps a split out, drawing its figures (no `TRIAL_SETTINGS`)."""
         return dataclasses.replace(self.fixed_train(), val_size=self.final_val_size, **params)
 
     def fixed_train(self):
@@ -180,6 +192,9 @@ def build_config(path=None, settings=None, fixed=None, space=None) -> SweepConfi
     _check_keys(
         fixed, [f.name for f in dataclasses.fields(TrainConfig)], "[train] setting", "TrainConfig"
     )
+    for name in TRIAL_SETTINGS:
+        if name in fixed:
+            raise ValueError(f"{name} is not a sweep setting: {NOT_SEARCHABLE[name]}")
     both = sorted(set(fixed) & set(space))
     if both:
         raise SpaceError(

@@ -32,6 +32,8 @@ NOT_SEARCHABLE = {
     "dataset": "every trial must train on the same data",
     "data_dir": "it says where the data is, not how to train",
     "val_size": "trials are compared on one validation split",
+    "figures": "trials draw no pictures (the sweep draws its own figures, and "
+    "`minigrad train --config best_config.json` draws the best trial's)",
 }
 RANGE_KEYS = {"low", "high", "log"}
 # What cs231n's code and other libraries call these fields, for "did you mean".

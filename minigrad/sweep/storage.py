@@ -16,6 +16,8 @@ import time
 import warnings
 from pathlib import Path
 
+from minigrad.train.config import UNTRAINED
+
 __all__ = [
     "SweepError",
     "open_storage",
@@ -26,8 +28,10 @@ __all__ = [
 ]
 
 STUDY_ATTR = "minigrad_sweep"
-# Training settings that may differ between machines of one search (where the data is).
-LOCAL_FIELDS = ("data_dir",)
+# Training settings that may differ between machines and runs of one search: where the data
+# is, whether pictures are drawn (not part of a study's record, so a study recorded before a
+# field of this kind existed still matches).
+LOCAL_FIELDS = UNTRAINED
 MAX_RETRY = 2  # a trial that keeps killing its worker (out of memory, say) is not run forever
 CONNECT_TIMEOUT = 10  # seconds; an unreachable server fails this fast instead of hanging
 

@@ -70,7 +70,7 @@ def train_trial(trial, config, folder: str | Path, should_stop=lambda: False) ->
         return _fit(train_config, out, report)
     finally:
         # A trial's model is not kept: the sweep's product is a configuration, and a hundred
-        # CIFAR-10 checkpoints would take gigabytes. Logs, metrics and curves stay.
+        # CIFAR-10 checkpoints would take gigabytes. Logs and metrics stay.
         (out / CHECKPOINT).unlink(missing_ok=True)
 
 

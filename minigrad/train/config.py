@@ -34,6 +34,7 @@ __all__ = [
     "CIFAR10_ADAM_LR",
     "CIFAR10_VAL_SIZE",
     "SOFTMAX_LABEL_SMOOTHING",
+    "UNTRAINED",
     "default_text",
     "option_name",
 ]
@@ -89,6 +90,9 @@ CIFAR10_ADAM_LR = 5e-3
 # Held out of CIFAR-10's 50,000 training images when the copy has no test_batch to score on.
 CIFAR10_VAL_SIZE = 5000
 SOFTMAX_LABEL_SMOOTHING = 0.1
+# Fields that do not change what a run trains: where the data is now (it may have moved) and
+# whether the end draws pictures. A resumed run takes them as given, not as saved.
+UNTRAINED = ("data_dir", "figures")
 
 
 def _widths(text: str) -> tuple[int, ...]:
@@ -228,6 +232,12 @@ class TrainConfig:
     )
     batch_size: int | None = _setting(None, "length", "samples per step")
     seed: int = _setting(0, "run", "weights, shuffles, augmentation and dropout")
+    figures: bool = _setting(
+        True,
+        "run",
+        "draw curves.png, confusion.png and weights.png when the run ends (matplotlib); off: "
+        "only the numbers (metrics.json, history.csv, the terminal)",
+    )
 
     def validate(self) -> None:
         """Raise `ConfigError` (a `ValueError`) naming the first setting that makes no sense."""
@@ -331,11 +341,11 @@ class TrainConfig:
 
     def conflicts(self, given: dict) -> list[tuple[str, object, object]]:
         """`(field, value here, given value)` for each of `given` that contradicts this
-        (saved, resolved) config. `data_dir` never conflicts (the data may have moved), nor
-        does `dataset="auto"` (it means whichever was found)."""
+        (saved, resolved) config. The `UNTRAINED` fields never conflict, nor does
+        `dataset="auto"` (it means whichever was found)."""
         out = []
         for name, value in given.items():
-            if name == "data_dir" or (name == "dataset" and value == "auto"):
+            if name in UNTRAINED or (name == "dataset" and value == "auto"):
                 continue
             saved = getattr(self, name)
             if _normal(value) != _normal(saved):

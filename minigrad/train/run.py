@@ -5,7 +5,8 @@
    limit if there is one (`planning`);
 3. train epoch by epoch (`loop`), after each one writing `checkpoint.npz`, `metrics.json`
    and `history.csv`, printing the epoch line and calling the callbacks;
-4. score the final model, print the per-class table, draw the figures (`evaluate`).
+4. score the final model, print the per-class table, draw the figures (`evaluate`) unless
+   `config.figures` is off.
 
 A resumed run continues with results identical to an uninterrupted one: shuffles,
 augmentations and dropout masks are drawn from `(seed, epoch)`, and everything else that
@@ -24,7 +25,7 @@ from minigrad.data import DataLoader, TensorDataset
 from minigrad.data.datasets import DownloadError
 from minigrad.train.builders import build_model, build_optimizer, reseed_dropout
 from minigrad.train.checkpoint import load_checkpoint, save_checkpoint
-from minigrad.train.config import TrainConfig, option_name
+from minigrad.train.config import UNTRAINED, TrainConfig, option_name
 from minigrad.train.data import prepare_data, resolve_dataset
 from minigrad.train.evaluate import class_report, draw_figures, run_drawings
 from minigrad.train.loop import evaluate, loss_function, train_epoch, tta_views
@@ -127,7 +128,7 @@ def _open_run(config: TrainConfig, out_dir, resume: bool, force: bool, log):
 def resumed_config(state: dict, given: dict, out: Path) -> TrainConfig:
     """The config saved in checkpoint `state`, after checking that the settings `given` to
     resume it agree with it (`ValueError` listing each one that does not); a given
-    `data_dir` replaces the saved one."""
+    `data_dir` or `figures` (`UNTRAINED`) replaces the saved one."""
     saved = TrainConfig.from_dict(state["config"])
     conflicts = saved.conflicts(given)
     if conflicts:
@@ -140,7 +141,8 @@ def resumed_config(state: dict, given: dict, out: Path) -> TrainConfig:
             "it:\n" + "\n".join(lines) + "\nleave them out to continue it as saved, or start "
             "a new run in another folder"
         )
-    return dataclasses.replace(saved, data_dir=given.get("data_dir") or saved.data_dir)
+    now = {name: given[name] for name in UNTRAINED if given.get(name) is not None}
+    return dataclasses.replace(saved, **now)
 
 
 def _load(config: TrainConfig, name: str, log):
@@ -307,7 +309,8 @@ def _describe(run: _Run, log) -> None:
 
 
 def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedModel:
-    """Score the final model, write metrics.json and the figures, print the result."""
+    """Score the final model, write metrics.json and (unless `figures` is off) the figures,
+    print the result."""
     run.model.eval()
     metrics = {**run.metrics(), "stopped_early": stopped, "wall_seconds_this_run": wall}
     trained = TrainedModel(
@@ -316,9 +319,10 @@ def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedMod
     done = stopped or run.epoch >= run.epochs
     report = _final_scores(run, metrics, log) if done else None
     write_json(metrics, out / "metrics.json")
-    drawn = draw_figures(run_drawings(trained, report, run.history), out, log)
-    if drawn:
-        log(f"figures: {', '.join(p.name for p in drawn)}")
+    if run.cfg.figures:
+        drawn = draw_figures(run_drawings(trained, report, run.history), out, log)
+        if drawn:
+            log(f"figures: {', '.join(p.name for p in drawn)}")
     status = "finished" if done else f"stopped after epoch {run.epoch} of {run.epochs}"
     log(f"{status}: {run.train_seconds:.1f}s training, {wall:.1f}s wall this run; results in {out}")
     if not done:
