@@ -99,6 +99,16 @@ def test_train_resume_through_the_cli_accepts_agreeing_options(tmp_path, capsys)
     assert f"run folder: {out} (resuming after epoch 1 of 2)" in text and "epoch   2/2" in text
 
 
+def test_no_figures_run_resumed_with_figures_draws_them(tmp_path, capsys):
+    out = tmp_path / "run"
+    first = ["train", "--dataset", "spiral", "--epochs", "2", "--no-figures"]
+    assert main([*first, "--out", str(out), "--stop-after", "1"]) == 0
+    assert json.loads((out / "config.json").read_text())["figures"] is False
+    assert main(["train", "--resume", "--out", str(out), "--figures"]) == 0
+    assert (out / "curves.png").is_file() and (out / "confusion.png").is_file()
+    assert "figures: curves.png, confusion.png" in capsys.readouterr().out
+
+
 def test_resume_with_contradicting_options_lists_each_one(tmp_path, capsys):
     out = str(tmp_path / "run")
     first = ["train", "--dataset", "spiral", "--epochs", "2", "--activation", "tanh"]

@@ -87,6 +87,11 @@ def test_bad_sweep_settings_are_refused(capsys, tmp_path):
     assert "invalid choice: 'grid'" in err
 
 
+def test_the_figures_option_is_not_offered_since_trials_draw_none(capsys, tmp_path):
+    err = refused(capsys, tmp_path, "--figures")
+    assert "unrecognized arguments: --figures" in err
+
+
 def test_a_sweep_prints_the_table_and_the_command_for_the_final_model(capsys, tmp_path):
     assert sweep(tmp_path, "--trials", "2", "--workers", "1") == 0
     out = capsys.readouterr().out

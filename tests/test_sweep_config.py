@@ -54,17 +54,17 @@ def test_overrides_win_over_the_file(tmp_path):
     assert not config.space.params[0].log
 
 
-def test_trial_config_is_the_fixed_settings_with_the_sampled_ones_over_them():
+def test_trial_config_is_the_fixed_settings_with_the_sampled_ones_over_them_and_no_figures():
     config = build_config(fixed={"dataset": "digits", "val_size": 0.3}, space={"lr": [0.01, 0.1]})
     trial = config.trial_config({"lr": 0.1})
-    assert trial == TrainConfig(dataset="digits", val_size=0.3, lr=0.1)
+    assert trial == TrainConfig(dataset="digits", val_size=0.3, lr=0.1, figures=False)
 
 
-def test_best_config_keeps_the_final_validation_split():
+def test_best_config_keeps_the_final_validation_split_and_draws_its_figures():
     config = build_config(fixed={"dataset": "digits", "val_size": 0.3}, space={"lr": [0.01, 0.1]})
     for final in (0, 0.2, None):
         best = dataclasses.replace(config, final_val_size=final).best_config({"lr": 0.1})
-        assert (best.lr, best.val_size, best.dataset) == (0.1, final, "digits")
+        assert (best.lr, best.val_size, best.dataset, best.figures) == (0.1, final, "digits", True)
 
 
 def test_budget_defaults_to_a_trial_count_unless_a_time_budget_is_given():
@@ -80,6 +80,8 @@ def test_budget_defaults_to_a_trial_count_unless_a_time_budget_is_given():
         ({"settings": {"trails": 3}}, "unknown [sweep] setting 'trails' (did you mean trials?)"),
         ({"fixed": {"epoch": 3}}, "unknown [train] setting 'epoch' (did you mean epochs?)"),
         ({"fixed": {"lr": 0.1}}, "lr is both fixed"),
+        ({"fixed": {"figures": True}}, "figures is not a sweep setting: trials draw no pictures"),
+        ({"space": {"figures": [True, False]}}, "figures cannot be searched: trials draw no"),
         (
             {"fixed": {"dropout": 2.0}},
             "the fixed training settings are invalid: dropout (--dropout) must lie in [0, 1)",

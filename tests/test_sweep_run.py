@@ -9,6 +9,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from minigrad.cli import main
 from minigrad.sweep import build_config, run_sweep
 from minigrad.sweep import run as sweep_run
 from minigrad.sweep import worker as sweep_worker
@@ -88,6 +89,16 @@ def test_best_config_is_the_best_trial_trained_on_all_the_training_data(swept):
     assert (best.dataset, best.epochs, best.val_size) == ("spiral", 12, 0)
     best.validate()
     assert [p.name for p in result.figures[:2]] == ["accuracy_vs_params.png", "best_history.png"]
+
+
+def test_trials_draw_no_pictures_and_the_best_config_rerun_draws_them(swept, tmp_path):
+    config, folder, result = swept
+    trials = list((folder / "trials").iterdir())
+    assert len(trials) == 8 and all((t / "metrics.json").is_file() for t in trials)
+    assert not list((folder / "trials").rglob("*.png"))
+    final = tmp_path / "final"
+    assert main(["train", "--config", str(folder / "best_config.json"), "--out", str(final)]) == 0
+    assert (final / "curves.png").is_file() and (final / "confusion.png").is_file()
 
 
 def test_diverged_trials_fail_with_their_reason_and_the_sweep_goes_on(tmp_path):

@@ -113,6 +113,14 @@ def test_data_folder_may_differ_between_machines(tmp_path, connect):
     open_study(storage, config(data_dir="/mnt/b"))
 
 
+def test_the_study_record_leaves_out_whether_pictures_are_drawn(tmp_path, connect):
+    # so a study recorded before TrainConfig had `figures` still matches this version's
+    storage = connect(default_url(tmp_path))
+    study = open_study(storage, config())
+    assert "figures" not in study.user_attrs[STUDY_ATTR]["train"]
+    assert "data_dir" not in study.user_attrs[STUDY_ATTR]["train"]
+
+
 def test_study_not_made_by_a_sweep_is_refused(tmp_path, connect):
     storage = connect(default_url(tmp_path))
     foreign = optuna.create_study(study_name="s", storage=storage, direction="maximize")

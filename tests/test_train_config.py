@@ -111,7 +111,7 @@ def test_overriding_one_length_clears_the_other():
 def test_conflicts_list_only_values_that_differ_from_the_saved_ones():
     saved = small().resolved("digits")
     given = {"lr": 3e-3, "hidden": [32], "dropout": 0.5, "data_dir": "/elsewhere"}
-    assert saved.conflicts(given) == [("dropout", 0.0, 0.5)]
+    assert saved.conflicts(given | {"figures": False}) == [("dropout", 0.0, 0.5)]
     assert saved.conflicts({"dataset": "auto"}) == []
     assert saved.conflicts({"dataset": "spiral"}) == [("dataset", "digits", "spiral")]
 

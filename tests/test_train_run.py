@@ -38,6 +38,31 @@ def test_digits_run_writes_its_files_and_returns_the_trained_model(tmp_path):
         assert (out / png).read_bytes()[:4] == b"\x89PNG", png
 
 
+def test_no_figures_skips_the_pictures_and_only_them(tmp_path):
+    lines = []
+    drawn = fit(small(), tmp_path / "drawn", log=quiet)
+    bare = fit(small(figures=False), tmp_path / "bare", log=lines.append)
+    pictures = {"curves.png", "confusion.png", "weights.png"}
+    drawn_files = {p.name for p in (tmp_path / "drawn").iterdir()}
+    bare_files = {p.name for p in (tmp_path / "bare").iterdir()}
+    assert pictures <= drawn_files and bare_files == drawn_files - pictures
+    saved = json.loads((tmp_path / "bare" / "metrics.json").read_text())
+    assert saved["confusion_matrix"] == drawn.metrics["confusion_matrix"]
+    assert saved["test_accuracy"] == drawn.metrics["test_accuracy"]
+    assert any(line.startswith("per-class accuracy") for line in lines)
+    assert not any(line.startswith("figures:") for line in lines)
+    assert bare.metrics == saved
+
+
+def test_resume_may_switch_the_figures_either_way(tmp_path):
+    fit(small(figures=False), tmp_path / "a", stop_after=1, log=quiet)
+    resumed = fit(TrainConfig(), tmp_path / "a", resume=True, log=quiet)
+    assert resumed.config.figures is True and (tmp_path / "a" / "confusion.png").is_file()
+    fit(small(), tmp_path / "b", stop_after=1, log=quiet)  # draws the curves so far
+    resumed = fit(small(figures=False), tmp_path / "b", resume=True, log=quiet)
+    assert resumed.config.figures is False and not (tmp_path / "b" / "confusion.png").exists()
+
+
 def test_final_report_confusion_matrix_matches_the_test_accuracy(tmp_path):
     metrics = fit(small(), tmp_path, log=quiet).metrics
     matrix = np.array(metrics["confusion_matrix"])

@@ -63,7 +63,8 @@ def fit(
             already holds a run raises `RunExistsError` unless `resume` or `force`.
         resume: continue the run saved in `out_dir`. Its saved config is used; fields of
             `config` changed from their defaults must agree with it (else `ValueError`
-            listing them), except `data_dir`, which says where the data is now.
+            listing them), except `data_dir`, which says where the data is now, and
+            `figures`, which `config` sets (a run saved without figures may draw them now).
         force: delete the run in `out_dir` and start a new one.
         callbacks: each called as `callback(entry)` after every epoch, once its checkpoint
             and metrics are written, with that epoch's history dict (`epoch`, `train_loss`,
@@ -112,7 +113,8 @@ def _open_run(config: TrainConfig, out_dir, resume: bool, force: bool, log):
             raise ValueError("resume needs out_dir, the folder of the run to continue")
         out = claim_run_dir(Path(out_dir), resume=True, force=force)
         state = load_checkpoint(out / CHECKPOINT)
-        config = resumed_config(state, config.changed_fields(), out)
+        given = config.changed_fields() | {"figures": config.figures}
+        config = resumed_config(state, given, out)
         name, sentence = resolve_dataset(config.dataset, config.data_dir)
         log(f"run folder: {out} (resuming after epoch {state['epoch']} of {state['epochs']})")
     else:
