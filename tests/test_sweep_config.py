@@ -65,6 +65,8 @@ def test_best_config_keeps_the_final_validation_split_and_draws_its_figures():
     for final in (0, 0.2, None):
         best = dataclasses.replace(config, final_val_size=final).best_config({"lr": 0.1})
         assert (best.lr, best.val_size, best.dataset, best.figures) == (0.1, final, "digits", True)
+    unchecked = dataclasses.replace(config, train=TrainConfig(figures=False))  # not built
+    assert unchecked.best_config({"lr": 0.1}).figures is True
 
 
 def test_budget_defaults_to_a_trial_count_unless_a_time_budget_is_given():

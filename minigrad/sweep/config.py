@@ -127,8 +127,12 @@ class SweepConfig:
 
     def best_config(self, params: dict):
         """The `TrainConfig` to train the final model with: on the whole training set unless
-        `final_val_size` keeps a split out, drawing its figures (no `TRIAL_SETTINGS`)."""
-        return dataclasses.replace(self.fixed_train(), val_size=self.final_val_size, **params)
+        `final_val_size` keeps a split out, with `TrainConfig`'s own defaults where trials
+        had `TRIAL_SETTINGS` (the final run draws its figures)."""
+        own = {name: getattr(TrainConfig(), name) for name in TRIAL_SETTINGS}
+        return dataclasses.replace(
+            self.fixed_train(), val_size=self.final_val_size, **params, **own
+        )
 
     def fixed_train(self):
         return self.train if self.train is not None else TrainConfig()
