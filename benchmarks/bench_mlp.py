@@ -10,6 +10,7 @@ narrow net of 10 Linear(256) layers at batch 128.
 """
 
 import argparse
+import time
 
 import _common  # benchmarks/ is on sys.path when a script in it runs
 import numpy as np
@@ -83,6 +84,7 @@ class NumpyMLP:
         self.gb = [np.empty_like(b) for b in biases]
         self.rowmax = np.empty((batch, 1), weights[0].dtype)
         self.rows = np.arange(batch)
+        self.update_seconds = 0.0  # time spent in the SGD update lines, for profile_step
 
     def step(self, x, y, update=True):
         w, b, h = self.w, self.b, self.h
@@ -113,10 +115,12 @@ class NumpyMLP:
                 np.greater(a, 0, out=self.mask[i])
                 np.multiply(self.gh[i], self.mask[i], out=self.gh[i])
             if update:
+                t0 = time.perf_counter()
                 self.gw[i] *= LR
                 w[i] -= self.gw[i]
                 self.gb[i] *= LR
                 b[i] -= self.gb[i]
+                self.update_seconds += time.perf_counter() - t0
             g = self.gh[i]
         return loss
 

@@ -9,18 +9,24 @@ run on plain arrays) are the matmuls; the optimizer update, ReLU, loss and reduc
 the elementwise work; the rest is Python. Since cProfile inflates Python-heavy code, the
 Python overhead is also measured directly: the same graph on 4-wide layers (batch 2), where
 NumPy's work is negligible, against the hand-written NumPy step on the same tiny net.
-Last, both full-size steps are timed with and without their SGD update (interleaved,
-medians), which splits minigrad's gap to the hand-written step into forward + backward and
-the update.
+Last, both full-size steps are timed in turns with the SGD update timed directly inside
+each (medians), which splits minigrad's gap to the hand-written step into forward + backward
+and the update.
 """
 
 import argparse
 import cProfile
 import pstats
+import statistics
 import time
 
 import _common
 import bench_mlp
+import numpy as np
+
+import minigrad as mg
+from minigrad import optim
+from minigrad.nn import functional as F
 
 MATMUL = {("layer.py", "linear"), ("layer.py", "backward"), ("arith.py", "_matmul")}
 ELEMENTWISE = {
@@ -71,18 +77,91 @@ def python_overhead(sizes):
     return mg - np_
 
 
+def fresh_numpy_step(ws, bs, x, y):
+    """The hand-written step written the way a NumPy op is: every array made fresh (no
+    ``out=``, no buffers kept across steps), the update in place on its own gradients.
+    Returns seconds of (forward + backward, update)."""
+    t0 = time.perf_counter()
+    hs, a, last = [], x, len(ws) - 1
+    for i in range(len(ws)):
+        h = a @ ws[i].T
+        h += bs[i]
+        a = np.maximum(h, 0) if i < last else h
+        hs.append(a)
+    p = np.exp(a - a.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    rows = np.arange(len(y))
+    p[rows, y] -= 1
+    g = p / len(y)
+    grads = []
+    for i in range(last, -1, -1):
+        a = x if i == 0 else hs[i - 1]
+        grads.append((i, g.T @ a, g.sum(axis=0)))
+        if i > 0:
+            g = (g @ ws[i]) * (a > 0)
+    t1 = time.perf_counter()
+    for i, gw, gb in grads:
+        gw *= bench_mlp.LR
+        ws[i] -= gw
+        gb *= bench_mlp.LR
+        bs[i] -= gb
+    return t1 - t0, time.perf_counter() - t1
+
+
 def update_split(sizes, batch, repeats):
-    """Median seconds per step of both steps with and without their SGD update, interleaved:
-    name -> (forward + backward, update) for "numpy" and "minigrad"."""
+    """Median seconds per step of forward + backward and of the SGD update, each timed
+    directly inside the step (``perf_counter`` around the update), for the hand-written
+    step, minigrad's step (``optimizer.step()``), and minigrad's forward + backward followed
+    by an update that scales each gradient in place as the hand-written step does (which
+    an optimizer cannot do: ``.grad`` must keep the gradient), and the hand-written step
+    with fresh arrays (``fresh_numpy_step``). Taken in turns, after a 50 ms pause each.
+    Returns name -> (forward + backward, update)."""
     x, y = bench_mlp.make_data(sizes, batch)
     model = bench_mlp.make_minigrad(sizes)
     ws, bs = bench_mlp.linear_params(model)
-    fns = {}
-    for update in (True, False):
-        fns["numpy", update] = bench_mlp.numpy_step(ws, bs, x, y, update)
-        fns["minigrad", update] = bench_mlp.minigrad_step(model, x, y, update)
-    t = _common.interleaved(fns, repeats, warmup=3, settle=0.05)
-    return {k: (t[k, False], t[k, True] - t[k, False]) for k in ("numpy", "minigrad")}
+    net = bench_mlp.NumpyMLP(ws, bs, batch)
+    xt = mg.Tensor(x)
+    opt = optim.SGD(model.parameters(), lr=bench_mlp.LR)
+    params = list(model.parameters())
+    fresh_ws, fresh_bs = [w.copy() for w in ws], [b.copy() for b in bs]
+
+    def hand_written():
+        t0, u0 = time.perf_counter(), net.update_seconds
+        net.step(x, y)
+        update = net.update_seconds - u0
+        return time.perf_counter() - t0 - update, update
+
+    def minigrad_step(in_place=False):
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        F.cross_entropy(model(xt), y).backward()
+        t1 = time.perf_counter()
+        if in_place:
+            for p in params:
+                g = p.grad.data
+                g *= bench_mlp.LR
+                p.data -= g
+        else:
+            opt.step()
+        return t1 - t0, time.perf_counter() - t1
+
+    fns = {
+        "numpy": hand_written,
+        "minigrad": minigrad_step,
+        "in place": lambda: minigrad_step(in_place=True),
+        "fresh": lambda: fresh_numpy_step(fresh_ws, fresh_bs, x, y),
+    }
+    times = {name: [] for name in fns}
+    for i in range(repeats + 3):
+        for name, fn in fns.items():
+            time.sleep(0.05)
+            if i >= 3:
+                times[name].append(fn())
+            else:
+                fn()
+    return {
+        name: tuple(statistics.median(part) for part in zip(*runs)) for name, runs in times.items()
+    }
 
 
 def main():
@@ -115,7 +194,10 @@ def main():
         print(
             f"  forward + backward: hand-written {np_rest * 1e3:.2f} ms, minigrad "
             f"{mg_rest * 1e3:.2f} ms ({mg_rest / np_rest:.3f}x); SGD update: hand-written "
-            f"{np_update * 1e3:.2f} ms, minigrad {mg_update * 1e3:.2f} ms"
+            f"{np_update * 1e3:.2f} ms, minigrad {mg_update * 1e3:.2f} ms (scaling the "
+            f"gradient in place instead: {split['in place'][1] * 1e3:.2f} ms); whole step "
+            f"{(mg_rest + mg_update) / (np_rest + np_update):.3f}x; hand-written with fresh "
+            f"arrays: forward + backward {split['fresh'][0] * 1e3:.2f} ms"
         )
 
 
