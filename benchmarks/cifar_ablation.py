@@ -1,14 +1,17 @@
 """The CIFAR-10 ablation of docs/training.md: the default `minigrad train`, then the default
-with one of its tricks removed per row, each a real `minigrad train` command.
+with one of its tricks removed per row.
 
     python benchmarks/cifar_ablation.py --data-dir DIR --row default      # one row, <= 15 min
     python benchmarks/cifar_ablation.py --data-dir DIR --row no-zca
+    python benchmarks/cifar_ablation.py --data-dir DIR --row no-tta       # about a minute
     python benchmarks/cifar_ablation.py --table                           # the rows run so far
 
-Run one row at a time on an otherwise quiet machine (each row times itself, and two rows at
-once would share the cores). Each row's run folder is `runs/ablation/<row>` (`--out-dir`);
-the table reads their `metrics.json`: the held-out (validation) accuracy, the seconds of
-training, the epochs the time limit allowed, and the wall time of the whole command.
+A training row is a real `minigrad train` command. Run one at a time on an otherwise quiet
+machine (each row times itself, and two rows at once would share the cores); its run folder
+is `runs/ablation/<row>` (`--out-dir`). Test-time views change only the scoring, so a view
+row scores the default row's own weights again (`minigrad evaluate --tta ...`; run the
+default row first). The table reads each row's numbers: the held-out (validation) accuracy,
+the seconds of training, the epochs the time limit allowed, and the wall time of the command.
 """
 
 from __future__ import annotations
@@ -29,20 +32,46 @@ ROWS = {
     "no-augment": ("random crops and flips while training", ["--no-augment"]),
     "no-label-smoothing": ("label smoothing", ["--label-smoothing", "0"]),
 }
+# rows that only change the scoring: they rescore the default row's weights
+RESCORED = {"no-shift-tta": "flip", "no-tta": "none"}
+
+
+def row_command(row: str, data_dir: str, out_dir: Path) -> list[str]:
+    """The command of `row`: `minigrad evaluate` of the default run for a view row,
+    `minigrad train` (replacing an earlier run of the row) otherwise."""
+    if row in RESCORED:
+        default = out_dir / "default"
+        if not (default / "metrics.json").is_file():
+            raise SystemExit(f"row {row} rescores the default run: run --row default first")
+        split = ["--split", "val"]  # the held-out split that metrics.json scores
+        return ["minigrad", "evaluate", str(default), "--data-dir", data_dir, *split, *ROWS[row][1]]
+    out = out_dir / row
+    train = ["minigrad", "train", "--data-dir", data_dir, "--out", str(out), "--force"]
+    return train + ROWS[row][1]
 
 
 def run_row(row: str, data_dir: str, out_dir: Path) -> dict:
-    """Run `minigrad train` for `row` (replacing an earlier run of it); return its summary."""
-    out = out_dir / row
-    command = ["minigrad", "train", "--data-dir", data_dir, "--out", str(out), "--force"]
-    command += ROWS[row][1]
+    """Run the command of `row`; return its summary (also written to `<row>.json`)."""
+    command = row_command(row, data_dir, out_dir)
     print("$", " ".join(command), flush=True)
     start = time.perf_counter()
     subprocess.run(command, check=True)
     wall = time.perf_counter() - start
     summary = {"row": row, "command": command, "wall_seconds": wall}
-    (out / "ablation.json").write_text(json.dumps(summary, indent=1))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{row}.json").write_text(json.dumps(summary, indent=1))
     return summary
+
+
+def row_numbers(row: str, out_dir: Path) -> tuple[float, int, str]:
+    """(held-out accuracy, epochs, seconds of training or "-") of a row that has run."""
+    if row in RESCORED:
+        scored = out_dir / "default" / f"evaluate-val-{RESCORED[row]}.json"
+        numbers = json.loads(scored.read_text())
+        return numbers["accuracy"], numbers["epochs_completed"], "-"
+    metrics = json.loads((out_dir / row / "metrics.json").read_text())
+    train = f"{metrics['train_seconds']:.0f}"
+    return metrics["heldout_accuracy"], metrics["epochs_completed"], train
 
 
 def table(out_dir: Path) -> str:
@@ -52,15 +81,14 @@ def table(out_dir: Path) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row, (removed, options) in ROWS.items():
-        folder = out_dir / row
-        if not (folder / "ablation.json").is_file():
+        summary = out_dir / f"{row}.json"
+        if not summary.is_file():
             continue
-        metrics = json.loads((folder / "metrics.json").read_text())
-        wall = json.loads((folder / "ablation.json").read_text())["wall_seconds"]
+        wall = json.loads(summary.read_text())["wall_seconds"]
+        accuracy, epochs, train = row_numbers(row, out_dir)
         lines.append(
-            f"| {removed} | `{' '.join(options) or '(none)'}` | "
-            f"{100 * metrics['heldout_accuracy']:.2f}% | {metrics['epochs_completed']} | "
-            f"{metrics['train_seconds']:.0f} | {wall:.0f} |"
+            f"| {removed} | `{' '.join(options) or '(none)'}` | {100 * accuracy:.2f}% | "
+            f"{epochs} | {train} | {wall:.0f} |"
         )
     return "\n".join(lines)
 
