@@ -59,8 +59,12 @@ def test_resume_may_switch_the_figures_either_way(tmp_path):
     resumed = fit(TrainConfig(), tmp_path / "a", resume=True, log=quiet)
     assert resumed.config.figures is True and (tmp_path / "a" / "confusion.png").is_file()
     fit(small(), tmp_path / "b", stop_after=1, log=quiet)  # draws the curves so far
-    resumed = fit(small(figures=False), tmp_path / "b", resume=True, log=quiet)
-    assert resumed.config.figures is False and not (tmp_path / "b" / "confusion.png").exists()
+    assert (tmp_path / "b" / "curves.png").is_file()
+    lines = []
+    resumed = fit(small(figures=False), tmp_path / "b", resume=True, log=lines.append)
+    assert resumed.config.figures is False
+    assert not any((tmp_path / "b" / png).exists() for png in ("curves.png", "confusion.png"))
+    assert any(line.startswith("removed curves.png") for line in lines)
 
 
 def test_final_report_confusion_matrix_matches_the_test_accuracy(tmp_path):

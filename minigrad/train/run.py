@@ -34,6 +34,7 @@ from minigrad.train.planning import Budget, plan_epochs
 from minigrad.train.report import EpochProgress, epoch_line
 from minigrad.train.rundir import (
     CHECKPOINT,
+    FIGURES,
     claim_run_dir,
     default_run_dir,
     write_history_csv,
@@ -325,6 +326,13 @@ def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedMod
         drawn = draw_figures(run_drawings(trained, report, run.history), out, log)
         if drawn:
             log(f"figures: {', '.join(p.name for p in drawn)}")
+    else:  # pictures an earlier part of a resumed run drew would no longer match it
+        stale = [out / name for name in FIGURES if (out / name).is_file()]
+        for path in stale:
+            path.unlink()
+        if stale:
+            names = ", ".join(p.name for p in stale)
+            log(f"removed {names}: drawn by an earlier part of this run, figures are off now")
     status = "finished" if done else f"stopped after epoch {run.epoch} of {run.epochs}"
     log(f"{status}: {run.train_seconds:.1f}s training, {wall:.1f}s wall this run; results in {out}")
     if not done:

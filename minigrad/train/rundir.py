@@ -26,14 +26,13 @@ __all__ = [
 ]
 
 CHECKPOINT = "checkpoint.npz"
+FIGURES = ("curves.png", "confusion.png", "weights.png")  # what the end of a run draws
 RUN_FILES = (
     "config.json",
     "metrics.json",
     "history.csv",
     CHECKPOINT,
-    "curves.png",
-    "confusion.png",
-    "weights.png",
+    *FIGURES,
     "evaluate-*.json",
     "confusion-*.png",
 )
