@@ -230,8 +230,8 @@ def main():
             for fw in args.frameworks:
                 name = f"{fw}, {t} thread{'s' * (t > 1)}"
                 results[name].append(run_child(fw, t, args.steps, args.data_dir))
-                train = results[name][-1]["train"][0]
-                print(f"round {k + 1}: {name}: {1000 * train:.0f} ms a step", flush=True)
+                ms = {p: f"{1000 * results[name][-1][p][0]:.1f}" for p in (*PHASES, "train")}
+                print(f"round {k + 1}: {name}: ms a step {ms}", flush=True)
     print(f"\n{args.steps} steps of batch {batch} a pass, medians of {args.rounds} rounds")
     print(table(results, -(-EPOCH_IMAGES // batch)))
 
