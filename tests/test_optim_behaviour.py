@@ -1,14 +1,12 @@
 """The Optimizer contract: validation, in-place updates, skipped parameters, checkpoints."""
 
 import math
-import threading
 
 import numpy as np
 import pytest
 
 import minigrad as mg
 from minigrad import optim
-from minigrad.optim import optimizer as optimizer_module
 
 ALL_OPTIMIZERS = [
     (optim.SGD, dict(lr=0.1)),
@@ -267,60 +265,3 @@ def test_bad_parameter_lists_raise():
         optim.SGD([w * 2.0], lr=0.1)
     with pytest.raises(ValueError, match="parameter groups"):
         optim.LBFGS([{"params": [w]}, {"params": [b]}])
-
-
-ADAMS = [
-    (optim.AdamW, dict(lr=0.01, weight_decay=0.05)),
-    (optim.AdamW, dict(lr=0.01, amsgrad=True)),
-    (optim.Adam, dict(lr=0.01, weight_decay=0.1)),
-    (optim.Adam, dict(lr=0.01, amsgrad=True)),
-]
-
-
-@pytest.mark.parametrize(
-    "cls, kwargs", ADAMS, ids=[f"{c.__name__}-{'-'.join(k)}" for c, k in ADAMS]
-)
-def test_adam_in_row_blocks_on_threads_gives_the_numbers_of_one_piece(cls, kwargs, monkeypatch):
-    rows = optimizer_module.ROW_BLOCKS_MIN_SIZE // 256 + 7  # above the size, an uneven split
-    rng = np.random.default_rng(1)
-    start = [rng.standard_normal(s).astype(np.float32) for s in ((rows, 256), (rows * 256,))]
-    results = []
-    for threads in (1, 3):
-        monkeypatch.setattr(optimizer_module, "update_threads", lambda n=threads: n)
-        params = [mg.tensor(w.copy(), requires_grad=True) for w in start]
-        opt = cls(params, **kwargs)
-        grads = np.random.default_rng(2)
-        for _ in range(3):
-            for p in params:
-                p.grad = mg.tensor(grads.standard_normal(p.shape).astype(np.float32))
-            opt.step()
-        results.append(
-            [p.data for p in params] + [a for p in params for a in opt.state[p].values()]
-        )
-    for one_piece, blocks in zip(*results):
-        np.testing.assert_array_equal(one_piece, blocks)
-
-
-def test_in_row_blocks_splits_big_arrays_over_threads_and_runs_small_ones_in_place(monkeypatch):
-    monkeypatch.setattr(optimizer_module, "update_threads", lambda: 2)
-    calls = []
-
-    def kernel(a, b):
-        calls.append((threading.current_thread().name, a.shape, b.shape))
-        a += b
-
-    big = np.zeros((optimizer_module.ROW_BLOCKS_MIN_SIZE // 8 + 1, 8))
-    optimizer_module.in_row_blocks(kernel, big, np.ones_like(big))
-    assert sorted(shape for _, shape, _ in calls) == [(len(big) // 2, 8), (len(big) // 2 + 1, 8)]
-    assert all(name.startswith("minigrad-update") for name, _, _ in calls)
-    np.testing.assert_array_equal(big, 1.0)
-    calls.clear()
-    small = np.zeros((4, 8))
-    optimizer_module.in_row_blocks(kernel, small, np.ones_like(small))
-    assert calls == [(threading.current_thread().name, (4, 8), (4, 8))]
-
-
-def test_update_threads_follow_the_blas_thread_limit():
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    with threadpoolctl.threadpool_limits(1, user_api="blas"):
-        assert optimizer_module.update_threads() == 1

@@ -1,11 +1,9 @@
 """Adam (with the AMSGrad option) and AdamW, its variant with decoupled weight decay."""
 
-import functools
-
 import numpy as np
 
 from .adaptive import add_product_, lerp_
-from .optimizer import Optimizer, check_betas, check_nonnegative, in_row_blocks
+from .optimizer import Optimizer, check_betas, check_nonnegative
 
 
 class Adam(Optimizer):
@@ -61,45 +59,24 @@ class Adam(Optimizer):
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         state["step"] += 1
         step = state["step"]
-        shrink = 1.0
         if self.decoupled_weight_decay:
-            shrink = 1 - lr * weight_decay
+            if weight_decay != 0:
+                w *= 1 - lr * weight_decay
         else:
             g = self.add_weight_decay(w, g, weight_decay)
-        arrays = [w, g, state["exp_avg"], state["exp_avg_sq"], self.scratch(w)]
+        exp_avg, exp_avg_sq, tmp = state["exp_avg"], state["exp_avg_sq"], self.scratch(w)
+        lerp_(exp_avg, g, 1 - beta1, tmp)
+        exp_avg_sq *= beta2
+        add_product_(exp_avg_sq, g, g, 1 - beta2, tmp)
         if group["amsgrad"]:
-            arrays.append(state.setdefault("max_exp_avg_sq", np.zeros_like(w)))
-        kernel = functools.partial(
-            _adam_step,
-            shrink=shrink,
-            betas=(beta1, beta2),
-            eps=group["eps"],
-            step_size=lr / (1 - beta1**step),
-            correction2=(1 - beta2**step) ** 0.5,
-        )
-        in_row_blocks(kernel, *arrays)
-
-
-def _adam_step(
-    w, g, exp_avg, exp_avg_sq, tmp, max_sq=None, *, shrink, betas, eps, step_size, correction2
-):
-    """Adam's update of `w` in place, elementwise (so `in_row_blocks` may split it):
-    `w *= shrink`, then the moment updates and `w -= step_size * m / (sqrt(v) / correction2
-    + eps)`; `max_sq` (AMSGrad) keeps the largest `v`, which then replaces it."""
-    beta1, beta2 = betas
-    if shrink != 1:
-        w *= shrink
-    lerp_(exp_avg, g, 1 - beta1, tmp)
-    exp_avg_sq *= beta2
-    add_product_(exp_avg_sq, g, g, 1 - beta2, tmp)
-    if max_sq is not None:
-        exp_avg_sq = np.maximum(max_sq, exp_avg_sq, out=max_sq)
-    denom = np.sqrt(exp_avg_sq, out=tmp)
-    denom /= correction2
-    denom += eps
-    step_dir = np.divide(exp_avg, denom, out=tmp)
-    step_dir *= step_size
-    w -= step_dir
+            max_sq = state.setdefault("max_exp_avg_sq", np.zeros_like(w))
+            exp_avg_sq = np.maximum(max_sq, exp_avg_sq, out=max_sq)
+        denom = np.sqrt(exp_avg_sq, out=tmp)
+        denom /= (1 - beta2**step) ** 0.5
+        denom += group["eps"]
+        step_dir = np.divide(exp_avg, denom, out=tmp)
+        step_dir *= lr / (1 - beta1**step)
+        w -= step_dir
 
 
 class AdamW(Adam):

@@ -12,10 +12,6 @@ graph is recorded; each one stamps ``p`` (``_mark_changed``) so that autograd no
 saved array changed.
 """
 
-import functools
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from ..grad_mode import enable_grad
@@ -216,55 +212,6 @@ class Optimizer:
             for key, value in saved.items():
                 if key != "params":
                     group[key] = from_npz(value, as_tuple=key == "betas")
-
-
-# The default CIFAR-10 recipe's AdamW update runs NumPy's elementwise passes on one core: with
-# two BLAS threads it took 0.82 s of a 5.5 s epoch, where PyTorch spreads it over both cores
-# (0.51 s). In row blocks on both cores it takes 0.5x s ("update" row of
-# benchmarks/bench_epoch_phases.py). Smaller arrays are not worth a thread hand-off.
-ROW_BLOCKS_MIN_SIZE = 1 << 18
-
-
-def in_row_blocks(kernel, *arrays):
-    """Run ``kernel(*arrays)``, an in-place elementwise update of equally shaped arrays, on
-    row blocks of them (views along axis 0) in parallel threads, one block per thread NumPy's
-    BLAS may use (``update_threads()``); arrays under ``ROW_BLOCKS_MIN_SIZE`` elements in one
-    call. Elementwise arithmetic gives the same numbers block by block as in one piece, and
-    NumPy releases the GIL inside each pass, so the blocks run at the same time."""
-    threads = min(update_threads(), len(arrays[0])) if arrays[0].ndim else 1
-    if threads < 2 or arrays[0].size < ROW_BLOCKS_MIN_SIZE:
-        kernel(*arrays)
-        return
-    blocks = zip(*(np.array_split(a, threads) for a in arrays))
-    pool = _thread_pool(threads, os.getpid())
-    for future in [pool.submit(kernel, *block) for block in blocks]:
-        future.result()
-
-
-def update_threads() -> int:
-    """The threads NumPy's BLAS may use now (so ``threadpoolctl.threadpool_limits`` and
-    ``OPENBLAS_NUM_THREADS`` apply to updates too), read through threadpoolctl if it is
-    installed; else the CPUs this process may run on."""
-    blas = _blas_controllers()
-    if blas:
-        return max(lib.num_threads for lib in blas)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-@functools.cache
-def _blas_controllers():
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return ()
-    return tuple(c for c in ThreadpoolController().lib_controllers if c.user_api == "blas")
-
-
-@functools.cache
-def _thread_pool(threads: int, pid: int) -> ThreadPoolExecutor:
-    """One pool per thread count and process (a forked child gets its own: its parent's
-    threads do not exist there)."""
-    return ThreadPoolExecutor(threads, thread_name_prefix="minigrad-update")
 
 
 def copy_nested(value):
