@@ -6,7 +6,19 @@ are imported inside the functions that use them.
 
 from minigrad import viz
 from minigrad.autograd import grad
-from minigrad.creation import ones, ones_like, rand, randn, zeros, zeros_like
+from minigrad.creation import (
+    arange,
+    eye,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    zeros,
+    zeros_like,
+)
 from minigrad.dtypes import get_default_dtype, set_default_dtype
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
@@ -14,6 +26,7 @@ from minigrad.model_gradcheck import check_model_gradients
 from minigrad.ops import cat, concatenate, stack
 from minigrad.public_ops import (
     abs,
+    clamp,
     clip,
     exp,
     log,
@@ -21,10 +34,15 @@ from minigrad.public_ops import (
     matmul,
     maximum,
     minimum,
+    mm,
+    norm,
+    prod,
     relu,
     sigmoid,
     sqrt,
+    std,
     tanh,
+    var,
     where,
 )
 from minigrad.random import manual_seed
@@ -37,17 +55,22 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "abs",
+    "arange",
     "cat",
     "check_model_gradients",
+    "clamp",
     "clip",
     "concatenate",
     "enable_grad",
     "exp",
+    "eye",
+    "full",
     "get_default_dtype",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "linspace",
     "load",
     "log",
     "logsumexp",
@@ -55,11 +78,15 @@ __all__ = [
     "matmul",
     "maximum",
     "minimum",
+    "mm",
     "no_grad",
+    "norm",
     "numerical_grad",
     "ones",
     "ones_like",
+    "prod",
     "rand",
+    "randint",
     "randn",
     "relu",
     "save",
@@ -68,8 +95,10 @@ __all__ = [
     "sigmoid",
     "sqrt",
     "stack",
+    "std",
     "tanh",
     "tensor",
+    "var",
     "viz",
     "where",
     "zeros",

@@ -1,4 +1,6 @@
-"""Tensors made from scratch: zeros, ones, randn, rand and the *_like forms.
+"""Tensors made from scratch: zeros, ones, full, eye, arange, linspace, randn, rand,
+randint and the *_like forms, with PyTorch's dtypes (integer ranges and fills are int64,
+anything else the default float dtype).
 
 Random tensors draw from an explicit ``np.random.Generator`` or seed (``rng=``); without
 one, from the default generator that ``mg.manual_seed`` seeds. The global ``np.random``
@@ -32,6 +34,39 @@ def ones(*shape, dtype=None, requires_grad=False):
     return Tensor(np.ones(_shape(shape), _dtype(dtype)), requires_grad=requires_grad)
 
 
+def full(size, fill_value, *, dtype=None, requires_grad=False):
+    """A tensor of ``fill_value`` shaped ``size``; its dtype follows the value as in PyTorch:
+    bool, int64 for an int, else the default float dtype."""
+    if dtype is None and isinstance(fill_value, (bool, np.bool_)):
+        dtype = np.bool_
+    elif dtype is None and isinstance(fill_value, (int, np.integer)):
+        dtype = np.int64
+    shape = (size,) if isinstance(size, int) else tuple(size)
+    return Tensor(np.full(shape, fill_value, _dtype(dtype)), requires_grad=requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, requires_grad=False):
+    """The (n, m) identity matrix (m = n by default)."""
+    return Tensor(np.eye(n, m, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
+    """``start, start + step, ...`` below ``end`` (``arange(n)``: 0 .. n-1), as PyTorch:
+    int64 when every argument is an int, else the default float dtype."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None and all(isinstance(v, (int, np.integer)) for v in (start, end, step)):
+        dtype = np.int64
+    data = np.arange(start, end, step, dtype=_dtype(dtype))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
+    data = np.linspace(start, end, steps, dtype=_dtype(dtype))
+    return Tensor(data, requires_grad=requires_grad)
+
+
 def zeros_like(t, dtype=None, requires_grad=False):
     """Zeros with the shape (and, by default, dtype) of ``t``."""
     data = t.data if isinstance(t, Tensor) else np.asarray(t)
@@ -56,3 +91,17 @@ def rand(*shape, rng=None, dtype=None, requires_grad=False):
     rng = generator(rng)
     data = rng.random(_shape(shape)).astype(_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, *, rng=None, dtype=None):
+    """Integers drawn uniformly from [low, high) (int64), shaped ``size``: PyTorch's
+    ``randint(low, high, size)`` and ``randint(high, size)``."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: give a size, e.g. mg.randint(0, 10, (3,))")
+    if high is None:
+        low, high = 0, low
+    shape = (size,) if isinstance(size, int) else tuple(size)
+    data = generator(rng).integers(low, high, shape, dtype=np.int64)
+    return Tensor(data if dtype is None else data.astype(dtype))

@@ -38,17 +38,27 @@ def where(cond, a, b):
     return ops.where(cond, a, b)
 
 
+def clamp(x, min=None, max=None):
+    """``x.clamp(min, max)``: ``clip`` under PyTorch's name (``torch.clamp``)."""
+    return as_tensor(x).clamp(min, max)
+
+
 abs = _of_one(ops.abs)
 clip = _of_one(ops.clip)
 exp = _of_one(ops.exp)
 log = _of_one(ops.log)
 log_softmax = _of_one(ops.log_softmax)
 logsumexp = _of_one(ops.logsumexp)
+norm = _of_one(ops.norm)
+prod = _of_one(ops.prod)
 relu = _of_one(ops.relu)
 sigmoid = _of_one(ops.sigmoid)
 softmax = _of_one(ops.softmax)
 sqrt = _of_one(ops.sqrt)
+std = _of_one(ops.std)
 tanh = _of_one(ops.tanh)
+var = _of_one(ops.var)
 matmul = _of_two(ops.matmul)
+mm = _of_two(ops.mm)
 maximum = _of_two(ops.maximum)
 minimum = _of_two(ops.minimum)

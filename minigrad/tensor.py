@@ -263,16 +263,21 @@ class Tensor(ArrayMethods):
                     "optimizer step does), or write x = x + ... for a new tensor"
                 )
             return op(self, other)
+        return self._update(f"in-place {op.__name__}", ufunc, other)
+
+    def _update(self, name, ufunc, other):
+        """Write ``ufunc(array, other)`` into this tensor's array and stamp it again: the
+        array side of an in-place change, which ``name`` (for errors) asked for."""
         if not self._data.flags.writeable:
             raise ValueError(
-                f"in-place {op.__name__}: this tensor's array is read-only (an op's output "
+                f"{name}: this tensor's array is read-only (an op's output "
                 "saved for backward, or a read-only array); write x = x + ... for a new tensor"
             )
         try:
             ufunc(self._data, _raw(other), out=self._data)
         except ValueError as e:
             raise ValueError(
-                f"in-place {op.__name__}: an operand of shape {np.shape(_raw(other))} cannot "
+                f"{name}: an operand of shape {np.shape(_raw(other))} cannot "
                 f"update a tensor of shape {self.shape} in place ({e})"
             ) from None
         self._mark_changed()

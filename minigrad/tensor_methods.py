@@ -1,6 +1,9 @@
 """The array methods of ``Tensor``: reductions, elementwise functions, shape changes, and
 the spellings PyTorch users type (``sum(dim=...)``, ``view``, ``permute``, ``size()``,
-``float()``). Each is a thin call of an op in ``minigrad.ops``, which records the graph.
+``float()``, ``clamp``, ``to``, ``add_``). Each is a thin call of an op in ``minigrad.ops``,
+which records the graph. A PyTorch name minigrad deliberately lacks (``cuda``, ``grad_fn``)
+gets an AttributeError saying what to write instead (``__getattr__``, which Python calls
+only after the ordinary lookup failed, so it costs nothing on attributes that exist).
 
 ``ArrayMethods`` is the base class of ``Tensor`` (defined in ``minigrad.tensor``); ``ops`` and
 ``tensor`` are imported at the end of this module, since they need this class first.
@@ -10,6 +13,7 @@ import math
 
 import numpy as np
 
+from minigrad import grad_mode
 from minigrad.axes import normalized_axes, numpy_or_torch, reduce_args
 
 
@@ -17,6 +21,9 @@ class ArrayMethods:
     """Methods of ``Tensor`` that call an op (see the module docstring)."""
 
     __slots__ = ()
+
+    device = "cpu"  # minigrad computes with NumPy, on the CPU only
+    is_cuda = False
 
     @property
     def size(self):
@@ -32,13 +39,80 @@ class ArrayMethods:
     def T(self):
         return ops.transpose(self)
 
+    def dim(self):
+        """The number of axes (PyTorch's name for ``ndim``)."""
+        return self.data.ndim
+
     def float(self):
         """This tensor as float32 (itself if it is already); differentiable."""
-        return self if self.data.dtype == np.float32 else ops.astype(self, np.float32)
+        return self._cast(np.float32)
 
     def double(self):
         """This tensor as float64 (itself if it is already); differentiable."""
-        return self if self.data.dtype == np.float64 else ops.astype(self, np.float64)
+        return self._cast(np.float64)
+
+    def long(self):
+        """This tensor as int64 (class indices), cut from the graph."""
+        return self._cast(np.int64)
+
+    def int(self):
+        """This tensor as int32, cut from the graph."""
+        return self._cast(np.int32)
+
+    def bool(self):
+        """This tensor as bool, cut from the graph."""
+        return self._cast(np.bool_)
+
+    def _cast(self, dtype):
+        """Itself if it has ``dtype``; else converted: differentiably to a floating dtype,
+        cut from the graph to any other (only floating tensors carry gradients, as in
+        PyTorch)."""
+        dtype = np.dtype(dtype)
+        if self.data.dtype == dtype:
+            return self
+        if dtype.kind != "f":
+            return tensor.const(self.data.astype(dtype))
+        return ops.astype(self, dtype)
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """PyTorch's ``to``: ``to(np.float64)``, ``to("cpu")``, ``to(other_tensor)`` (its
+        dtype), ``to(device, dtype)``. The dtype is a NumPy one; the device must be the CPU.
+        Returns this tensor itself when nothing changes (a copy with ``copy=True``)."""
+        for arg in args:
+            if isinstance(arg, tensor.Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and not _is_dtype(arg) or type(arg).__name__ == "device":
+                device = arg
+            else:
+                dtype = arg
+        if device is not None and not _is_device(str(device)):
+            raise RuntimeError(
+                f"to: minigrad runs on the CPU only (NumPy underneath), got device {device!r}; "
+                "drop the .to(device) call, or pass 'cpu'"
+            )
+        if dtype is None:
+            return self.clone() if copy else self
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(
+                f"to: dtypes are NumPy's, e.g. np.float32 or 'float64', got {dtype!r}"
+            ) from None
+        out = self._cast(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self):
+        """Itself: minigrad tensors always live on the CPU."""
+        return self
+
+    def contiguous(self):
+        """Itself: minigrad has no strided views to make contiguous (``reshape`` copies
+        where NumPy needs to)."""
+        return self
+
+    def clone(self):
+        """A copy with its own array; differentiable (dx = dy), as PyTorch's ``clone``."""
+        return ops.astype(self, self.data.dtype)
 
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
@@ -102,6 +176,64 @@ class ArrayMethods:
     def clip(self, lo=None, hi=None):
         return ops.clip(self, lo, hi)
 
+    def clamp(self, min=None, max=None):
+        """``clip`` under PyTorch's name: x limited to [min, max] (numbers); dy/dx = 1 where
+        min <= x <= max (bounds included), else 0."""
+        for bound in (min, max):
+            if isinstance(bound, tensor.Tensor):
+                raise TypeError(
+                    "clamp: bounds must be numbers; for a tensor bound write "
+                    "mg.maximum(x, lo) / mg.minimum(x, hi)"
+                )
+        return ops.clip(self, min, max)
+
+    def clamp_min(self, min):
+        """``clamp(min=min)``."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        """``clamp(max=max)``."""
+        return self.clamp(max=max)
+
+    def pow(self, exponent):
+        """``self ** exponent``."""
+        return ops.pow(self, exponent)
+
+    def mm(self, other):
+        """``ops.mm``: the product of two matrices (PyTorch's ``x.mm(y)``)."""
+        return ops.mm(self, other)
+
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(
+        self, axis=None, unbiased=None, keepdims=False, *, dim=None, keepdim=None, **correction
+    ):
+        """``ops.var``: unbiased by default, as PyTorch (``correction=0``, ``ddof=0`` or
+        ``unbiased=False`` for NumPy's population variance)."""
+        return ops.var(self, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, **correction)
+
+    def std(
+        self, axis=None, unbiased=None, keepdims=False, *, dim=None, keepdim=None, **correction
+    ):
+        """``ops.std``: unbiased by default, as PyTorch (see ``var``)."""
+        return ops.std(self, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, **correction)
+
+    def norm(self, p="fro", dim=None, keepdim=None, *, axis=None, keepdims=False):
+        """``ops.norm``: the 2-norm of all elements by default, as PyTorch's ``x.norm()``."""
+        return ops.norm(self, p, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def masked_fill(self, mask, value):
+        """x with ``value`` where the bool ``mask`` (broadcast to x) is True; dy/dx = dy
+        where mask is False, 0 where it is True (``mg.where(mask, value, x)``)."""
+        m = mask.data if isinstance(mask, tensor.Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise TypeError(
+                f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}; "
+                "compare to make one, e.g. x.masked_fill(x < 0, 0.0)"
+            )
+        return ops.where(m, value, self)
+
     def reshape(self, *shape):
         return ops.reshape(self, _shape_arg(shape))
 
@@ -157,8 +289,155 @@ class ArrayMethods:
             )
         return ops.transpose(self, axes)
 
+    def t(self):
+        """The transpose of a matrix (a vector or a scalar as it is), PyTorch's ``t()``."""
+        if self.data.ndim > 2:
+            raise ValueError(
+                f"t: expects at most 2 dims, got shape {self.shape}; use transpose(a, b) or "
+                "permute(...) for more"
+            )
+        return ops.transpose(self)
+
+    def expand(self, *sizes):
+        """x broadcast to ``sizes`` (new axes in front; -1 keeps an axis), PyTorch's
+        ``expand``; dx = dy summed over the broadcast axes."""
+        sizes = _shape_arg(sizes)
+        lead = len(sizes) - self.data.ndim
+        if lead < 0 or any(n == -1 for n in sizes[:lead]):
+            raise ValueError(
+                f"expand: sizes {sizes} must give every axis of shape {self.shape} "
+                "(-1 keeps an axis; new leading axes need a size)"
+            )
+        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+        try:
+            return ops.broadcast_to(self, shape)
+        except ValueError:
+            raise ValueError(
+                f"expand: shape {self.shape} cannot expand to {shape} (only axes of length 1 "
+                "stretch; use repeat to tile)"
+            ) from None
+
+    def repeat(self, *sizes):
+        """x tiled ``sizes[i]`` times along axis i (new axes in front), PyTorch's ``repeat``
+        (NumPy's ``np.tile``); dx = dy summed over the copies."""
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.data.ndim:
+            raise ValueError(
+                f"repeat: give at least one count per axis of shape {self.shape}, got {sizes}"
+            )
+        shape = (1,) * (len(sizes) - self.data.ndim) + self.shape
+        spread = ops.reshape(self, tuple(d for n in shape for d in (1, n)))
+        tiled = ops.broadcast_to(spread, tuple(d for r, n in zip(sizes, shape) for d in (r, n)))
+        return ops.reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
+
     def astype(self, dtype):
         return ops.astype(self, dtype)
+
+    # in-place methods: outside recording they change the array, as ``x -= ...`` does
+
+    def add_(self, other, alpha=1):
+        """``x += alpha * other`` in place (see ``_change``)."""
+        return self._change("add_", np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        """``x -= alpha * other`` in place (see ``_change``)."""
+        return self._change("sub_", np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        """``x *= other`` in place (see ``_change``)."""
+        return self._change("mul_", np.multiply, other)
+
+    def div_(self, other):
+        """``x /= other`` in place (see ``_change``)."""
+        return self._change("div_", np.divide, other)
+
+    def fill_(self, value):
+        """Every element set to ``value`` in place (see ``_change``)."""
+        return self._change("fill_", _assign, value)
+
+    def zero_(self):
+        """Every element set to 0 in place (``x.grad.zero_()``; see ``_change``)."""
+        return self._change("zero_", _assign, 0)
+
+    def copy_(self, src):
+        """The values of ``src`` (broadcast to x's shape) copied in place (see ``_change``)."""
+        return self._change("copy_", _assign, src)
+
+    def _change(self, name, ufunc, other):
+        """An in-place method: outside recording (``mg.no_grad()``, or nothing requires
+        grad) the array is changed and the tensor stamped again, so a graph that used the old
+        values refuses to backpropagate, as ``x -= ...`` does. While recording it raises:
+        PyTorch refuses it on a leaf that requires grad, and elsewhere ``x += y`` (which
+        rebinds x to the recorded result) is the spelling that keeps the graph."""
+        if grad_mode.enabled and (
+            self.requires_grad or isinstance(other, tensor.Tensor) and other.requires_grad
+        ):
+            raise RuntimeError(
+                f"{name}: cannot change a tensor in place while recording a graph that "
+                "needs its old values; write x = x + y (or x += y) for a recorded result, or "
+                "change it inside `with mg.no_grad():` (as an optimizer step does)"
+            )
+        return self._update(name, ufunc, other)
+
+    def __getattr__(self, name):
+        """Only reached when ordinary lookup fails: a PyTorch name that minigrad lacks on
+        purpose gets an AttributeError saying what to write instead."""
+        advice = _INSTEAD.get(name)
+        if advice is None and name.endswith("_") and hasattr(type(self), name[:-1]):
+            advice = (
+                f"minigrad's in-place methods are add_, sub_, mul_, div_, fill_, zero_ and "
+                f"copy_; write x = x.{name[:-1]}(...) for a new tensor"
+            )
+        message = f"'{type(self).__name__}' object has no attribute {name!r}"
+        raise AttributeError(f"{message}: {advice}" if advice else message)
+
+
+def _assign(a, value, out):
+    """``out[...] = value`` (broadcast), shaped as a ufunc call for ``Tensor._update``."""
+    np.copyto(out, value)
+
+
+def _is_dtype(name):
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
+
+
+def _is_device(name):
+    """True for the device names minigrad accepts: the CPU's."""
+    return name == "cpu" or name.startswith("cpu:")
+
+
+_NEW = "write mg.zeros(shape, dtype=x.dtype) (or mg.ones, mg.full, mg.tensor)"
+_NO_SORT = "minigrad has no differentiable {}; without a gradient, use np.{}(x.numpy(), ...)"
+
+# PyTorch names minigrad lacks on purpose -> what to write instead (see __getattr__)
+_INSTEAD = {
+    "cuda": "minigrad runs on the CPU only (NumPy underneath): drop .cuda()",
+    "grad_fn": "minigrad has no grad_fn objects: x.op names the op that made x ('' for a leaf) "
+    "and x.parents its inputs",
+    "register_hook": "minigrad has no hooks; x.retain_grad() keeps a non-leaf's .grad",
+    "detach_": "write x = x.detach() (a new leaf sharing the array)",
+    "type": "x.dtype is the (NumPy) dtype; convert with x.to(np.float64) or x.float()",
+    "half": "minigrad has no mixed precision; x.astype(np.float16) converts (slowly, in NumPy)",
+    "new_zeros": _NEW,
+    "new_ones": _NEW,
+    "new_full": _NEW,
+    "new_empty": _NEW,
+    "new_tensor": _NEW,
+    "sort": _NO_SORT.format("sort", "sort"),
+    "argsort": _NO_SORT.format("argsort", "argsort"),
+    "topk": _NO_SORT.format("topk", "argsort") + " (or x.max(dim=...) for k = 1)",
+    "cumsum": _NO_SORT.format("cumsum", "cumsum"),
+    "cumprod": _NO_SORT.format("cumprod", "cumprod"),
+    "gather": "index with integer arrays instead, e.g. x[np.arange(n), labels] (differentiable)",
+    "index_select": "index with an integer array instead, e.g. x[idx] or x[:, idx]",
+    "uniform_": "use nn.init.uniform_(x, a, b)",
+    "normal_": "use nn.init.normal_(x, mean, std)",
+    "is_contiguous": "minigrad has no strided views: every tensor can be used as contiguous",
+}
 
 
 def _shape_arg(args):

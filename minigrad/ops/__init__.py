@@ -1,7 +1,19 @@
 """Every differentiable op of minigrad, one short function each (forward + backward)."""
 
-from minigrad.ops.arith import add, div, matmul, maximum, minimum, mul, neg, pow, sub, where
-from minigrad.ops.reduce import log_softmax, logsumexp, max, mean, min, softmax, sum
+from minigrad.ops.arith import add, div, matmul, maximum, minimum, mm, mul, neg, pow, sub, where
+from minigrad.ops.reduce import (
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    softmax,
+    std,
+    sum,
+    var,
+)
 from minigrad.ops.shape import (
     astype,
     broadcast_to,
@@ -14,7 +26,7 @@ from minigrad.ops.shape import (
     sum_to,
     transpose,
 )
-from minigrad.ops.unary import abs, clip, exp, log, relu, sigmoid, sqrt, tanh
+from minigrad.ops.unary import abs, clip, exp, log, relu, root, sigmoid, sqrt, tanh
 
 __all__ = [
     "abs",
@@ -37,19 +49,25 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "mm",
     "mul",
     "neg",
+    "norm",
     "pow",
+    "prod",
     "relu",
     "reshape",
+    "root",
     "sigmoid",
     "softmax",
     "sqrt",
     "stack",
+    "std",
     "sub",
     "sum",
     "sum_to",
     "tanh",
     "transpose",
+    "var",
     "where",
 ]

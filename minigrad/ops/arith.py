@@ -1,4 +1,4 @@
-"""Arithmetic with NumPy broadcasting: + - * / ** @, unary -, maximum, minimum, where.
+"""Arithmetic with NumPy broadcasting: + - * / ** @ (and mm), unary -, maximum, minimum, where.
 
 Each op is one function: the forward in NumPy, the backward closure beside it, ``record``.
 A backward returns gradients in the broadcast output shape; the engine sums them back to
@@ -190,6 +190,18 @@ def matmul(a, b):
     if b.data.ndim == 1:
         return reshape(_matmul(a, reshape(b, (-1, 1))), a.shape[:-1])
     return _matmul(a, b)
+
+
+def mm(a, b):
+    """y = a @ b for two matrices only, PyTorch's ``mm``: a (N, K), b (K, M) -> (N, M);
+    da = dy @ b.T, db = a.T @ dy (``matmul`` also takes vectors and batches)."""
+    shapes = [np.shape(t.data if isinstance(t, Tensor) else t) for t in (a, b)]
+    if any(len(s) != 2 for s in shapes):
+        raise ValueError(
+            f"mm: both operands must be matrices (2-D), got shapes {shapes[0]} and {shapes[1]}; "
+            "use matmul (or @) for vectors and batches"
+        )
+    return matmul(a, b)
 
 
 def _check_inner(a, b):

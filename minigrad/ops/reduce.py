@@ -1,5 +1,6 @@
-"""Reductions over ``axis`` (None, int or tuple): sum, mean, max, min and logsumexp; and
-softmax and log_softmax, which normalise along an axis with the same logsumexp.
+"""Reductions over ``axis`` (None, int or tuple): sum, mean, max, min, logsumexp, prod, var,
+std and norm; and softmax and log_softmax, which normalise along an axis with the same
+logsumexp.
 
 Given a plain ndarray (as inside a first-order backward), each returns NumPy's result.
 """
@@ -9,9 +10,10 @@ from collections import namedtuple
 import numpy as np
 
 from minigrad.axes import kept_shape, normalized_axes, numpy_or_torch, reduce_args
+from minigrad.ops.arith import mul, pow, sub
 from minigrad.ops.base import saved_output
-from minigrad.ops.shape import broadcast_to, getitem, reshape
-from minigrad.ops.unary import exp
+from minigrad.ops.shape import broadcast_to, concatenate, getitem, reshape, transpose
+from minigrad.ops.unary import abs, exp, root
 from minigrad.tensor import Tensor, const, record
 
 # What x.max(dim=d) and x.min(dim=d) return, as torch.return_types.max does
@@ -186,3 +188,110 @@ def log_softmax(x, axis=-1, *, dim=None):
         return (gy - s * gy.sum(axis=axes, keepdims=True),)
 
     return record(y, "log_softmax", (x,), backward)
+
+
+def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """y = product of x over ``axis``; dy/dx_i = product of the other elements.
+
+    Computed as a tree of pairwise products (the reduced elements moved to a last axis,
+    its halves multiplied until one is left), so the gradient never divides by x: it is
+    exact where x holds zeros, as PyTorch's, and differentiable to any order.
+    """
+    axis, keepdims = reduce_args("prod", axis, keepdims, dim, keepdim)
+    if not isinstance(x, Tensor):
+        return np.prod(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
+    shape = x.data.shape
+    axes = normalized_axes(axis, len(shape))
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    n = int(np.prod([shape[i] for i in axes]))
+    y = reshape(transpose(x, kept + axes), tuple(shape[i] for i in kept) + (n,))
+    if n == 0:
+        y = sum(y, -1, keepdims=True) + 1  # the empty product; its gradient has no elements
+    while y.shape[-1] > 1:
+        half = y.shape[-1] // 2
+        pairs = mul(y[..., :half], y[..., half : 2 * half])
+        y = concatenate([pairs, y[..., 2 * half :]], -1) if y.shape[-1] % 2 else pairs
+    return reshape(y, kept_shape(shape, axes) if keepdims else y.shape[:-1])
+
+
+def var(
+    x,
+    axis=None,
+    unbiased=None,
+    keepdims=False,
+    *,
+    dim=None,
+    keepdim=None,
+    correction=None,
+    ddof=None,
+):
+    """y = sum((x - mean(x))**2) / (n - correction) over ``axis``, n the number of elements
+    reduced; dy/dx = 2 (x - mean(x)) / (n - correction).
+
+    PyTorch's default, the unbiased estimate (correction = 1), which NumPy's ``np.var`` does
+    not take (ddof = 0): ``unbiased=False``, ``correction=0`` or NumPy's name ``ddof=0``
+    give the population variance. A bool in place of ``axis`` is ``unbiased``, as in
+    PyTorch's ``x.var(False)``. With n <= correction the estimate is undefined: PyTorch
+    returns NaN, minigrad raises a ValueError.
+    """
+    if isinstance(axis, bool):
+        axis, unbiased = None, axis
+    axis, keepdims = reduce_args("var", axis, keepdims, dim, keepdim)
+    correction = numpy_or_torch("var", ("ddof", "correction"), ddof, correction)
+    if unbiased is not None and correction is not None:
+        raise TypeError("var: give unbiased or correction (ddof), not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    axes = normalized_axes(axis, data.ndim)
+    n = int(np.prod([data.shape[i] for i in axes]))
+    if n - correction <= 0:
+        raise ValueError(
+            f"var: {n} element(s) over axis {axis} with correction={correction} leave no "
+            "degrees of freedom (PyTorch would give NaN); pass unbiased=False (correction=0) "
+            "for the population variance, or reduce over more elements"
+        )
+    d = sub(x, mean(x, axes, keepdims=True))
+    return sum(mul(d, d), axes, keepdims) * (1.0 / (n - correction))
+
+
+def std(
+    x,
+    axis=None,
+    unbiased=None,
+    keepdims=False,
+    *,
+    dim=None,
+    keepdim=None,
+    correction=None,
+    ddof=None,
+):
+    """y = sqrt(var(x)) over ``axis`` (the same arguments and default as ``var``: unbiased);
+    dy/dx = (x - mean(x)) / ((n - correction) y), taken as 0 where y = 0, as PyTorch."""
+    v = var(x, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, correction=correction, ddof=ddof)
+    return root(v, 2)
+
+
+def norm(x, p="fro", dim=None, keepdim=None, *, axis=None, keepdims=False):
+    """The p-norm of x over ``dim`` (all elements by default), PyTorch's ``x.norm()``.
+
+    p = 2 or "fro": y = sqrt(sum(x**2)), dy/dx = x / y; p = 1: y = sum(|x|), dy/dx =
+    sign(x); p = inf: y = max(|x|), dy goes to the largest |x| (split between ties);
+    other p >= 1: y = sum(|x|**p) ** (1/p), dy/dx = sign(x) |x|**(p-1) / y**(p-1). The
+    gradient is 0 where the norm is 0, as in PyTorch. ``axis``/``keepdims`` are NumPy's
+    names for ``dim``/``keepdim``.
+    """
+    axis, keepdims = reduce_args("norm", axis, keepdims, dim, keepdim)
+    if p == "fro":
+        p = 2
+    if isinstance(p, str) or not p >= 1:
+        raise ValueError(f"norm: p must be 'fro', a number >= 1 or inf, got {p!r}")
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    axes = normalized_axes(axis, data.ndim)
+    if p == np.inf:
+        return max(abs(x), axes, keepdims)
+    if p == 1:
+        return sum(abs(x), axes, keepdims)
+    if p == 2:
+        return root(sum(mul(x, x), axes, keepdims), 2)
+    return root(sum(pow(abs(x), float(p)), axes, keepdims), p)

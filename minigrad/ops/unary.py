@@ -1,4 +1,4 @@
-"""Elementwise functions of one tensor: exp, log, sqrt, abs, tanh, sigmoid, relu, clip.
+"""Elementwise functions of one tensor: exp, log, sqrt, root, abs, tanh, sigmoid, relu, clip.
 
 At kinks the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0, and ``clip`` passes the
 gradient where ``lo <= x <= hi`` (bounds included). Given a plain ndarray (as inside a
@@ -44,6 +44,24 @@ def sqrt(x):
         return (gy * 0.5 / saved_output(y, sqrt, x),)
 
     return record(y, "sqrt", (x,), backward)
+
+
+def root(x, p=2):
+    """y = x ** (1/p) for x >= 0 (p = 2: sqrt); dy/dx = y / (p x), taken as 0 at x = 0.
+
+    The last step of a norm or a standard deviation: PyTorch gives their gradient as 0 where
+    they are 0 (sqrt's own derivative there is infinite, and 0 * inf would be NaN).
+    """
+    if not isinstance(x, Tensor):
+        return np.sqrt(x) if p == 2 else np.power(x, 1.0 / p)
+    x_data = x.data
+    y = np.sqrt(x_data) if p == 2 else np.power(x_data, scalar(1.0 / p, x_data))
+    at_zero = (x_data == 0).astype(x_data.dtype)  # y = 0 there: y / (p (x + 1)) is 0
+
+    def backward(gy, x):
+        return (gy * saved_output(y, root, x, p) / ((x + at_zero) * p),)
+
+    return record(y, "root", (x,), backward)
 
 
 def abs(x):
