@@ -2,8 +2,8 @@
 the spellings PyTorch users type (``sum(dim=...)``, ``view``, ``permute``, ``size()``,
 ``float()``, ``clamp``, ``to``, ``add_``). Each is a thin call of an op in ``minigrad.ops``,
 which records the graph. A PyTorch name minigrad deliberately lacks (``cuda``, ``grad_fn``)
-gets an AttributeError saying what to write instead (``__getattr__``, which Python calls
-only after the ordinary lookup failed, so it costs nothing on attributes that exist).
+gets an AttributeError saying what to write instead (``_Missing``: a class attribute per
+name, not a ``__getattr__``, which would slow every attribute access of a Tensor).
 
 ``ArrayMethods`` is the base class of ``Tensor`` (defined in ``minigrad.tensor``); ``ops`` and
 ``tensor`` are imported at the end of this module, since they need this class first.
@@ -379,18 +379,6 @@ class ArrayMethods:
             )
         return self._update(name, ufunc, other)
 
-    def __getattr__(self, name):
-        """Only reached when ordinary lookup fails: a PyTorch name that minigrad lacks on
-        purpose gets an AttributeError saying what to write instead."""
-        advice = _INSTEAD.get(name)
-        if advice is None and name.endswith("_") and hasattr(type(self), name[:-1]):
-            advice = (
-                f"minigrad's in-place methods are add_, sub_, mul_, div_, fill_, zero_ and "
-                f"copy_; write x = x.{name[:-1]}(...) for a new tensor"
-            )
-        message = f"'{type(self).__name__}' object has no attribute {name!r}"
-        raise AttributeError(f"{message}: {advice}" if advice else message)
-
 
 def _assign(a, value, out):
     """``out[...] = value`` (broadcast), shaped as a ufunc call for ``Tensor._update``."""
@@ -413,7 +401,7 @@ def _is_device(name):
 _NEW = "write mg.zeros(shape, dtype=x.dtype) (or mg.ones, mg.full, mg.tensor)"
 _NO_SORT = "minigrad has no differentiable {}; without a gradient, use np.{}(x.numpy(), ...)"
 
-# PyTorch names minigrad lacks on purpose -> what to write instead (see __getattr__)
+# PyTorch names minigrad lacks on purpose -> what to write instead (see _Missing)
 _INSTEAD = {
     "cuda": "minigrad runs on the CPU only (NumPy underneath): drop .cuda()",
     "grad_fn": "minigrad has no grad_fn objects: x.op names the op that made x ('' for a leaf) "
@@ -438,6 +426,33 @@ _INSTEAD = {
     "normal_": "use nn.init.normal_(x, mean, std)",
     "is_contiguous": "minigrad has no strided views: every tensor can be used as contiguous",
 }
+
+
+class _Missing:
+    """A PyTorch attribute minigrad lacks on purpose: reading it raises the AttributeError
+    any missing attribute raises (so ``hasattr`` is False), saying what to write instead."""
+
+    def __init__(self, name, advice):
+        self.name, self.advice = name, advice
+
+    def __get__(self, obj, owner=None):
+        raise AttributeError(f"'Tensor' object has no attribute {self.name!r}: {self.advice}")
+
+
+# In-place forms PyTorch has of methods minigrad has only out of place
+_OUT_OF_PLACE = (
+    "abs clamp clamp_max clamp_min clip exp log masked_fill pow relu sigmoid sqrt squeeze t "
+    "tanh transpose unsqueeze"
+).split()
+_INSTEAD.update(
+    {
+        f"{name}_": "minigrad's in-place methods are add_, sub_, mul_, div_, fill_, zero_ and "
+        f"copy_; write x = x.{name}(...) for a new tensor"
+        for name in _OUT_OF_PLACE
+    }
+)
+for _name, _advice in _INSTEAD.items():
+    setattr(ArrayMethods, _name, _Missing(_name, _advice))
 
 
 def _shape_arg(args):

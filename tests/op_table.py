@@ -34,6 +34,11 @@ def distinct(rng, shape):
     return (rng.permutation(n) * 0.1 + rng.uniform(0, 0.01, n)).reshape(shape) - 0.05 * n
 
 
+def near_clip_bounds(rng, shape):
+    """Values on both sides of -1 and 0.9 (the bounds of the clip entries), none within eps."""
+    return rng.choice([-1.4, -0.5, 0.2, 0.6, 1.3], shape) + rng.uniform(-0.05, 0.05, shape)
+
+
 @dataclass
 class OpSpec:
     name: str
@@ -137,7 +142,7 @@ CORE_OPS = [
         lambda x: x.clip(-1.0, 0.9),
         lambda x: np.clip(x, -1.0, 0.9),
         UNARY,
-        lambda rng, s: rng.choice([-1.4, -0.5, 0.2, 0.6, 1.3], s) + rng.uniform(-0.05, 0.05, s),
+        near_clip_bounds,
         covers=("clip",),
     ),
     OpSpec(
@@ -387,7 +392,122 @@ TORCH_NAMES = [
         [[(3, 4)]],
         covers=("double",),
     ),
+    OpSpec("t()", lambda x: x.t(), np.transpose, [[(3, 4)], [(4,)]], covers=("t",)),
+    OpSpec(
+        "clamp(min, max)",
+        lambda x: x.clamp(-1.0, 0.9),
+        lambda x: np.clip(x, -1.0, 0.9),
+        UNARY,
+        near_clip_bounds,
+        covers=("clamp", "clip"),
+    ),
+    OpSpec(
+        "clamp_min and clamp_max",
+        lambda x: x.clamp_min(-1.0) + mg.clamp(x, max=0.9) + x.clamp_max(0.9),
+        lambda x: np.maximum(x, -1.0) + 2 * np.minimum(x, 0.9),
+        UNARY,
+        near_clip_bounds,
+        covers=("clamp_min", "clamp_max", "clamp"),
+    ),
+    OpSpec("pow(3)", lambda x: x.pow(3), lambda x: x**3, UNARY, covers=("pow",)),
+    OpSpec("mm", mg.mm, np.matmul, [[(3, 4), (4, 2)]], covers=("mm", "matmul")),
+    *[
+        OpSpec(
+            f"prod({arg})",
+            lambda x, k=kwargs: x.prod(**k),
+            lambda x, k=kwargs: np.prod(x, axis=k.get("dim"), keepdims=k.get("keepdim", False)),
+            [[(2, 3, 4)], [(5,)]] if not kwargs else [[(2, 3, 5)]],
+            covers=("prod",),
+        )
+        for arg, kwargs in [
+            ("", {}),
+            ("dim=1", {"dim": 1}),
+            ("dim=-1, keepdim=True", {"dim": -1, "keepdim": True}),
+        ]
+    ],
+    OpSpec("prod 0-d", lambda x: x.prod(), np.prod, [[()]], covers=("prod",)),
+    *[
+        OpSpec(
+            f"{name}({arg})",
+            lambda x, n=name, k=kwargs: getattr(x, n)(**k),
+            lambda x, n=name, k=kwargs, d=ddof: getattr(np, n)(
+                x, axis=k.get("dim"), keepdims=k.get("keepdim", False), ddof=d
+            ),
+            [[(2, 3, 4)]],
+            covers=(name, "root") if name == "std" else (name,),
+        )
+        for name in ("var", "std")
+        for arg, kwargs, ddof in [
+            ("", {}, 1),
+            ("dim=1", {"dim": 1}, 1),
+            ("dim=(0, 2), keepdim=True", {"dim": (0, 2), "keepdim": True}, 1),
+            ("dim=-1, unbiased=False", {"dim": -1, "unbiased": False}, 0),
+            ("dim=1, correction=2", {"dim": 1, "correction": 2}, 2),
+        ]
+    ],
+    *[
+        OpSpec(
+            f"norm({arg})",
+            lambda x, k=kwargs: x.norm(**k),
+            lambda x, k=kwargs: _np_norm(x, **k),
+            [[(3, 4)], [(2, 3, 4)]] if "dim" not in kwargs else [[(3, 4)]],
+            domain,
+            covers=("norm", "root"),
+        )
+        for arg, kwargs, domain in [
+            ("", {}, normal),
+            ("dim=1, keepdim=True", {"dim": 1, "keepdim": True}, normal),
+            ("p=1, dim=0", {"p": 1, "dim": 0}, away_from_zero),
+            ("p=inf, dim=1", {"p": np.inf, "dim": 1}, distinct),
+            ("p=3", {"p": 3}, away_from_zero),
+        ]
+    ],
+    OpSpec(
+        "mg.norm, mg.var, mg.std, mg.prod",
+        lambda x: mg.norm(x) + mg.var(x) + mg.std(x, 0).sum() + mg.prod(x, 1).sum(),
+        lambda x: np.sqrt((x * x).sum()) + x.var(ddof=1) + x.std(0, ddof=1).sum() + x.prod(1).sum(),
+        [[(3, 4)]],
+        covers=("norm", "var", "std", "prod"),
+    ),
+    OpSpec(
+        "masked_fill",
+        lambda x: x.masked_fill(mg.tensor(np.array([[True, False, False, True]])), -2.0),
+        lambda x: np.where(np.array([[True, False, False, True]]), -2.0, x),
+        [[(3, 4)]],
+        covers=("masked_fill",),
+    ),
+    OpSpec(
+        "repeat(2, 1, 3)",
+        lambda x: x.repeat(2, 1, 3),
+        lambda x: np.tile(x, (2, 1, 3)),
+        [[(3, 4)], [()]],
+        covers=("repeat",),
+    ),
+    OpSpec(
+        "expand(2, -1, 4)",
+        lambda x: x.expand(2, -1, 4),
+        lambda x: np.broadcast_to(x, (2, 3, 4)),
+        [[(3, 1)]],
+        covers=("expand",),
+    ),
+    OpSpec("clone", lambda x: x.clone(), np.copy, UNARY, covers=("clone",)),
+    OpSpec(
+        "to(float32)",
+        lambda x: x.to(np.float32).to(x.dtype),
+        lambda x: x.astype(np.float32).astype(x.dtype),
+        [[(3, 4)]],
+        covers=("to",),
+        eps=1e-3,
+    ),
 ]
+
+
+def _np_norm(x, p=2, dim=None, keepdim=False):
+    """NumPy's p-norm over ``dim`` (all axes by default), the reference of x.norm()."""
+    a = np.abs(x)
+    if p == np.inf:
+        return a.max(axis=dim, keepdims=keepdim)
+    return (a**p).sum(axis=dim, keepdims=keepdim) ** (1 / p)
 
 
 @dataclass
@@ -480,6 +600,53 @@ FINITE_EDGES = [
         [-1.0, 2.0],
         [[0.0, 0.0]],
     ),
+    EdgePoint("norm at 0", lambda x: x.norm(), [[0.0, 0.0]], 0.0, [[0.0, 0.0]]),
+    EdgePoint("norm(p=3) at 0", lambda x: x.norm(p=3), [[0.0, 0.0]], 0.0, [[0.0, 0.0]]),
+    EdgePoint(
+        "norm(p=1) at a zero element",
+        lambda x: x.norm(p=1),
+        [[0.0, -3.0, 3.0]],
+        6.0,
+        [[0.0, -1.0, 1.0]],
+    ),
+    EdgePoint(
+        "norm(p=inf) ties", lambda x: x.norm(p=INF), [[1.0, -3.0, 3.0]], 3.0, [[0.0, -0.5, 0.5]]
+    ),
+    EdgePoint("std of equal values", lambda x: x.std(), [[1.0, 1.0, 1.0]], 0.0, [[0.0] * 3]),
+    EdgePoint(
+        "std(dim=1) of a constant row",
+        lambda x: x.std(dim=1),
+        [[[2.0, 2.0], [1.0, 3.0]]],
+        [0.0, np.sqrt(2.0)],
+        [[[0.0, 0.0], [-np.sqrt(0.5), np.sqrt(0.5)]]],
+    ),
+    EdgePoint(
+        "var of one element, correction=0",
+        lambda x: x.var(correction=0),
+        [[2.0]],
+        0.0,
+        [[0.0]],
+    ),
+    EdgePoint("prod with a zero", lambda x: x.prod(), [[0.0, 2.0, 3.0]], 0.0, [[6.0, 0.0, 0.0]]),
+    EdgePoint("prod with two zeros", lambda x: x.prod(), [[0.0, 3.0, 0.0]], 0.0, [[0.0] * 3]),
+    EdgePoint(
+        "clamp at its bounds",
+        lambda x: x.clamp(-1.0, 1.0),
+        [[-1.0, 1.0, 1.5, -1.5, 0.0]],
+        [-1.0, 1.0, 1.0, -1.0, 0.0],
+        [[1.0, 1.0, 0.0, 0.0, 1.0]],
+    ),
+    EdgePoint(
+        "clamp with min > max", lambda x: x.clamp(3.0, 1.0), [[1.0, 5.0]], [1.0, 1.0], [[0.0, 0.0]]
+    ),
+    EdgePoint(
+        "pow(2) and pow(3) at a negative base and 0",
+        lambda x: x.pow(2) + x.pow(3),
+        [[-2.0, 0.0]],
+        [-4.0, 0.0],
+        [[8.0, 0.0]],
+    ),
+    EdgePoint("pow(0) at 0", lambda x: x.pow(0), [[0.0, -1.0]], [1.0, 1.0], [[0.0, 0.0]]),
     EdgePoint(
         "logsumexp with a -inf entry",
         lambda x: x.logsumexp(dim=0),

@@ -191,6 +191,32 @@ def _torch_names():
         "squeeze(dim) of a longer axis keeps it": lambda x: x.squeeze(0).squeeze(1),
         "float() of float64": lambda x: x.float().to(x.dtype),
         "double() of float32": lambda x: x.double().to(x.dtype),
+        "t()": lambda x: x.t(),
+        "clamp(min, max)": lambda x: x.clamp(-1.0, 0.9),
+        "clamp_min and clamp_max": lambda x: (
+            x.clamp_min(-1.0) + torch.clamp(x, max=0.9) + x.clamp_max(0.9)
+        ),
+        "pow(3)": lambda x: x.pow(3),
+        "mm": torch.mm,
+        "prod 0-d": torch.prod,
+        "mg.norm, mg.var, mg.std, mg.prod": lambda x: (
+            torch.norm(x) + torch.var(x) + torch.std(x, 0).sum() + torch.prod(x, 1).sum()
+        ),
+        "masked_fill": lambda x: x.masked_fill(torch.tensor([[True, False, False, True]]), -2.0),
+        "repeat(2, 1, 3)": lambda x: x.repeat(2, 1, 3),
+        "expand(2, -1, 4)": lambda x: x.expand(2, -1, 4),
+        "clone": lambda x: x.clone(),
+        "to(float32)": lambda x: x.to(torch.float32).to(x.dtype),
+        **_same_spelling(("prod", "var", "std", "norm")),
+    }
+
+
+def _same_spelling(methods):
+    """Op-table entries named ``method(arguments)`` that PyTorch spells the same way."""
+    return {
+        spec.name: spec.fn
+        for spec in OPS
+        if spec.name.partition("(")[0] in methods and spec.name.endswith(")")
     }
 
 
