@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import minigrad as mg
+import minigrad.nn.functional as F
 from minigrad import ops
 
 
@@ -525,6 +526,7 @@ class EdgePoint:
 
 
 INF = np.inf
+BCE_EPS = float(np.float32(1e-12))  # PyTorch's binary_cross_entropy divides by at least this
 
 # Finite everywhere: computed with every NumPy floating-point error raising.
 FINITE_EDGES = [
@@ -647,6 +649,26 @@ FINITE_EDGES = [
         [[8.0, 0.0]],
     ),
     EdgePoint("pow(0) at 0", lambda x: x.pow(0), [[0.0, -1.0]], [1.0, 1.0], [[0.0, 0.0]]),
+    EdgePoint(
+        "binary_cross_entropy at p = 0 and 1",
+        lambda p: F.binary_cross_entropy(p, np.array([0.0, 1.0, 1.0, 0.0, 1.0]), "sum"),
+        [[0.0, 1.0, 0.0, 1.0, 0.5]],
+        200.0 + np.log(2.0),
+        [[0.0, 0.0, -1 / BCE_EPS, 1 / BCE_EPS, -2.0]],
+        lambda torch, p: torch.nn.functional.binary_cross_entropy(
+            p, torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0], dtype=p.dtype), reduction="sum"
+        ),
+    ),
+    EdgePoint(
+        "binary_cross_entropy_with_logits at 0 and +-1000",
+        lambda x: F.binary_cross_entropy_with_logits(x, np.array([0.3, 1.0, 0.0]), "sum"),
+        [[0.0, 1000.0, -1000.0]],
+        np.log(2.0),
+        [[0.2, 0.0, 0.0]],
+        lambda torch, x: torch.nn.functional.binary_cross_entropy_with_logits(
+            x, torch.tensor([0.3, 1.0, 0.0], dtype=x.dtype), reduction="sum"
+        ),
+    ),
     EdgePoint(
         "logsumexp with a -inf entry",
         lambda x: x.logsumexp(dim=0),

@@ -7,7 +7,7 @@ entry is a deterministic function of its float inputs.
 """
 
 import numpy as np
-from op_table import OpSpec, away_from_zero, positive
+from op_table import OpSpec, away_from_zero, normal, positive
 
 import minigrad.nn.functional as F
 
@@ -34,6 +34,11 @@ def np_svm(x, reduction, margin=1.0):
     m = np.maximum(0, x - x[ROWS, TARGET][:, None] + margin)
     m[ROWS, TARGET] = 0
     return np_reduce(m.sum(axis=1), reduction)
+
+
+def probability(rng, shape):
+    """Values in [0.05, 0.95]: probabilities away from 0 and 1, where BCE is singular."""
+    return rng.uniform(0.05, 0.95, shape)
 
 
 def hinge_safe(rng, shape):
@@ -79,6 +84,35 @@ def _loss_entries():
                 [[(5, 4)]],
                 hinge_safe,
                 covers=("F.svm_loss",),
+            )
+        )
+        out.append(
+            OpSpec(
+                f"nll_loss({reduction})",
+                lambda x, r=reduction: F.nll_loss(x, TARGET, r),
+                lambda x, r=reduction: np_reduce(-x[ROWS, TARGET], r),
+                [[(5, 4)]],
+                covers=("F.nll_loss",),
+            )
+        )
+        out.append(
+            OpSpec(
+                f"binary_cross_entropy({reduction})",
+                lambda p, t, r=reduction: F.binary_cross_entropy(p, t, r),
+                lambda p, t, r=reduction: np_reduce(-(t * np.log(p) + (1 - t) * np.log1p(-p)), r),
+                [[(3, 4), (3, 4)], [(5,), (5,)]],
+                probability,
+                covers=("F.binary_cross_entropy",),
+            )
+        )
+        out.append(
+            OpSpec(
+                f"binary_cross_entropy_with_logits({reduction})",
+                lambda x, t, r=reduction: F.binary_cross_entropy_with_logits(x, t, r),
+                lambda x, t, r=reduction: np_reduce(np.logaddexp(0, x) - x * t, r),
+                [[(3, 4), (3, 4)], [(), ()]],
+                domains=[normal, probability],
+                covers=("F.binary_cross_entropy_with_logits",),
             )
         )
         out.append(

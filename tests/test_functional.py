@@ -54,19 +54,19 @@ def test_cross_entropy_is_one_node():
         (mg.tensor(np.array([0.0, 1.0, 2.0, 0.0])), "integer class indices"),
     ],
 )
-@pytest.mark.parametrize("loss", [F.cross_entropy, F.svm_loss])
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.svm_loss, F.nll_loss])
 def test_bad_targets_raise_value_error_naming_the_problem(loss, target, match):
     with pytest.raises(ValueError, match=match):
         loss(_scores(), target)
 
 
-@pytest.mark.parametrize("loss", [F.cross_entropy, F.svm_loss])
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.svm_loss, F.nll_loss])
 def test_empty_batch_raises(loss):
     with pytest.raises(ValueError, match="empty batch"):
         loss(mg.tensor(np.zeros((0, 3)), requires_grad=True), np.zeros(0, np.int64))
 
 
-@pytest.mark.parametrize("loss", [F.cross_entropy, F.svm_loss])
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.svm_loss, F.nll_loss])
 def test_targets_may_be_lists_int_tensors_or_unsigned(loss):
     x = _scores()
     ref = loss(x, np.array([0, 1, 2, 0])).item()
@@ -191,3 +191,34 @@ def test_create_graph_through_cross_entropy_gives_hessian_vector_product():
     p = np.exp(x.data) / np.exp(x.data).sum(1, keepdims=True)
     expected = np.stack([(np.diag(pi) - np.outer(pi, pi)) @ vi for pi, vi in zip(p, v)]) / 2
     np.testing.assert_allclose(hv.data, expected, rtol=1e-10)
+
+
+def test_nll_loss_of_log_softmax_is_cross_entropy():
+    x, t = _scores(), np.array([0, 1, 2, 0])
+    for reduction in ("mean", "sum", "none"):
+        nll = F.nll_loss(F.log_softmax(x, dim=1), t, reduction)
+        np.testing.assert_allclose(nll.data, F.cross_entropy(x, t, reduction).data, rtol=1e-6)
+
+
+def test_binary_cross_entropy_wants_probabilities_of_the_target_shape():
+    p = mg.tensor([0.2, 0.7])
+    with pytest.raises(ValueError, match="probabilities in \\[0, 1\\].*with_logits"):
+        F.binary_cross_entropy(mg.tensor([0.5, 1.5]), p)
+    with pytest.raises(ValueError, match=r"input has shape \(2,\) but target has shape \(1, 2\)"):
+        F.binary_cross_entropy(p, np.array([[0.0, 1.0]], np.float32))
+    with pytest.raises(ValueError, match="target.float()"):
+        F.binary_cross_entropy_with_logits(p, np.array([0, 1]))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        F.binary_cross_entropy(p, p, reduction="avg")
+
+
+def test_binary_cross_entropy_with_logits_is_bce_of_the_sigmoid_without_overflow():
+    x = mg.tensor(np.array([-3.0, 0.0, 2.0]), requires_grad=True)
+    t = np.array([0.0, 0.4, 1.0])
+    with_logits = F.binary_cross_entropy_with_logits(x, t, "none")
+    np.testing.assert_allclose(
+        with_logits.data, F.binary_cross_entropy(x.sigmoid(), t, "none").data
+    )
+    with np.errstate(all="raise"):
+        big = F.binary_cross_entropy_with_logits(mg.tensor([1e4, -1e4]), mg.tensor([0.0, 1.0]))
+    assert big.item() == pytest.approx(1e4)

@@ -126,6 +126,20 @@ def test_loss_modules_pass_their_keyword_arguments():
         nn.CrossEntropyLoss(reduction="max")
 
 
+def test_nll_and_binary_loss_modules_pass_their_reduction():
+    x = mg.tensor(np.array([[-0.1, -2.0, -3.0], [-1.5, -0.4, -2.2]]))
+    t = np.array([0, 2])
+    assert nn.NLLLoss("sum")(x, t).item() == F.nll_loss(x, t, "sum").item()
+    p, q = mg.tensor([0.2, 0.9]), mg.tensor([0.0, 1.0])
+    np.testing.assert_array_equal(
+        nn.BCELoss(reduction="none")(p, q).data, F.binary_cross_entropy(p, q, "none").data
+    )
+    assert nn.BCEWithLogitsLoss()(p, q).item() == F.binary_cross_entropy_with_logits(p, q).item()
+    assert repr(nn.BCELoss("sum")) == "BCELoss(reduction='sum')"
+    with pytest.raises(ValueError, match="BCEWithLogitsLoss: reduction"):
+        nn.BCEWithLogitsLoss(reduction="max")
+
+
 @pytest.mark.parametrize(
     ("fn", "kwargs", "std"),
     [

@@ -15,11 +15,20 @@ from minigrad.nn.layers import (
     Sigmoid,
     Tanh,
 )
-from minigrad.nn.losses import CrossEntropyLoss, MSELoss, SVMLoss
+from minigrad.nn.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    MSELoss,
+    NLLLoss,
+    SVMLoss,
+)
 from minigrad.nn.model_summary import summary
 from minigrad.nn.module import Module, ModuleList, Parameter, Sequential, StateDictError
 
 __all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
     "BatchNorm1d",
     "CrossEntropyLoss",
     "Dropout",
@@ -30,6 +39,7 @@ __all__ = [
     "MSELoss",
     "Module",
     "ModuleList",
+    "NLLLoss",
     "Parameter",
     "ReLU",
     "SVMLoss",

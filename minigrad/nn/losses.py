@@ -4,7 +4,7 @@ from minigrad.nn import functional as F
 from minigrad.nn.functional.loss import check_reduction
 from minigrad.nn.module import Module
 
-__all__ = ["CrossEntropyLoss", "MSELoss", "SVMLoss"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss", "SVMLoss"]
 
 
 class CrossEntropyLoss(Module):
@@ -39,16 +39,43 @@ class SVMLoss(Module):
         return f"margin={self.margin}, reduction={self.reduction!r}"
 
 
-class MSELoss(Module):
-    """``F.mse_loss(input, target, reduction)`` as a module."""
+class _ReducedLoss(Module):
+    """A loss whose only option is ``reduction``: ``function(input, target, reduction)`` as
+    a module."""
+
+    function = None  # the functional, set by each subclass
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        check_reduction(reduction, "MSELoss")
+        check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
     def forward(self, input, target):
-        return F.mse_loss(input, target, self.reduction)
+        return type(self).function(input, target, self.reduction)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
+
+
+class MSELoss(_ReducedLoss):
+    """``F.mse_loss(input, target, reduction)`` as a module."""
+
+    function = staticmethod(F.mse_loss)
+
+
+class NLLLoss(_ReducedLoss):
+    """``F.nll_loss(log_probs, target, reduction)`` as a module."""
+
+    function = staticmethod(F.nll_loss)
+
+
+class BCELoss(_ReducedLoss):
+    """``F.binary_cross_entropy(probs, target, reduction)`` as a module."""
+
+    function = staticmethod(F.binary_cross_entropy)
+
+
+class BCEWithLogitsLoss(_ReducedLoss):
+    """``F.binary_cross_entropy_with_logits(logits, target, reduction)`` as a module."""
+
+    function = staticmethod(F.binary_cross_entropy_with_logits)

@@ -10,7 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from minigrad.axes import kept_shape, normalized_axes, numpy_or_torch, reduce_args
-from minigrad.ops.arith import mul, pow, sub
+from minigrad.ops.arith import div, mul, pow, sub
 from minigrad.ops.base import saved_output
 from minigrad.ops.shape import broadcast_to, concatenate, getitem, reshape, transpose
 from minigrad.ops.unary import abs, exp, root
@@ -252,7 +252,7 @@ def var(
             "for the population variance, or reduce over more elements"
         )
     d = sub(x, mean(x, axes, keepdims=True))
-    return sum(mul(d, d), axes, keepdims) * (1.0 / (n - correction))
+    return div(sum(mul(d, d), axes, keepdims), n - correction)
 
 
 def std(

@@ -33,13 +33,24 @@ NO_TORCH_COUNTERPART = {
 class LayerCase:
     """A module built by ``build(nn)``, run for ``len(modes)`` steps: in step i it is put
     in ``modes[i]`` ("train" or "eval"), called on a fresh input of ``input_shape`` (and on
-    ``target`` for a loss), and backpropagated from a fresh output gradient."""
+    ``target`` for a loss), and backpropagated from a fresh output gradient. The input is
+    drawn standard normal, then mapped by ``squash`` where the module needs other values
+    (probabilities for ``BCELoss``)."""
 
     name: str
     build: object
     input_shape: tuple
     modes: tuple = ("train",)
     target: object = None
+    squash: object = None
+
+
+def probabilities(a):
+    """The logistic sigmoid of ``a``: values in (0, 1)."""
+    return 0.5 * (1 + np.tanh(a / 2))
+
+
+BINARY_TARGET = np.array([[0.0, 1.0, 0.3, 1.0], [0.9, 0.0, 0.5, 1.0], [0.0, 0.2, 1.0, 0.7]])
 
 
 CLASSES = np.array([2, 0, 3, 1, 2, 3])  # targets for scores of shape (6, 4)
@@ -122,11 +133,18 @@ LAYER_CASES = [
     ],
     *[
         LayerCase(
-            f"MSELoss(reduction={r!r})",
-            lambda nn, r=r: nn.MSELoss(reduction=r),
-            (3, 4),
-            target=np.linspace(-1, 1, 12).reshape(3, 4),
+            f"{loss}(reduction={r!r})",
+            lambda nn, loss=loss, r=r: getattr(nn, loss)(reduction=r),
+            shape,
+            target=target,
+            squash=squash,
         )
+        for loss, shape, target, squash in [
+            ("MSELoss", (3, 4), np.linspace(-1, 1, 12).reshape(3, 4), None),
+            ("NLLLoss", (6, 4), CLASSES, None),
+            ("BCELoss", (3, 4), BINARY_TARGET, probabilities),
+            ("BCEWithLogitsLoss", (3, 4), BINARY_TARGET, None),
+        ]
         for r in ("mean", "sum", "none")
     ],
 ]

@@ -72,6 +72,13 @@ def _losses():
             )
         ops[f"svm_loss({r})"] = lambda x, r=r: svm_loss(x, target, 1.0, r)
         ops[f"mse_loss({r})"] = lambda a, b, r=r: TF.mse_loss(a, b, reduction=r)
+        ops[f"nll_loss({r})"] = lambda x, r=r: TF.nll_loss(x, target, reduction=r)
+        ops[f"binary_cross_entropy({r})"] = lambda p, t, r=r: TF.binary_cross_entropy(
+            p, t, reduction=r
+        )
+        ops[f"binary_cross_entropy_with_logits({r})"] = lambda x, t, r=r: (
+            TF.binary_cross_entropy_with_logits(x, t, reduction=r)
+        )
     ops["cross_entropy logits +-1e4"] = lambda x: TF.cross_entropy(
         x * 1e4, target, label_smoothing=0.1
     )
@@ -320,7 +327,8 @@ def layer_record(case, rng):
     for step, mode in enumerate(case.modes):
         module.train(mode == "train")
         module.zero_grad()
-        x = torch.tensor(rng.standard_normal(case.input_shape), requires_grad=True)
+        x = rng.standard_normal(case.input_shape)
+        x = torch.tensor(case.squash(x) if case.squash else x, requires_grad=True)
         out = module(x) if target is None else module(x, target)
         gy = rng.standard_normal(out.shape)
         out.backward(torch.tensor(gy))

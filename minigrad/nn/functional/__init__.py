@@ -15,15 +15,20 @@ from minigrad.nn.functional.activation import (
 )
 from minigrad.nn.functional.layer import batch_norm, dropout, linear
 from minigrad.nn.functional.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
     cross_entropy,
     l1_penalty,
     l2_penalty,
     mse_loss,
+    nll_loss,
     svm_loss,
 )
 
 __all__ = [
     "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
     "l1_penalty",
@@ -32,6 +37,7 @@ __all__ = [
     "linear",
     "log_softmax",
     "mse_loss",
+    "nll_loss",
     "relu",
     "sigmoid",
     "softmax",

@@ -1,18 +1,29 @@
-"""Losses (cross_entropy, svm_loss, mse_loss) and regularisation terms (l1, l2 penalties).
+"""Losses (cross_entropy, nll_loss, svm_loss, mse_loss, binary_cross_entropy and its
+with_logits form) and regularisation terms (l1, l2 penalties).
 
 cross_entropy and svm_loss are fused ops over scores of shape (N, C) and integer class
-targets of shape (N,): one graph node each, with the gradient written in closed form.
+targets of shape (N,): one graph node each, with the gradient written in closed form; so are
+the two binary cross-entropies (elementwise, over any shape), whose edges follow PyTorch's.
 """
 
 import numpy as np
 
 from minigrad.dtypes import get_default_dtype
-from minigrad.ops import exp, log_softmax, mean, mul, sub, sum
+from minigrad.ops import exp, getitem, log, log_softmax, mean, mul, neg, sigmoid, sub, sum, where
 from minigrad.ops.base import saved_output
 from minigrad.ops.reduce import stable_logsumexp
 from minigrad.tensor import Tensor, as_tensor, record
 
-__all__ = ["cross_entropy", "l1_penalty", "l2_penalty", "mse_loss", "svm_loss"]
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "l1_penalty",
+    "l2_penalty",
+    "mse_loss",
+    "nll_loss",
+    "svm_loss",
+]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -112,6 +123,18 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
     return record(_reduce(loss, reduction), "cross_entropy", (logits,), backward)
 
 
+def nll_loss(input, target, reduction="mean"):
+    """Negative log-likelihood of log-probabilities input (N, C) at class indices target
+    (N,), as PyTorch: loss_i = -input[i, target_i], averaged over N for "mean";
+    dloss_i/dinput_ij = -1 for j = target_i, else 0. ``nll_loss(log_softmax(x, 1), t)`` is
+    ``cross_entropy(x, t)``.
+    """
+    check_reduction(reduction, "nll_loss")
+    input = _scores(input, "nll_loss")
+    t = class_targets(target, input.shape, "nll_loss")
+    return _reduce(neg(getitem(input, (np.arange(len(t)), t))), reduction)
+
+
 def svm_loss(scores, target, margin=1.0, reduction="mean"):
     """Multiclass SVM (hinge) loss, as in cs231n: scores (N, C), target (N,).
 
@@ -153,6 +176,88 @@ def mse_loss(input, target, reduction="mean"):
     if reduction == "mean":
         return mean(sq)
     return sum(sq) if reduction == "sum" else sq
+
+
+def _same_shape(input, target, name):
+    """Both as Tensors, of one shape and floating (no silent broadcasting)."""
+    input, target = as_tensor(input), as_tensor(target)
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{name}: input has shape {input.shape} but target has shape {target.shape}; "
+            "give them the same shape"
+        )
+    if input.data.dtype.kind != "f" or target.data.dtype.kind != "f":
+        raise ValueError(
+            f"{name}: input and target must be floating, got dtypes {input.dtype} and "
+            f"{target.dtype} (convert the target with target.float())"
+        )
+    return input, target
+
+
+_LOG_FLOOR = -100.0  # PyTorch clamps the logs of binary_cross_entropy here
+_BCE_EPS = float(np.float32(1e-12))  # and divides by at least this (its float constant 1e-12)
+
+
+def _floored_log(fn, a, where):
+    """``max(fn(a), -100)`` where ``where`` holds, -100 elsewhere (log of 0), no warning."""
+    out = np.full(a.shape, _LOG_FLOOR, a.dtype)
+    fn(a, out=out, where=where)
+    return np.maximum(out, _LOG_FLOOR, out=out)
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` against ``target`` (same shape,
+    values in [0, 1]), as PyTorch: loss = -(t log p + (1 - t) log(1 - p)) elementwise, each
+    log clamped at -100 (so p = 0 or 1 gives a finite loss), then reduced.
+
+    dloss/dp = (p - t) / max(p (1 - p), 1e-12) and dloss/dt = log(1 - p) - log(p), PyTorch's
+    gradients, also at p = 0 and 1 (where the second is infinite).
+    """
+    check_reduction(reduction, "binary_cross_entropy")
+    input, target = _same_shape(input, target, "binary_cross_entropy")
+    p, t = input.data, target.data
+    if np.any((p < 0) | (p > 1)) or np.isnan(p).any():
+        raise ValueError(
+            "binary_cross_entropy: input must hold probabilities in [0, 1] (apply sigmoid "
+            "first, or use binary_cross_entropy_with_logits on the raw scores)"
+        )
+    loss = (t - 1) * _floored_log(np.log1p, -p, p < 1) - t * _floored_log(np.log, p, p > 0)
+    flat = p * (1 - p) < _BCE_EPS  # where PyTorch's gradient divides by 1e-12 instead
+    need_p, need_t = input.requires_grad, target.requires_grad
+
+    def backward(gy, p, t):
+        gp = gy * (p - t) / where(flat, _BCE_EPS, p * (1 - p)) if need_p else None
+        return gp, gy * (log(1 - p) - log(p)) if need_t else None
+
+    elementwise = record(loss, "binary_cross_entropy", (input, target), backward)
+    return _reduce(elementwise, reduction)
+
+
+def _exp_of_minus(a):
+    """exp(-a) for a >= 0, as 0 where it would underflow (below the dtype's smallest normal
+    number, where log1p(exp(-a)) = exp(-a) is below any tolerance anyway), without the
+    underflow warning."""
+    out = np.zeros_like(a)
+    return np.exp(-a, out=out, where=a < -np.log(np.finfo(a.dtype).tiny))
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    """``binary_cross_entropy(sigmoid(input), target)`` computed from the logits without
+    overflow, as PyTorch: loss = max(x, 0) - x t + log(1 + exp(-|x|)) elementwise, reduced.
+
+    dloss/dx = sigmoid(x) - t, dloss/dt = -x.
+    """
+    check_reduction(reduction, "binary_cross_entropy_with_logits")
+    input, target = _same_shape(input, target, "binary_cross_entropy_with_logits")
+    x, t = input.data, target.data
+    loss = np.maximum(x, 0) - x * t + np.log1p(_exp_of_minus(np.abs(x)))
+    need_x, need_t = input.requires_grad, target.requires_grad
+
+    def backward(gy, x, t):
+        return gy * (sigmoid(x) - t) if need_x else None, gy * -x if need_t else None
+
+    elementwise = record(loss, "binary_cross_entropy_with_logits", (input, target), backward)
+    return _reduce(elementwise, reduction)
 
 
 def _tensors(params):
