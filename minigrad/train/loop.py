@@ -157,8 +157,10 @@ def prefetch(batches, depth: int = 2):
     """Yield from the iterator `batches`, produced `depth` items ahead in a thread.
 
     Gathering and augmenting the next batch (NumPy copies, which release the GIL) then runs
-    while the current one trains, on a core that single-threaded elementwise ops leave idle.
-    One thread drains the iterator in order, so the batches are exactly those of a plain loop.
+    while the current one trains, on a core that BLAS leaves idle when it runs on fewer
+    threads than there are cores (with BLAS on every core it saves nothing measurable; see
+    docs/training.md, "The data pipeline"). One thread drains the iterator in order, so the
+    batches are exactly those of a plain loop.
     """
     items: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
