@@ -6,6 +6,7 @@ there. Every page records its console errors, uncaught exceptions and any reques
 to leave localhost (aborted): a page that needs the network to show itself fails.
 """
 
+import contextlib
 import functools
 import http.server
 import shutil
@@ -46,10 +47,23 @@ def chromium():
 def open_page(chromium):
     """``open_page(url)``: a loaded 1280x900 page with ``.problems``, a list of console
     errors, page errors and blocked outside requests collected while it is open."""
+    with _page_opener(chromium) as opener:
+        yield opener
+
+
+@pytest.fixture(scope="module")
+def open_module_page(chromium):
+    """``open_page`` for pages that a whole test module shares (one costly setup)."""
+    with _page_opener(chromium) as opener:
+        yield opener
+
+
+@contextlib.contextmanager
+def _page_opener(browser):
     contexts = []
 
     def opener(url, width=1280, height=900):
-        context = chromium.new_context(viewport={"width": width, "height": height})
+        context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.problems = []
@@ -59,9 +73,11 @@ def open_page(chromium):
         page.goto(url, wait_until="load")
         return page
 
-    yield opener
-    for context in contexts:
-        context.close()
+    try:
+        yield opener
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def _local_only(problems, route):

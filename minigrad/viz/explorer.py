@@ -40,6 +40,10 @@ _HERE = Path(__file__).resolve().parent
 FULL_VALUES = 24  # arrays up to this size show every entry
 HEAD_VALUES = 6  # larger ones show their first few
 _TITLES = re.compile(r"<title>[^<]*</title>\n?")
+UNTRUSTED_NOTE = (
+    "The backward-pass explorer is hidden because this output is not trusted: run the cell "
+    "to see it (or open the page saved with explore(...).save(path))."
+)
 
 
 class Explorer:
@@ -77,10 +81,13 @@ class Explorer:
         return path
 
     def _repr_html_(self):
+        # The text inside the iframe never shows where the iframe does. JupyterLab drops
+        # iframes from outputs it does not trust (a notebook saved on another machine, until
+        # its cells run) and keeps their text: then the learner reads what to do, not a gap.
         return (
             f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
             f'style="width: 100%; height: {self.height}px; border: 1px solid #ccc" '
-            f'title="{html.escape(self.title, quote=True)}"></iframe>'
+            f'title="{html.escape(self.title, quote=True)}">{UNTRUSTED_NOTE}</iframe>'
         )
 
 

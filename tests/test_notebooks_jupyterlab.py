@@ -1,0 +1,265 @@
+"""The tutorial notebooks as a learner sees them in JupyterLab: a real ``jupyter lab`` server on
+localhost serving copies of the notebooks, each one opened in headless Chromium and run through
+the UI (JupyterLab's own "run all cells" command, in quick mode), and its outputs checked in
+the page, where they went through JupyterLab's renderers and HTML sanitizer: no errors, the
+graph drawn, the reports as tables, tqdm's widget, and the explorer stepping inside its output.
+
+The server and its kernels are stopped at the end of the module. Skipped only when Chromium
+is missing (the ``chromium`` fixture says so); CI installs it.
+"""
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from minigrad.viz.explorer import UNTRUSTED_NOTE
+
+NOTEBOOKS = sorted(
+    (Path(__file__).resolve().parent.parent / "examples" / "notebooks").glob("*.ipynb")
+)
+UNRUN = "unrun_01_autodiff.ipynb"  # a copy opened as saved, never run: untrusted output
+START_TIMEOUT = 60  # seconds for the server to write its address
+RUN_TIMEOUT_MS = 120_000  # for one notebook to run through (quick mode takes a few seconds)
+
+# The notebook panel showing `path` (JupyterLab exposes its app with expose_app_in_browser).
+PANEL = """path => [...window.jupyterapp.shell.widgets('main')]
+    .find(w => w.context && w.context.path === path)"""
+OPEN = f"""async paths => {{
+    const app = window.jupyterapp;
+    await app.started;
+    await app.restored;
+    window.minigradPanel = {PANEL};
+    for (const path of paths) await app.commands.execute('docmanager:open', {{path}});
+    await Promise.all(paths.map(p => window.minigradPanel(p).sessionContext.ready));
+}}"""
+# Start "Run All Cells" on the notebook (made current), noting every element class that
+# appears meanwhile: tqdm's bar closes itself when its epoch ends (leave=False).
+RUN_ALL = """path => {
+    const panel = window.minigradPanel(path);
+    window.jupyterapp.shell.activateById(panel.id);
+    window.minigradSeen = new Set();
+    new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
+        if (n.getAttribute) window.minigradSeen.add(String(n.getAttribute('class')));
+    }))).observe(panel.node, {subtree: true, childList: true});
+    window.minigradRan = false;  // the command's promise settles once every cell has run
+    window.jupyterapp.commands.execute('notebook:run-all-cells', {widgetId: panel.id})
+        .finally(() => { window.minigradRan = true; });
+}"""
+FINISHED = """path => window.minigradRan
+    && window.minigradPanel(path).sessionContext.session.kernel.status === 'idle'"""
+COUNTS = """path => [...window.minigradPanel(path).content.model.cells]
+    .filter(c => c.type === 'code').map(c => c.executionCount)"""
+# What each code cell put out, from the notebook model: [output_type, name or ename, text]
+OUTPUTS = """path => [...window.minigradPanel(path).content.model.cells]
+    .filter(c => c.type === 'code')
+    .map(c => c.outputs.toJSON().map(o => [
+        o.output_type,
+        o.name || o.ename || '',
+        [].concat(o.text || o.evalue || (o.data && o.data['text/plain']) || '').join(''),
+    ]))"""
+
+
+@pytest.fixture(scope="module")
+def lab(chromium, tmp_path_factory):
+    """The base URL of a ``jupyter lab`` server (no token, no browser, its own config and
+    data folders) whose root holds copies of the notebooks; kernels run in quick mode."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    root = home / "notebooks"
+    root.mkdir()
+    for path in NOTEBOOKS:
+        shutil.copy(path, root)
+    shutil.copy(NOTEBOOKS[0], root / UNRUN)
+    runtime = home / "runtime"
+    env = dict(
+        os.environ,
+        MINIGRAD_QUICK="1",
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(runtime),
+        IPYTHONDIR=str(home / "ipython"),
+    )
+    command = [
+        *(sys.executable, "-m", "jupyterlab", "--no-browser"),
+        *("--ServerApp.ip=127.0.0.1", "--ServerApp.port=0", "--ServerApp.allow_root=True"),
+        *("--IdentityProvider.token=", f"--ServerApp.root_dir={root}"),
+        *("--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None"),
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--LabApp.user_settings_dir={home / 'settings'}",
+        f"--LabApp.workspaces_dir={home / 'workspaces'}",
+    ]
+    log = home / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield _server_url(server, runtime, log)
+    finally:
+        server.terminate()  # the server shuts its kernels down first
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _server_url(server, runtime, log):
+    """The URL from the server's info file (written once it listens; port 0 picks a free one)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"jupyter lab exited with {server.returncode}:\n{log.read_text()}")
+        for info in runtime.glob(f"jpserver-{server.pid}.json"):
+            return json.loads(info.read_text())["url"]
+        time.sleep(0.1)
+    pytest.fail(f"jupyter lab did not start within {START_TIMEOUT} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def notebooks(lab, open_module_page):
+    """The JupyterLab page with every notebook run through its UI, one after the other, and
+    the copy ``UNRUN`` only opened. Returns ``(page, seen)``: ``seen[name]`` holds the
+    classes of the elements that appeared while that notebook ran."""
+    page = open_module_page(lab + "lab?reset")
+    page.wait_for_function("() => window.jupyterapp !== undefined")
+    names = [p.name for p in NOTEBOOKS]
+    page.evaluate(OPEN, [*names, UNRUN])
+    seen = {}
+    for name in names:
+        page.evaluate(RUN_ALL, name)
+        page.wait_for_function(FINISHED, arg=name, timeout=RUN_TIMEOUT_MS, polling=200)
+        seen[name] = set(" ".join(page.evaluate("() => [...window.minigradSeen]")).split())
+    return page, seen
+
+
+def _panel(page, name):
+    """The notebook's panel made current (only the current one is visible), as a locator."""
+    panel_id = page.evaluate(
+        "p => { const w = window.minigradPanel(p); "
+        "window.jupyterapp.shell.activateById(w.id); return w.id; }",
+        name,
+    )
+    return page.locator(f"[id='{panel_id}']")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_cell_runs_in_jupyterlab_with_no_error_or_stderr(notebooks, path):
+    page, _ = notebooks
+    counts = page.evaluate(COUNTS, path.name)
+    assert counts == list(range(1, len(counts) + 1))  # every cell, once, in this kernel
+    outputs = [o for cell in page.evaluate(OUTPUTS, path.name) for o in cell]
+    assert [o for o in outputs if o[0] == "error" or o[1] == "stderr"] == []
+    panel = _panel(page, path.name)
+    assert panel.locator(".jp-InputPrompt", has_text="[*]").count() == 0
+    assert panel.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    assert page.problems == []
+
+
+def test_graph_drawing_shows_as_an_svg_image(notebooks):
+    page, _ = notebooks
+    svgs = _panel(page, "01_autodiff.ipynb").locator(".jp-RenderedSVG.jp-mod-trusted img")
+    assert svgs.count() == 1
+    loaded = svgs.evaluate("img => img.complete && img.naturalWidth > 100 && img.naturalHeight")
+    assert loaded
+    assert svgs.get_attribute("src").startswith("data:image/svg+xml,")
+
+
+def test_gradient_check_reports_show_as_tables_with_coloured_verdicts(notebooks):
+    page, _ = notebooks
+    tables = _panel(page, "02_gradient_checking.ipynb").locator(".jp-RenderedHTML table")
+    verdicts = tables.evaluate_all(
+        """tables => tables.filter(t => t.tHead.textContent.includes('verdict')).map(t => {
+            const column = [...t.tHead.rows[0].cells].findIndex(c => c.textContent === 'verdict');
+            return [...t.tBodies[0].rows].map(r => {
+                const cell = r.cells[column];
+                return [cell.textContent, getComputedStyle(cell).backgroundColor];
+            });
+        })"""
+    )
+    assert len(verdicts) == 3  # the correct net, the wrong softplus, the fixed one
+    colours = {}
+    for text, colour in (cell for table in verdicts for cell in table):
+        colours.setdefault(text, set()).add(colour)
+    assert {"good", "wrong"} <= set(colours)
+    assert all(len(c) == 1 and "rgba(0, 0, 0, 0)" not in c for c in colours.values())
+    assert colours["good"] != colours["wrong"]
+    assert {text for text, _ in verdicts[1]} >= {"wrong"}  # the bug is found
+    assert {text for text, _ in verdicts[2]} <= {"good", "ok for kinks"}  # and then gone
+
+
+def test_model_summary_shows_as_a_table(notebooks):
+    page, _ = notebooks
+    html = _panel(page, "03_training.ipynb").locator(".jp-RenderedHTML")
+    summary = html.filter(has_text="output shape").filter(has_text="parameters")
+    assert summary.count() == 1
+    head = summary.locator("thead th").all_text_contents()
+    assert head == ["layer", "type", "output shape", "params"]
+    assert summary.locator("tbody tr").count() >= 3  # Linear, ReLU, Linear, ...
+
+
+def test_training_progress_shows_as_tqdms_widget(notebooks):
+    _, seen = notebooks
+    assert {"jupyter-widgets", "widget-hprogress"} <= seen["03_training.ipynb"]
+
+
+EXPLORER = ".jp-RenderedHTML.jp-mod-trusted iframe"
+CURRENT = "#graph g.node.current"
+
+
+def test_explorer_steps_through_the_backward_pass_inside_its_output(notebooks):
+    page, _ = notebooks
+    iframes = _panel(page, "01_autodiff.ipynb").locator(EXPLORER)
+    assert iframes.count() == 3
+    iframes.first.scroll_into_view_if_needed()
+    box = iframes.first.bounding_box()
+    assert box["width"] > 600 and box["height"] > 500  # sized by the output, not collapsed
+    frame = iframes.first.content_frame
+    for control in ("#first", "#back", "#play", "#forward", "#last", "#jump"):
+        assert frame.locator(control).is_visible()
+    total = int(frame.locator("#counter").inner_text().split()[-1])
+    assert frame.locator(CURRENT).count() == 0
+    walk = []
+    for step in range(1, total + 1):
+        frame.locator("#forward").click()
+        assert frame.locator("#counter").inner_text() == f"step {step} of {total}"
+        walk.append(frame.locator(CURRENT).get_attribute("id"))
+    assert len(set(walk)) == total  # a new node at every step
+    assert frame.locator("#forward").is_disabled()
+    leaves = frame.locator("table.leaves tr.ready").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+    )
+    # the next cell runs L.backward() and shows {name: t.grad.item()}: the same numbers
+    grads = next(
+        o[2]
+        for cell in page.evaluate(OUTPUTS, "01_autodiff.ipynb")
+        for o in cell
+        if o[2].startswith("{'a': ")
+    )
+    shown = {name: float(value.split()[-1]) for name, value in leaves}
+    assert shown == ast.literal_eval(grads)
+    frame.locator("#back").click()
+    assert frame.locator(CURRENT).get_attribute("id") == walk[-2]
+    assert page.problems == []
+
+
+def test_explorer_colours_the_wrong_backward_inside_its_output(notebooks):
+    page, _ = notebooks
+    iframes = _panel(page, "02_gradient_checking.ipynb").locator(EXPLORER)
+    assert iframes.count() == 1
+    frame = iframes.first.content_frame
+    wrong = frame.locator("#graph g.node.wrong")
+    assert wrong.count() == 1
+    assert "softplus" in wrong.text_content()
+
+
+def test_a_saved_notebook_not_yet_run_says_to_run_the_explorers_cell(notebooks):
+    page, _ = notebooks
+    panel = _panel(page, UNRUN)
+    assert panel.locator("iframe").count() == 0  # untrusted: JupyterLab drops the iframes
+    notes = panel.locator(".jp-RenderedHTML", has_text=UNTRUSTED_NOTE)
+    assert notes.count() == 3
