@@ -35,7 +35,10 @@ def on_files(files, config):
         title, _, rest = body.lstrip().partition("\n")
         source = (
             f"*[Download this notebook]({path.name}), or run it in a clone of the repository: "
-            f"`jupyter lab {SOURCE.as_posix()}/{path.name}`*"
+            f'`pip install -e ".[notebooks]"`, then `jupyter lab {SOURCE.as_posix()}`, and run '
+            "all its cells: JupyterLab shows the graph drawings and the explorer of a notebook "
+            "from elsewhere only once they have run. The test suite runs it so in JupyterLab "
+            "and checks what shows.*"
         )
         page = f"{title}\n\n{source}\n{rest}"
         files.append(File.generated(config, f"notebooks/{path.stem}.md", content=page))

@@ -54,8 +54,10 @@ RUN_ALL = """path => {
 }"""
 FINISHED = """path => window.minigradRan
     && window.minigradPanel(path).sessionContext.session.kernel.status === 'idle'"""
-COUNTS = """path => [...window.minigradPanel(path).content.model.cells]
-    .filter(c => c.type === 'code').map(c => c.executionCount)"""
+# Each code cell's execution count, and whether its outputs are trusted: a saved notebook's
+# are not, until the cell runs in this session (then scripts and SVG show).
+RUN_STATE = """path => [...window.minigradPanel(path).content.model.cells]
+    .filter(c => c.type === 'code').map(c => [c.executionCount, c.trusted])"""
 # What each code cell put out, from the notebook model: [output_type, name or ename, text]
 OUTPUTS = """path => [...window.minigradPanel(path).content.model.cells]
     .filter(c => c.type === 'code')
@@ -150,8 +152,9 @@ def _panel(page, name):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_cell_runs_in_jupyterlab_with_no_error_or_stderr(notebooks, path):
     page, _ = notebooks
-    counts = page.evaluate(COUNTS, path.name)
-    assert counts == list(range(1, len(counts) + 1))  # every cell, once, in this kernel
+    counts, trusted = zip(*page.evaluate(RUN_STATE, path.name))
+    assert counts == tuple(range(1, len(counts) + 1))  # every cell, once, in order
+    assert all(trusted)  # run here, not the outputs saved in the file
     outputs = [o for cell in page.evaluate(OUTPUTS, path.name) for o in cell]
     assert [o for o in outputs if o[0] == "error" or o[1] == "stderr"] == []
     panel = _panel(page, path.name)
@@ -259,6 +262,7 @@ def test_explorer_colours_the_wrong_backward_inside_its_output(notebooks):
 
 def test_a_saved_notebook_not_yet_run_says_to_run_the_explorers_cell(notebooks):
     page, _ = notebooks
+    assert not any(trusted for _, trusted in page.evaluate(RUN_STATE, UNRUN))
     panel = _panel(page, UNRUN)
     assert panel.locator("iframe").count() == 0  # untrusted: JupyterLab drops the iframes
     notes = panel.locator(".jp-RenderedHTML", has_text=UNTRUSTED_NOTE)
