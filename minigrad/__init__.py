@@ -4,18 +4,23 @@
 are imported inside the functions that use them.
 """
 
+import numpy as np
+
 from minigrad import viz
 from minigrad.autograd import grad
 from minigrad.creation import (
     arange,
     eye,
+    from_numpy,
     full,
     linspace,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
     randn,
+    randn_like,
     zeros,
     zeros_like,
 )
@@ -26,28 +31,47 @@ from minigrad.model_gradcheck import check_model_gradients
 from minigrad.ops import cat, concatenate, stack
 from minigrad.public_ops import (
     abs,
+    argmax,
+    argmin,
     clamp,
     clip,
     exp,
+    flatten,
+    is_tensor,
     log,
+    log_softmax,
     logsumexp,
     matmul,
     maximum,
+    mean,
     minimum,
     mm,
     norm,
+    permute,
+    pow,
     prod,
     relu,
+    reshape,
     sigmoid,
+    softmax,
     sqrt,
+    squeeze,
     std,
+    sum,
     tanh,
+    transpose,
+    unsqueeze,
     var,
     where,
 )
+from minigrad.public_ops import missing_attribute as __getattr__  # noqa: F401 (on a miss)
 from minigrad.random import manual_seed
 from minigrad.serialization import load, save
 from minigrad.tensor import Tensor, tensor
+
+# NumPy's dtypes under the names PyTorch users type (torch.float32, torch.long)
+float32, float64, int32, int64 = np.float32, np.float64, np.int32, np.int64
+long = int64
 
 __version__ = "0.1.0"
 
@@ -56,6 +80,8 @@ __all__ = [
     "Tensor",
     "abs",
     "arange",
+    "argmax",
+    "argmin",
     "cat",
     "check_model_gradients",
     "clamp",
@@ -64,19 +90,29 @@ __all__ = [
     "enable_grad",
     "exp",
     "eye",
+    "flatten",
+    "float32",
+    "float64",
+    "from_numpy",
     "full",
     "get_default_dtype",
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "int32",
+    "int64",
     "is_grad_enabled",
+    "is_tensor",
     "linspace",
     "load",
     "log",
+    "log_softmax",
     "logsumexp",
+    "long",
     "manual_seed",
     "matmul",
     "maximum",
+    "mean",
     "minimum",
     "mm",
     "no_grad",
@@ -84,20 +120,30 @@ __all__ = [
     "numerical_grad",
     "ones",
     "ones_like",
+    "permute",
+    "pow",
     "prod",
     "rand",
+    "rand_like",
     "randint",
     "randn",
+    "randn_like",
     "relu",
+    "reshape",
     "save",
     "set_default_dtype",
     "set_grad_enabled",
     "sigmoid",
+    "softmax",
     "sqrt",
+    "squeeze",
     "stack",
     "std",
+    "sum",
     "tanh",
     "tensor",
+    "transpose",
+    "unsqueeze",
     "var",
     "viz",
     "where",

@@ -1,5 +1,5 @@
 """Tensors made from scratch: zeros, ones, full, eye, arange, linspace, randn, rand,
-randint and the *_like forms, with PyTorch's dtypes (integer ranges and fills are int64,
+randint, from_numpy and the *_like forms, with PyTorch's dtypes (integer ranges and fills are int64,
 anything else the default float dtype).
 
 Random tensors draw from an explicit ``np.random.Generator`` or seed (``rng=``); without
@@ -77,6 +77,30 @@ def ones_like(t, dtype=None, requires_grad=False):
     """Ones with the shape (and, by default, dtype) of ``t``."""
     data = t.data if isinstance(t, Tensor) else np.asarray(t)
     return Tensor(np.ones_like(data, dtype=dtype), requires_grad=requires_grad)
+
+
+def from_numpy(array):
+    """A tensor sharing ``array``'s memory (not a copy, as ``torch.from_numpy``)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def randn_like(t, dtype=None, rng=None, requires_grad=False):
+    """``randn`` with the shape (and, by default, the floating dtype) of ``t``."""
+    return _like(randn, t, dtype, rng, requires_grad)
+
+
+def rand_like(t, dtype=None, rng=None, requires_grad=False):
+    """``rand`` with the shape (and, by default, the floating dtype) of ``t``."""
+    return _like(rand, t, dtype, rng, requires_grad)
+
+
+def _like(fn, t, dtype, rng, requires_grad):
+    data = t.data if isinstance(t, Tensor) else np.asarray(t)
+    if dtype is None and data.dtype.kind == "f":
+        dtype = data.dtype
+    return fn(*data.shape, rng=rng, dtype=dtype, requires_grad=requires_grad)
 
 
 def randn(*shape, rng=None, dtype=None, requires_grad=False):

@@ -152,6 +152,43 @@ class ArrayMethods:
         axis, keepdims = reduce_args(name, axis, keepdims, dim, keepdim)
         return tensor.const(np.asarray(fn(self.data, axis=axis, keepdims=keepdims), np.int64))
 
+    def amax(self, dim=None, keepdim=False):
+        """The max over ``dim``, PyTorch's ``amax``: the values only, ties sharing dy."""
+        return ops.max(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        """The min over ``dim``, PyTorch's ``amin``: the values only, ties sharing dy."""
+        return ops.min(self, dim, keepdim)
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def neg(self):
+        return ops.neg(self)
+
+    def square(self):
+        """``x * x``; dy/dx = 2x."""
+        return ops.mul(self, self)
+
+    def reciprocal(self):
+        """``1 / x``; dy/dx = -1/x**2."""
+        return ops.div(1, self)
+
     def exp(self):
         return ops.exp(self)
 

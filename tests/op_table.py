@@ -491,6 +491,29 @@ TORCH_NAMES = [
         [[(3, 1)]],
         covers=("expand",),
     ),
+    OpSpec(
+        "mg.sum, mg.mean, mg.flatten, ... (PyTorch's function forms)",
+        lambda x: module_functions(mg, x),
+        lambda x: np_module_functions(x),
+        [[(3, 4)]],
+        covers=("pow", "softmax", "log_softmax", "sum", "mean", "transpose", "reshape"),
+    ),
+    OpSpec(
+        "amax(1) and amin(0, keepdim=True)",
+        lambda x: x.amax(1).sum() + x.amin(0, keepdim=True),
+        lambda x: x.max(1).sum() + x.min(0, keepdims=True),
+        [[(3, 4)]],
+        distinct,
+        covers=("amax", "amin"),
+    ),
+    OpSpec(
+        "square, neg, reciprocal",
+        lambda x: x.square() + x.neg() + x.reciprocal(),
+        lambda x: x**2 - x + 1 / x,
+        UNARY,
+        positive,
+        covers=("square", "neg", "reciprocal"),
+    ),
     OpSpec("clone", lambda x: x.clone(), np.copy, UNARY, covers=("clone",)),
     OpSpec(
         "to(float32)",
@@ -501,6 +524,29 @@ TORCH_NAMES = [
         eps=1e-3,
     ),
 ]
+
+
+def module_functions(lib, x):
+    """The function forms PyTorch users type (``torch.sum(x, dim=1)``, ...) of a (3, 4)
+    matrix, spelled the same in ``lib`` (minigrad or torch), joined into one vector."""
+    parts = [
+        lib.sum(x, dim=1),
+        lib.mean(x, 0),
+        lib.flatten(lib.transpose(x, 0, 1)),
+        lib.reshape(lib.squeeze(lib.unsqueeze(x, 0)), (-1,)),
+        lib.pow(x, 2).flatten(),
+        lib.softmax(x, dim=1).flatten(),
+        lib.log_softmax(x, dim=0).flatten(),
+        lib.permute(x, (1, 0)).flatten(),
+    ]
+    return lib.cat(parts)
+
+
+def np_module_functions(x):
+    z0 = x - np.log(np.exp(x).sum(0, keepdims=True))
+    softmax = np.exp(x) / np.exp(x).sum(1, keepdims=True)
+    parts = [x.sum(1), x.mean(0), x.T.ravel(), x.ravel(), (x**2).ravel(), softmax.ravel()]
+    return np.concatenate(parts + [z0.ravel(), x.T.ravel()])
 
 
 def _np_norm(x, p=2, dim=None, keepdim=False):

@@ -39,3 +39,16 @@ def test_randint_takes_both_pytorch_forms():
     assert mg.randint(100, (4,)).tolist() == first
     with pytest.raises(TypeError, match="size"):
         mg.randint(0, 10)
+
+
+def test_from_numpy_shares_memory_and_like_forms_keep_shape_and_dtype():
+    a = np.zeros(3)
+    t = mg.from_numpy(a)
+    a[0] = 1.0
+    assert t.tolist() == [1.0, 0.0, 0.0]
+    with pytest.raises(TypeError, match="NumPy array"):
+        mg.from_numpy([1.0])
+    like = mg.randn_like(t, rng=0)
+    assert like.shape == (3,) and like.dtype == np.float64
+    assert mg.rand_like(mg.zeros(2, 2, dtype=np.int64)).dtype == np.float32
+    assert mg.rand_like(t, requires_grad=True).requires_grad

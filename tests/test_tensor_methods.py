@@ -183,3 +183,27 @@ def test_unknown_attributes_stay_plain_attribute_errors():
     assert not hasattr(x, "grad_fn") and getattr(x, "__deepcopy__", None) is None
     with pytest.raises(AttributeError, match="^'Tensor' object has no attribute 'nonsense'$"):
         _ = x.nonsense
+
+
+def test_comparison_methods_give_bool_tensors():
+    x = mg.tensor([1.0, 2.0, 3.0])
+    assert x.eq(2).tolist() == [False, True, False] and x.ne(2).tolist() == [True, False, True]
+    assert x.gt(2).tolist() == [False, False, True] and x.ge(2).tolist() == [False, True, True]
+    assert x.lt(2).tolist() == [True, False, False] and x.le(2).tolist() == [True, True, False]
+    assert x.eq(mg.tensor([1.0, 0.0, 3.0])).sum().item() == 2
+
+
+def test_module_functions_are_the_methods():
+    x = mg.tensor([[1.0, 5.0], [4.0, 2.0]])
+    assert mg.sum(x, dim=1).tolist() == [6.0, 6.0] and mg.mean(x).item() == 3.0
+    assert mg.argmax(x, dim=1).tolist() == [1, 0] and mg.argmin(x, 0).tolist() == [0, 1]
+    assert mg.sum(np.ones(3)).item() == 3.0 and mg.is_tensor(x) and not mg.is_tensor(x.data)
+    assert mg.long is np.int64 and mg.float32 is np.float32
+    assert x.to(mg.float64).dtype == np.float64
+
+
+@pytest.mark.parametrize(("name", "advice"), [("cuda", "CPU only"), ("max", "x.max\\(dim=1\\)")])
+def test_pytorch_module_names_minigrad_lacks_say_what_to_write(name, advice):
+    with pytest.raises(AttributeError, match=advice):
+        getattr(mg, name)
+    assert not hasattr(mg, "no_such_name")

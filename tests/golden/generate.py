@@ -34,7 +34,7 @@ import torch.nn.functional as TF
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from op_table import AXES, FINITE_EDGES, INFINITE_EDGES, OPS  # noqa: E402
+from op_table import AXES, FINITE_EDGES, INFINITE_EDGES, OPS, module_functions  # noqa: E402
 from op_table_nn import RUN_MEAN, RUN_VAR, TARGET  # noqa: E402
 
 from golden import cases, store  # noqa: E402
@@ -213,6 +213,11 @@ def _torch_names():
         "repeat(2, 1, 3)": lambda x: x.repeat(2, 1, 3),
         "expand(2, -1, 4)": lambda x: x.expand(2, -1, 4),
         "clone": lambda x: x.clone(),
+        "mg.sum, mg.mean, mg.flatten, ... (PyTorch's function forms)": lambda x: module_functions(
+            torch, x
+        ),
+        "amax(1) and amin(0, keepdim=True)": lambda x: x.amax(1).sum() + x.amin(0, keepdim=True),
+        "square, neg, reciprocal": lambda x: x.square() + x.neg() + x.reciprocal(),
         "to(float32)": lambda x: x.to(torch.float32).to(x.dtype),
         **_same_spelling(("prod", "var", "std", "norm")),
     }
