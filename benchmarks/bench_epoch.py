@@ -4,10 +4,10 @@ Times the same training batches two ways, alternating, several rounds:
   pipeline: `DataLoader` (shuffle, gather, random crop + flip, normalise) feeding the steps
             through `prefetch` (next batch prepared in a thread), as `minigrad train` does,
   compute:  the batches prepared beforehand, only forward/backward/update timed.
-The pipeline should cost at most 10% over compute (issue 5). Uses CIFAR-10 from `--data-dir`
+The pipeline should cost at most 10% over compute. Uses CIFAR-10 from `--data-dir`
 if given, else random uint8 images of CIFAR-10's shape.
 
-    python benchmarks/bench_epoch.py --data-dir /work/cifar --batches 60 --rounds 3
+    python benchmarks/bench_epoch.py --data-dir ~/data --batches 60 --rounds 3
 """
 
 from __future__ import annotations
