@@ -696,6 +696,16 @@ FINITE_EDGES = [
     ),
     EdgePoint("pow(0) at 0", lambda x: x.pow(0), [[0.0, -1.0]], [1.0, 1.0], [[0.0, 0.0]]),
     EdgePoint(
+        "l1_loss where input equals target",
+        lambda x: F.l1_loss(x, np.array([1.0, 0.0, 2.0]), "sum"),
+        [[1.0, 1.0, 2.0]],
+        1.0,
+        [[0.0, 1.0, 0.0]],
+        lambda torch, x: torch.nn.functional.l1_loss(
+            x, torch.tensor([1.0, 0.0, 2.0], dtype=x.dtype), reduction="sum"
+        ),
+    ),
+    EdgePoint(
         "binary_cross_entropy at p = 0 and 1",
         lambda p: F.binary_cross_entropy(p, np.array([0.0, 1.0, 1.0, 0.0, 1.0]), "sum"),
         [[0.0, 1.0, 0.0, 1.0, 0.5]],

@@ -117,6 +117,16 @@ def _loss_entries():
         )
         out.append(
             OpSpec(
+                f"l1_loss({reduction})",
+                lambda a, b, r=reduction: F.l1_loss(a, b, r),
+                lambda a, b, r=reduction: np_reduce(np.abs(a - b), r),
+                [[(3, 4), (3, 4)], [(), ()]],
+                domains=[away_from_zero, lambda rng, s: np.zeros(s)],
+                covers=("F.l1_loss",),
+            )
+        )
+        out.append(
+            OpSpec(
                 f"mse_loss({reduction})",
                 lambda a, b, r=reduction: F.mse_loss(a, b, r),
                 lambda a, b, r=reduction: np_reduce((a - b) ** 2, r),

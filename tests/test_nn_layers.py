@@ -136,6 +136,7 @@ def test_nll_and_binary_loss_modules_pass_their_reduction():
     )
     assert nn.BCEWithLogitsLoss()(p, q).item() == F.binary_cross_entropy_with_logits(p, q).item()
     assert repr(nn.BCELoss("sum")) == "BCELoss(reduction='sum')"
+    assert nn.L1Loss("sum")(p, q).item() == pytest.approx(0.3)
     with pytest.raises(ValueError, match="BCEWithLogitsLoss: reduction"):
         nn.BCEWithLogitsLoss(reduction="max")
 

@@ -4,7 +4,15 @@ from minigrad.nn import functional as F
 from minigrad.nn.functional.loss import check_reduction
 from minigrad.nn.module import Module
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss", "SVMLoss"]
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "L1Loss",
+    "MSELoss",
+    "NLLLoss",
+    "SVMLoss",
+]
 
 
 class CrossEntropyLoss(Module):
@@ -61,6 +69,12 @@ class MSELoss(_ReducedLoss):
     """``F.mse_loss(input, target, reduction)`` as a module."""
 
     function = staticmethod(F.mse_loss)
+
+
+class L1Loss(_ReducedLoss):
+    """``F.l1_loss(input, target, reduction)`` as a module."""
+
+    function = staticmethod(F.l1_loss)
 
 
 class NLLLoss(_ReducedLoss):

@@ -141,6 +141,7 @@ LAYER_CASES = [
         )
         for loss, shape, target, squash in [
             ("MSELoss", (3, 4), np.linspace(-1, 1, 12).reshape(3, 4), None),
+            ("L1Loss", (3, 4), np.linspace(-1, 1, 12).reshape(3, 4), None),
             ("NLLLoss", (6, 4), CLASSES, None),
             ("BCELoss", (3, 4), BINARY_TARGET, probabilities),
             ("BCEWithLogitsLoss", (3, 4), BINARY_TARGET, None),

@@ -72,6 +72,7 @@ def _losses():
             )
         ops[f"svm_loss({r})"] = lambda x, r=r: svm_loss(x, target, 1.0, r)
         ops[f"mse_loss({r})"] = lambda a, b, r=r: TF.mse_loss(a, b, reduction=r)
+        ops[f"l1_loss({r})"] = lambda a, b, r=r: TF.l1_loss(a, b, reduction=r)
         ops[f"nll_loss({r})"] = lambda x, r=r: TF.nll_loss(x, target, reduction=r)
         ops[f"binary_cross_entropy({r})"] = lambda p, t, r=r: TF.binary_cross_entropy(
             p, t, reduction=r

@@ -1,5 +1,5 @@
-"""Losses (cross_entropy, nll_loss, svm_loss, mse_loss, binary_cross_entropy and its
-with_logits form) and regularisation terms (l1, l2 penalties).
+"""Losses (cross_entropy, nll_loss, svm_loss, mse_loss, l1_loss, binary_cross_entropy and
+its with_logits form) and regularisation terms (l1, l2 penalties).
 
 cross_entropy and svm_loss are fused ops over scores of shape (N, C) and integer class
 targets of shape (N,): one graph node each, with the gradient written in closed form; so are
@@ -9,7 +9,20 @@ the two binary cross-entropies (elementwise, over any shape), whose edges follow
 import numpy as np
 
 from minigrad.dtypes import get_default_dtype
-from minigrad.ops import exp, getitem, log, log_softmax, mean, mul, neg, sigmoid, sub, sum, where
+from minigrad.ops import (
+    abs,
+    exp,
+    getitem,
+    log,
+    log_softmax,
+    mean,
+    mul,
+    neg,
+    sigmoid,
+    sub,
+    sum,
+    where,
+)
 from minigrad.ops.base import saved_output
 from minigrad.ops.reduce import stable_logsumexp
 from minigrad.tensor import Tensor, as_tensor, record
@@ -18,6 +31,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "l1_loss",
     "l1_penalty",
     "l2_penalty",
     "mse_loss",
@@ -258,6 +272,14 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
 
     elementwise = record(loss, "binary_cross_entropy_with_logits", (input, target), backward)
     return _reduce(elementwise, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error: loss = |input - target|, reduced; d/dinput = sign(input - target)
+    (0 where they are equal, as PyTorch). input and target must have the same shape."""
+    check_reduction(reduction, "l1_loss")
+    input, target = _same_shape(input, target, "l1_loss")
+    return _reduce(abs(sub(input, target)), reduction)
 
 
 def _tensors(params):
