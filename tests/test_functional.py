@@ -222,3 +222,24 @@ def test_binary_cross_entropy_with_logits_is_bce_of_the_sigmoid_without_overflow
     with np.errstate(all="raise"):
         big = F.binary_cross_entropy_with_logits(mg.tensor([1e4, -1e4]), mg.tensor([0.0, 1.0]))
     assert big.item() == pytest.approx(1e4)
+
+
+def test_one_hot_gives_int64_rows_of_the_given_or_inferred_width():
+    t = np.array([[0, 2], [1, 0]])
+    assert F.one_hot(mg.tensor(t)).data.tolist() == np.eye(3, dtype=np.int64)[t].tolist()
+    assert F.one_hot(t, 4).shape == (2, 2, 4) and F.one_hot(t).dtype == np.int64
+    assert not F.one_hot(t).requires_grad
+
+
+@pytest.mark.parametrize(
+    ("target", "num_classes", "match"),
+    [
+        ([0, 3], 3, r"lie in \[0, 3\)"),
+        ([-1, 0], -1, "lie in"),
+        ([0.0, 1.0], -1, "integer class indices"),
+        (np.zeros(0, int), -1, "cannot infer num_classes"),
+    ],
+)
+def test_one_hot_rejects_bad_targets_naming_the_problem(target, num_classes, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        F.one_hot(np.array(target), num_classes)

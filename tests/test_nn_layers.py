@@ -41,6 +41,8 @@ def test_linear_forward_on_batches_of_any_rank():
         (nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
         (nn.Tanh(), np.tanh),
         (nn.Identity(54, unused=1), lambda x: x),
+        (nn.Softmax(dim=0), lambda x: np.exp(x) / np.exp(x).sum(axis=0)),
+        (nn.LogSoftmax(dim=1), lambda x: x - np.log(np.exp(x).sum(axis=1, keepdims=True))),
     ],
 )
 def test_activation_modules(module, fn):
@@ -180,3 +182,14 @@ def test_clip_grad_norm_scales_all_gradients_and_returns_the_old_norm():
     inf_norm = nn.utils.clip_grad_norm_([a, b], 1.0, norm_type=float("inf"))
     assert inf_norm.item() == pytest.approx(0.8, rel=1e-5)
     assert nn.utils.clip_grad_norm_([nn.Parameter(np.zeros(1))], 1.0).item() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis"), [((5,), 0), ((3, 4), 1), ((2, 3, 4), 0), ((2, 3, 4, 5), 1)]
+)
+def test_softmax_modules_without_dim_take_pytorchs_implicit_axis(shape, axis):
+    x = np.random.default_rng(0).standard_normal(shape)
+    expected = np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)
+    np.testing.assert_allclose(nn.Softmax()(mg.tensor(x)).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(nn.LogSoftmax()(mg.tensor(x)).data, np.log(expected), rtol=1e-12)
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"

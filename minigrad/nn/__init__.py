@@ -11,8 +11,10 @@ from minigrad.nn.layers import (
     Identity,
     LeakyReLU,
     Linear,
+    LogSoftmax,
     ReLU,
     Sigmoid,
+    Softmax,
     Tanh,
 )
 from minigrad.nn.losses import (
@@ -38,6 +40,7 @@ __all__ = [
     "L1Loss",
     "LeakyReLU",
     "Linear",
+    "LogSoftmax",
     "MSELoss",
     "Module",
     "ModuleList",
@@ -47,6 +50,7 @@ __all__ = [
     "SVMLoss",
     "Sequential",
     "Sigmoid",
+    "Softmax",
     "StateDictError",
     "Tanh",
     "functional",

@@ -19,8 +19,10 @@ __all__ = [
     "Identity",
     "LeakyReLU",
     "Linear",
+    "LogSoftmax",
     "ReLU",
     "Sigmoid",
+    "Softmax",
     "Tanh",
 ]
 
@@ -95,6 +97,34 @@ class Tanh(Module):
 
     def forward(self, x):
         return F.tanh(x)
+
+
+def _implicit_dim(ndim):
+    """PyTorch's choice when ``nn.Softmax()`` is given no ``dim``: 0 for 0-, 1- and 3-d
+    input, else 1 (the classes of a batch (N, C) are axis 1)."""
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """y = softmax(x) along ``dim``, as ``nn.Softmax``; with no ``dim``, PyTorch's implicit
+    choice (axis 1 of a batch (N, C); see ``_implicit_dim``)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.softmax(x, dim=_implicit_dim(x.ndim) if self.dim is None else self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """y = log_softmax(x) along ``dim``, as ``nn.LogSoftmax`` (the same ``dim`` rule)."""
+
+    def forward(self, x):
+        return F.log_softmax(x, dim=_implicit_dim(x.ndim) if self.dim is None else self.dim)
 
 
 class Identity(Module):

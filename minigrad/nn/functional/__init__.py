@@ -8,6 +8,7 @@ are fused into one graph node each with a closed-form backward.
 from minigrad.nn.functional.activation import (
     leaky_relu,
     log_softmax,
+    one_hot,
     relu,
     sigmoid,
     softmax,
@@ -38,6 +39,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "one_hot",
     "mse_loss",
     "nll_loss",
     "relu",
