@@ -72,6 +72,10 @@ def test_float32_inputs_give_float32_results_and_grads(spec, shapes):
         assert t.grad is None or (t.grad.dtype == np.float32 and t.grad.shape == t.shape)
 
 
+# public functions whose outputs carry no gradient by definition
+NOT_DIFFERENTIABLE = {"F.one_hot"}  # integer class indices in, integer rows out
+
+
 def _covered():
     return {name for spec in OPS for name in spec.covers}
 
@@ -91,7 +95,7 @@ def test_every_public_differentiable_op_is_in_the_table():
         public |= {f"F.{n}" for n in getattr(F, "__all__", [])}
     except ImportError:
         pass
-    missing = sorted(public - _covered())
+    missing = sorted(public - _covered() - NOT_DIFFERENTIABLE)
     assert not missing, f"add these differentiable functions to tests/op_table.py: {missing}"
 
 
