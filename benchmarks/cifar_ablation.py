@@ -32,14 +32,19 @@ ROWS = {
     "no-augment": ("random crops and flips while training", ["--no-augment"]),
     "no-label-smoothing": ("label smoothing", ["--label-smoothing", "0"]),
 }
-# rows that only change the scoring: they rescore the default row's weights
-RESCORED = {"no-shift-tta": "flip", "no-tta": "none"}
+
+
+def rescored_views(row: str) -> str | None:
+    """The `--tta` views of a row that changes only the scoring (it rescores the default
+    row's weights), else None."""
+    options = ROWS[row][1]
+    return options[1] if options[:1] == ["--tta"] else None
 
 
 def row_command(row: str, data_dir: str, out_dir: Path) -> list[str]:
     """The command of `row`: `minigrad evaluate` of the default run for a view row,
     `minigrad train` (replacing an earlier run of the row) otherwise."""
-    if row in RESCORED:
+    if rescored_views(row):
         default = out_dir / "default"
         if not (default / "metrics.json").is_file():
             raise SystemExit(f"row {row} rescores the default run: run --row default first")
@@ -65,8 +70,9 @@ def run_row(row: str, data_dir: str, out_dir: Path) -> dict:
 
 def row_numbers(row: str, out_dir: Path) -> tuple[float, int, str]:
     """(held-out accuracy, epochs, seconds of training or "-") of a row that has run."""
-    if row in RESCORED:
-        scored = out_dir / "default" / f"evaluate-val-{RESCORED[row]}.json"
+    views = rescored_views(row)
+    if views:
+        scored = out_dir / "default" / f"evaluate-val-{views}.json"
         numbers = json.loads(scored.read_text())
         return numbers["accuracy"], numbers["epochs_completed"], "-"
     metrics = json.loads((out_dir / row / "metrics.json").read_text())

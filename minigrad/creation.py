@@ -41,8 +41,7 @@ def full(size, fill_value, *, dtype=None, requires_grad=False):
         dtype = np.bool_
     elif dtype is None and isinstance(fill_value, (int, np.integer)):
         dtype = np.int64
-    shape = (size,) if isinstance(size, int) else tuple(size)
-    return Tensor(np.full(shape, fill_value, _dtype(dtype)), requires_grad=requires_grad)
+    return Tensor(np.full(_shape((size,)), fill_value, _dtype(dtype)), requires_grad=requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, requires_grad=False):
@@ -126,6 +125,5 @@ def randint(low, high=None, size=None, *, rng=None, dtype=None):
         raise TypeError("randint: give a size, e.g. mg.randint(0, 10, (3,))")
     if high is None:
         low, high = 0, low
-    shape = (size,) if isinstance(size, int) else tuple(size)
-    data = generator(rng).integers(low, high, shape, dtype=np.int64)
+    data = generator(rng).integers(low, high, _shape((size,)), dtype=np.int64)
     return Tensor(data if dtype is None else data.astype(dtype))

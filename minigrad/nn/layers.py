@@ -113,8 +113,10 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
+    function = staticmethod(F.softmax)
+
     def forward(self, x):
-        return F.softmax(x, dim=_implicit_dim(x.ndim) if self.dim is None else self.dim)
+        return self.function(x, dim=_implicit_dim(x.ndim) if self.dim is None else self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -123,8 +125,7 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     """y = log_softmax(x) along ``dim``, as ``nn.LogSoftmax`` (the same ``dim`` rule)."""
 
-    def forward(self, x):
-        return F.log_softmax(x, dim=_implicit_dim(x.ndim) if self.dim is None else self.dim)
+    function = staticmethod(F.log_softmax)
 
 
 class Identity(Module):

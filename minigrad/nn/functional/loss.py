@@ -180,11 +180,7 @@ def mse_loss(input, target, reduction="mean"):
     input and target must have the same shape (no silent broadcasting).
     """
     check_reduction(reduction, "mse_loss")
-    input, target = as_tensor(input), as_tensor(target)
-    if input.shape != target.shape:
-        raise ValueError(
-            f"mse_loss: input has shape {input.shape} but target has shape {target.shape}"
-        )
+    input, target = _same_shape(input, target, "mse_loss")
     d = sub(input, target)
     sq = mul(d, d)
     if reduction == "mean":
@@ -193,13 +189,19 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def _same_shape(input, target, name):
-    """Both as Tensors, of one shape and floating (no silent broadcasting)."""
+    """Both as Tensors, of one shape (no silent broadcasting)."""
     input, target = as_tensor(input), as_tensor(target)
     if input.shape != target.shape:
         raise ValueError(
             f"{name}: input has shape {input.shape} but target has shape {target.shape}; "
             "give them the same shape"
         )
+    return input, target
+
+
+def _floating_pair(input, target, name):
+    """``_same_shape``, and both floating."""
+    input, target = _same_shape(input, target, name)
     if input.data.dtype.kind != "f" or target.data.dtype.kind != "f":
         raise ValueError(
             f"{name}: input and target must be floating, got dtypes {input.dtype} and "
@@ -228,7 +230,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     gradients, also at p = 0 and 1 (where the second is infinite).
     """
     check_reduction(reduction, "binary_cross_entropy")
-    input, target = _same_shape(input, target, "binary_cross_entropy")
+    input, target = _floating_pair(input, target, "binary_cross_entropy")
     p, t = input.data, target.data
     if np.any((p < 0) | (p > 1)) or np.isnan(p).any():
         raise ValueError(
@@ -262,7 +264,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     dloss/dx = sigmoid(x) - t, dloss/dt = -x.
     """
     check_reduction(reduction, "binary_cross_entropy_with_logits")
-    input, target = _same_shape(input, target, "binary_cross_entropy_with_logits")
+    input, target = _floating_pair(input, target, "binary_cross_entropy_with_logits")
     x, t = input.data, target.data
     loss = np.maximum(x, 0) - x * t + np.log1p(_exp_of_minus(np.abs(x)))
     need_x, need_t = input.requires_grad, target.requires_grad
@@ -278,7 +280,7 @@ def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: loss = |input - target|, reduced; d/dinput = sign(input - target)
     (0 where they are equal, as PyTorch). input and target must have the same shape."""
     check_reduction(reduction, "l1_loss")
-    input, target = _same_shape(input, target, "l1_loss")
+    input, target = _floating_pair(input, target, "l1_loss")
     return _reduce(abs(sub(input, target)), reduction)
 
 
