@@ -7,7 +7,7 @@
 The loss is softmax cross-entropy plus an L2 penalty ``0.5 * reg * sum(W**2)`` on the
 weights, for a (64 -> 16 -> 10) net on a batch of 8 bundled digits. ``backward`` runs with
 ``retain_graph=True``, because a plain ``backward()`` frees the graph it walked. In the
-drawing, leaves carry their parameter names (green; the data is a grey, dashed constant),
+drawing, leaves carry their parameter names (green; the data is a grey, dashed box),
 every box shows its output shape, dtype and gradient norm, and each weight feeds both its
 layer and the penalty, so its gradient is the sum of two paths.
 Needs the graphviz package and its ``dot`` program.
@@ -46,8 +46,8 @@ def main(argv=None):
     args = checked_args(parser, argv)
     model, x, loss = mlp_loss()
     loss.backward(retain_graph=True)
-    names = dict(model.named_parameters(), x=x)
-    graph = viz.draw_graph(loss, params=names, show_data=args.show_data)
+    # the parameters are named as the model names them; params= names the batch too
+    graph = viz.draw_graph(loss, params={"x": x}, show_data=args.show_data)
     args.out.mkdir(parents=True, exist_ok=True)
     paths = [viz.render(graph, args.out / f"mlp_graph.{ext}") for ext in ("svg", "png")]
     print(f"loss {loss.item():.4f}; {len(viz.graph_nodes(loss))} nodes")

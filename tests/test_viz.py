@@ -50,16 +50,62 @@ def test_to_dot_has_one_node_per_op_with_name_shape_and_dtype():
     assert dot.count("->") == 8
 
 
-def test_leaves_are_told_apart_inputs_constants_and_named_params():
+def test_leaves_are_told_apart_parameters_data_and_named_tensors():
     w = mg.tensor(np.ones(3), requires_grad=True)
     c = mg.tensor(np.full(3, 2.0))
     dot = viz.to_dot((w * c).sum())
-    assert "<B>input</B>" in _node_line(dot, "<B>input</B>")
-    const = _node_line(dot, "<B>constant</B>")
-    assert "dashed" in const
+    assert "<B>parameter</B>" in _node_line(dot, "<B>parameter</B>")
+    data = _node_line(dot, "<B>data</B>")
+    assert "dashed" in data
     assert re.search(r'n1 -> n2 \[style="dashed"', dot)  # no gradient flows into it
+    assert "name it with params={&quot;w&quot;: w}" in dot  # the drawing says how to name w
     named = viz.to_dot((w * c).sum(), params={"w": w, "c": c})
-    assert "<B>w</B>" in named and "<B>c (constant)</B>" in named
+    assert "<B>w</B>" in named and "<B>c (data)</B>" in named
+    assert "name it with" not in named
+
+
+def test_a_models_parameters_are_named_without_params():
+    model, x, loss = _mlp_loss()
+    dot = viz.to_dot(loss)
+    assert dot == viz.to_dot(loss, params=model)
+    for name, p in model.named_parameters():
+        assert f"<B>{name}</B><BR/>{_shape(p.shape)} float32" in dot
+    assert "<B>data</B><BR/>(5, 4) float32" in dot  # the input batch
+    assert "parameter" not in dot and "input" not in dot
+
+
+def test_parameters_are_named_from_the_outermost_model_and_params_wins():
+    inner = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh())
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = inner
+            self.head = nn.Linear(3, 1, rng=1)
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+    net = Net()
+    loss = net(mg.ones((4, 2))).sum()
+    dot = viz.to_dot(loss, show_grad=False)
+    for name in ["body.0.weight", "body.0.bias", "head.weight", "head.bias"]:
+        assert f"<B>{name}</B>" in dot
+    own = viz.to_dot(loss, params={"W1": inner[0].weight}, show_grad=False)
+    assert "<B>W1</B>" in own and "<B>head.weight</B>" in own
+    assert "body.0.weight" not in own
+
+
+def test_a_model_that_is_gone_leaves_its_parameters_unnamed():
+    layer = nn.Linear(2, 1, rng=0)
+    w = layer.weight
+    del layer  # w lives on, the model that named it does not
+    dot = viz.to_dot((w * 2).sum(), show_grad=False)
+    assert "<B>parameter</B>" in dot
+
+
+def _shape(shape):
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def test_params_may_be_a_module_or_name_tensor_pairs():
@@ -131,7 +177,7 @@ def test_nan_and_inf_are_highlighted_in_values_and_gradients():
     sqrt_node = _node_line(dot, "<B>sqrt</B>")
     assert '<FONT COLOR="#b00000"><B>[nan, 0, 2]</B></FONT>' in sqrt_node
     assert 'fillcolor="#f4a3a3"' in sqrt_node
-    leaf = _node_line(dot, "<B>input</B>")
+    leaf = _node_line(dot, "<B>parameter</B>")
     assert "grad norm nan (1 NaN, 1 inf)" in leaf and 'fillcolor="#f4a3a3"' in leaf
     assert 'fillcolor="#f4a3a3"' not in viz.to_dot(mg.sqrt(x + 2.0).sum(), show_data=True)
     big = mg.tensor([np.nan, np.inf, 1.0, 2.0, 3.0], dtype=np.float64)
@@ -143,12 +189,12 @@ def test_nan_and_inf_are_highlighted_in_values_and_gradients():
 def test_vanishing_gradients_are_highlighted_below_the_threshold():
     x = mg.tensor([30.0, 40.0], dtype=np.float64, requires_grad=True)
     dot = viz.to_dot(mg.sigmoid(x).sum())
-    leaf = _node_line(dot, "<B>input</B>")
+    leaf = _node_line(dot, "<B>parameter</B>")
     assert 'fillcolor="#ffd98a"' in leaf  # sigmoid'(30) ~ 1e-13
     assert "#ffd98a" not in _node_line(dot, "<B>sigmoid</B>")
     assert "below 1e-06 (vanishing)" in dot
     relaxed = viz.to_dot(mg.sigmoid(x).sum(), vanishing=1e-20)
-    assert "#ffd98a" not in _node_line(relaxed, "<B>input</B>")
+    assert "#ffd98a" not in _node_line(relaxed, "<B>parameter</B>")
 
 
 def test_broadcast_edges_name_the_summed_axes():

@@ -57,6 +57,25 @@ def test_trace_lists_every_step_in_the_engines_order_and_changes_nothing():
     )
 
 
+def test_explore_of_a_models_output_names_its_parameters_and_data():
+    model, x, y = two_layer_net()
+    ex = viz.explore(F.cross_entropy(model(x), y))
+    leaves = [(n["title"], n["kind"]) for n in ex.trace["nodes"] if n["kind"] != "op"]
+    params = [(name, "param") for name, _ in model.named_parameters()]
+    assert sorted(leaves) == sorted([("data", "data"), *params])
+    assert ex.trace["note"] == ""
+
+
+def test_explore_says_how_to_name_a_parameter_of_no_model():
+    w = mg.tensor(np.ones(3), requires_grad=True)
+    ex = viz.explore((w * w).sum())
+    assert [n["title"] for n in ex.trace["nodes"] if n["kind"] == "param"] == ["parameter"]
+    assert 'params={"w": w}' in ex.trace["note"]
+    named = viz.explore((w * w).sum(), params={"w": w})
+    assert [n["title"] for n in named.trace["nodes"] if n["kind"] == "param"] == ["w"]
+    assert named.trace["note"] == ""
+
+
 def test_leaf_gradients_in_the_trace_equal_grad():
     model, x, y = two_layer_net()
     loss = F.cross_entropy(model(x), y)
@@ -144,7 +163,7 @@ LEAF_CELLS = """() => Object.fromEntries(
 def net_page(tmp_path, open_page):
     model, x, y = two_layer_net()
     loss = F.cross_entropy(model(x), y)
-    ex = viz.explore(loss, params=model)
+    ex = viz.explore(loss)  # as a newcomer types it: the parameters are named all the same
     expected = [node_ids(loss)[id(s.node)] for s in trace_backward(loss)]
     page = open_page(ex.save(tmp_path / "walk.html").as_uri())
     return page, expected, model, loss, ex
@@ -179,6 +198,20 @@ def test_page_shows_leaf_gradients_equal_to_grad(net_page):
         grad = params[titles[node]].grad.numpy().reshape(-1)
         np.testing.assert_allclose([float(v) for v in shown], grad, rtol=1e-5, atol=1e-8)
     assert page.problems == []
+
+
+def test_page_names_a_models_parameters_and_only_tells_how_when_needed(
+    net_page, tmp_path, open_page
+):
+    page, expected, model, loss, ex = net_page
+    page.click("#last")
+    shown = page.inner_text("#leaves")
+    assert all(name in shown for name, _ in model.named_parameters())
+    assert page.inner_text("#names") == ""
+    w = mg.tensor(np.ones(3), requires_grad=True)
+    lone = open_page(viz.explore((w * w).sum()).save(tmp_path / "w.html").as_uri())
+    assert 'name it with params={"w": w}' in lone.inner_text("#names")
+    assert page.problems == [] and lone.problems == []
 
 
 def test_page_jumps_to_a_node_and_plays(net_page):

@@ -6,6 +6,7 @@ dotted attribute paths, children of containers named "0", "1", ..., registration
 and within a module its parameters, then its buffers, then its children.
 """
 
+import weakref
 from collections import namedtuple
 
 import numpy as np
@@ -36,10 +37,24 @@ class StateDictError(RuntimeError, ValueError):
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
+# Every Module alive, held weakly (keyed by id: a subclass may define __eq__ and no hash).
+_LIVE: "weakref.WeakValueDictionary[int, Module]" = weakref.WeakValueDictionary()
+
+
+def live_modules() -> "list[Module]":
+    """Every `Module` alive now, oldest first (held weakly: this keeps none alive). How a
+    drawing of a graph finds the models its parameters belong to, to name them."""
+    return list(_LIVE.values())
+
 
 class Module:
     """Base class of layers and models: subclasses set parameters, buffers and submodules as
     attributes in ``__init__`` (after ``super().__init__()``) and define ``forward``."""
+
+    def __new__(cls, *args: object, **kwargs: object) -> "Module":
+        self = super().__new__(cls)
+        _LIVE[id(self)] = self
+        return self
 
     def __init__(self):
         object.__setattr__(self, "_parameters", {})

@@ -1,11 +1,13 @@
 """Pictures of the graph behind a tensor, and of the backward pass that runs through it.
 
-- ``to_dot``, ``draw_graph``, ``render``: a drawing of the graph (``minigrad.viz.graph``).
-- ``explore``: the backward-pass explorer, the engine's walk shown step by step in a page
+- `to_dot`, `draw_graph`, `render`: a drawing of the graph (`minigrad.viz.graph`).
+- `explore`: the backward-pass explorer, the engine's walk shown step by step in a page
   that displays inline in Jupyter and saves as one self-contained HTML file
-  (``minigrad.viz.explorer``).
+  (`minigrad.viz.explorer`).
 
-``import minigrad.viz`` needs NumPy only; graphviz is imported when a drawing is made.
+Both name each parameter as the model that holds it does (`0.weight`), without being told
+(`minigrad.viz.names`). `import minigrad.viz` needs NumPy only; graphviz is imported when a
+drawing is made.
 """
 
 from minigrad.viz.explorer import Explorer, explore

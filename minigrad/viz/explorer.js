@@ -100,8 +100,8 @@
     const step = steps[pos - 1];
     const n = nodes[step.node];
     if (!step.sends.length) {
-      return `<div class="box"><div class="label">step ${pos}: a leaf</div>${nodeName(n.id)}
-        (${n.kind}). Every consumer has sent its share: its gradient is final, and
+      return `<div class="box"><div class="label">step ${pos}: a leaf</div>${nodeName(n.id)}.
+        Every consumer has sent its share: its gradient is final, and
         <code>backward()</code> stores it in <code>.grad</code>:<div>${values(step.grad, 6)}</div>
         </div>`;
     }
@@ -186,6 +186,7 @@
     timer = setInterval(() => show(pos + 1), 900);
   }
 
+  $("names").textContent = trace.note;
   $("jump").innerHTML = '<option value="0">the start</option>' + steps.map((s, i) => {
     const n = nodes[s.node];
     return `<option value="${i + 1}">${i + 1}. ${esc(n.title)} ${shape(n.value.shape)}</option>`;

@@ -1,29 +1,33 @@
 """Drawings of the computation graph behind a tensor: DOT text, graphviz objects, files.
 
-``to_dot(loss)`` needs nothing beyond NumPy; ``draw_graph`` needs the ``graphviz`` Python
-package and ``render`` also the ``dot`` program. One box per tensor:
+`to_dot(loss)` needs nothing beyond NumPy; `draw_graph` needs the `graphviz` Python
+package and `render` also the `dot` program. One box per tensor:
 
 - an op's output: the op's name, output shape and dtype;
-- a leaf: its name from ``params`` (e.g. ``0.weight``), else "input" when it requires grad
-  or "constant" when it does not (drawn grey and dashed; no gradient flows into it).
+- a leaf that requires grad (green): its name in the model that holds it (`0.weight`) or in
+  `params`, else "parameter" (see `minigrad.viz.names`);
+- a leaf that does not: "data", drawn grey and dashed (no gradient flows into it).
 
-With ``show_grad`` each tensor that requires grad shows the norm of d(root)/d(tensor):
-``.grad`` where it is set (leaves after backward, tensors that called ``retain_grad``);
+With `show_grad` each tensor that requires grad shows the norm of d(root)/d(tensor):
+`.grad` where it is set (leaves after backward, tensors that called `retain_grad`);
 otherwise, while the graph is intact (a fresh graph, or one kept by
-``backward(retain_graph=True)``), the drawing computes it with ``mg.grad(root, ...,
-retain_graph=True)``, which leaves every ``.grad`` and the graph as they were. A plain
-``backward()`` frees the graph, so only the root is left to draw (the drawing says so).
+`backward(retain_graph=True)`), the drawing computes it with `mg.grad(root, ...,
+retain_graph=True)`, which leaves every `.grad` and the graph as they were. A plain
+`backward()` frees the graph, so only the root is left to draw (the drawing says so).
 
 Highlighted: NaN or inf in a value or gradient (red), and a vanishing gradient, one whose
-norm is below ``vanishing`` (default ``VANISHING_GRAD_NORM = 1e-6``; orange). An edge into
-an op whose gradient is summed back over broadcast axes (``sum_to`` in the engine) says
-which axes of the op's output. Node ids follow a fixed walk of ``.parents``, so the same
+norm is below `vanishing` (default `VANISHING_GRAD_NORM = 1e-6`; orange). An edge into
+an op whose gradient is summed back over broadcast axes (`sum_to` in the engine) says
+which axes of the op's output. Node ids follow a fixed walk of `.parents`, so the same
 graph draws the same text twice; the walk is iterative, so deep graphs are fine.
 """
+
+from __future__ import annotations
 
 import html
 import math
 import os
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +35,14 @@ from minigrad import autograd
 from minigrad.autograd import graph_nodes
 from minigrad.ops.shape import summed_axes
 from minigrad.tensor import Tensor
+from minigrad.viz.names import UNNAMED_NOTE, Params, kind_and_title, leaf_names
+
+if TYPE_CHECKING:
+    import graphviz
+
+Attrs = dict[str, str]
+Rows = list[tuple[str, dict[str, Any]]]  # label lines: (text, font attributes)
+Layout = tuple[Attrs, list[tuple[str, Attrs]], list[tuple[str, str, Attrs]]]
 
 __all__ = [
     "VANISHING_GRAD_NORM",
@@ -53,22 +65,29 @@ _GRAPH_ATTR = {"rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3", "fontname":
 _NODE_ATTR = {"shape": "box", "style": "rounded,filled", "fontname": "Helvetica"}
 _NODE_ATTR.update(fontsize="10", margin="0.1,0.04", color="#5f6b7a")
 _EDGE_ATTR = {"fontname": "Helvetica", "fontsize": "9", "color": "#5f6b7a"}
-_FILL = {"op": "#dde8f7", "param": "#d4efd4", "input": "#d4efd4", "constant": "#f0f0f0"}
+_FILL = {"op": "#dde8f7", "param": "#d4efd4", "data": "#f0f0f0"}
 _BAD, _FADED = "#f4a3a3", "#ffd98a"
 _RED_FONT = {"color": "#b00000", "b": True}
 
 
 class DotNotFoundError(RuntimeError):
-    """Raised by ``render`` when graphviz's ``dot`` program is not installed."""
+    """Raised by `render` when graphviz's `dot` program is not installed."""
 
 
-def to_dot(root, params=None, show_data=False, show_grad=True, *, vanishing=VANISHING_GRAD_NORM):
-    """DOT source of the graph that produced ``root`` (see the module docstring).
+def to_dot(
+    root: Tensor,
+    params: Params = None,
+    show_data: bool = False,
+    show_grad: bool = True,
+    *,
+    vanishing: float = VANISHING_GRAD_NORM,
+) -> str:
+    """DOT source of the graph that produced `root` (see the module docstring).
 
     Args:
         root: the output tensor, usually a scalar loss.
-        params: names for leaves: a dict name -> tensor (``dict(model.named_parameters())``),
-            an iterable of (name, tensor) pairs, or a module.
+        params: names for tensors, over those found in the models alive: a module, a dict
+            name -> tensor (`{"w": w}`) or an iterable of (name, tensor) pairs.
         show_data: add each tensor's values (up to 4 elements) or mean/std/min/max.
         show_grad: add each gradient's norm (see the module docstring).
         vanishing: gradient norms below this are highlighted as vanishing.
@@ -76,8 +95,10 @@ def to_dot(root, params=None, show_data=False, show_grad=True, *, vanishing=VANI
     return _dot_text(*_layout(root, params, show_data, show_grad, vanishing))
 
 
-def _dot_text(graph, nodes, edges):
-    """DOT source of a ``_layout`` result."""
+def _dot_text(
+    graph: Attrs, nodes: list[tuple[str, Attrs]], edges: list[tuple[str, str, Attrs]]
+) -> str:
+    """DOT source of a `_layout` result."""
     lines = ["digraph minigrad {"]
     lines.append(f"  graph [{_attrs(graph)}];")
     lines.append(f"  node [{_attrs(_NODE_ATTR)}];")
@@ -89,10 +110,15 @@ def _dot_text(graph, nodes, edges):
 
 
 def draw_graph(
-    root, params=None, show_data=False, show_grad=True, *, vanishing=VANISHING_GRAD_NORM
-):
-    """The drawing of ``to_dot`` as a ``graphviz.Digraph`` (shows inline in Jupyter; save it
-    with ``render``). Needs the graphviz Python package."""
+    root: Tensor,
+    params: Params = None,
+    show_data: bool = False,
+    show_grad: bool = True,
+    *,
+    vanishing: float = VANISHING_GRAD_NORM,
+) -> graphviz.Digraph:
+    """The drawing of `to_dot` as a `graphviz.Digraph` (shows inline in Jupyter; save it
+    with `render`). Needs the graphviz Python package."""
     graphviz = _import_graphviz()
     graph, nodes, edges = _layout(root, params, show_data, show_grad, vanishing)
     g = graphviz.Digraph("minigrad", graph_attr=graph, node_attr=_NODE_ATTR, edge_attr=_EDGE_ATTR)
@@ -103,12 +129,17 @@ def draw_graph(
     return g
 
 
-def render(graph, path, format=None, **draw_kwargs):
-    """Write a drawing to ``path`` and return ``path``.
+def render(
+    graph: graphviz.Digraph | Tensor,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    **draw_kwargs: Any,
+) -> str | os.PathLike[str]:
+    """Write a drawing to `path` and return `path`.
 
-    ``graph`` is a ``graphviz.Digraph`` from ``draw_graph`` or a tensor (drawn with
-    ``draw_kwargs``, e.g. ``params=``). The format comes from the suffix (``.svg``,
-    ``.png``, ``.pdf``) unless given. Raises ``DotNotFoundError`` when ``dot`` is missing.
+    `graph` is a `graphviz.Digraph` from `draw_graph` or a tensor (drawn with
+    `draw_kwargs`, e.g. `params=`). The format comes from the suffix (`.svg`,
+    `.png`, `.pdf`) unless given. Raises `DotNotFoundError` when `dot` is missing.
     """
     _import_graphviz("render")
     if isinstance(graph, Tensor):
@@ -125,8 +156,8 @@ def render(graph, path, format=None, **draw_kwargs):
     return path
 
 
-def _pipe(graph, fmt, where):
-    """The bytes ``dot`` makes of ``graph`` (a Digraph or DOT source) in format ``fmt``."""
+def _pipe(graph: graphviz.Digraph | str, fmt: str, where: str) -> bytes:
+    """The bytes `dot` makes of `graph` (a Digraph or DOT source) in format `fmt`."""
     graphviz = _import_graphviz(where)
     if isinstance(graph, str):
         graph = graphviz.Source(graph)
@@ -140,7 +171,7 @@ def _pipe(graph, fmt, where):
         ) from None
 
 
-def _import_graphviz(where="draw_graph"):
+def _import_graphviz(where: str = "draw_graph") -> Any:
     try:
         import graphviz
     except ImportError:
@@ -151,14 +182,18 @@ def _import_graphviz(where="draw_graph"):
     return graphviz
 
 
-def _layout(root, params, show_data, show_grad, vanishing):
+def _layout(
+    root: Tensor, params: Params, show_data: bool, show_grad: bool, vanishing: float
+) -> Layout:
     """(graph attributes, [(node id, attributes)], [(tail, head, attributes)])."""
     if not isinstance(root, Tensor):
         raise TypeError(f"to_dot: expected a Tensor, got {type(root).__name__}")
     order = graph_nodes(root)
     ids = {id(t): f"n{i}" for i, t in enumerate(order)}
-    names = _param_names(params)
+    names = leaf_names(order, params)
     grads, notes = _gradients(root, order) if show_grad else ({}, [])
+    if any(t.is_leaf and t.requires_grad and id(t) not in names for t in order):
+        notes.append(UNNAMED_NOTE)
     nodes = []
     for t in order:
         label, attrs = _label(t, names.get(id(t)), t is root, show_data)
@@ -179,16 +214,7 @@ def _layout(root, params, show_data, show_grad, vanishing):
     return graph, nodes, edges
 
 
-def _param_names(params):
-    if params is None:
-        return {}
-    if hasattr(params, "named_parameters"):
-        params = params.named_parameters()
-    items = params.items() if hasattr(params, "items") else params
-    return {id(t): str(name) for name, t in items}
-
-
-def _gradients(root, order):
+def _gradients(root: Tensor, order: list[Tensor]) -> tuple[dict[int, np.ndarray], list[str]]:
     """id(tensor) -> gradient ndarray for the tensors that require grad, and notes."""
     grads = {id(t): t.grad.data for t in order if t.grad is not None}
     todo = [t for t in order if t.requires_grad and id(t) not in grads]
@@ -210,26 +236,15 @@ def _gradients(root, order):
     return grads, []
 
 
-def kind_and_title(t, name=None):
-    """("op" | "param" | "input" | "constant", the node's title) for a tensor whose
-    parameter name is ``name`` (or None)."""
-    if not t.is_leaf:
-        return "op", t.op
-    if t.requires_grad:
-        return ("param" if name else "input"), name or "input"
-    title = "constant" if not t.op else f"constant ({t.op})"
-    return "constant", f"{name} ({title})" if name else title
-
-
-def _label(t, name, is_root, show_data):
+def _label(t: Tensor, name: str | None, is_root: bool, show_data: bool) -> tuple[Rows, Attrs]:
     """Rows of the node's label as (text, font attributes), and its style attributes."""
     kind, title = kind_and_title(t, name)
-    rows = [(title, {"b": True})]
+    rows: Rows = [(title, {"b": True})]
     if name and not t.is_leaf:
         rows.append((name, {}))
     rows.append((f"{_shape(t.shape)} {t.dtype}", {}))
     attrs = {"fillcolor": _FILL[kind]}
-    if kind == "constant":
+    if kind == "data":
         attrs.update(style="rounded,filled,dashed", fontcolor="#555555")
     if is_root:
         attrs.update(penwidth="2.5", color="#1f3a68")
@@ -241,8 +256,8 @@ def _label(t, name, is_root, show_data):
     return rows, attrs
 
 
-def _grad_style(grad, vanishing, is_root):
-    """(node attributes, font attributes) of a node whose gradient is ``grad``."""
+def _grad_style(grad: np.ndarray, vanishing: float, is_root: bool) -> tuple[Attrs, dict[str, Any]]:
+    """(node attributes, font attributes) of a node whose gradient is `grad`."""
     norm = _norm(grad)
     if not math.isfinite(norm):
         return {"fillcolor": _BAD, "color": "#b00000", "penwidth": "2"}, _RED_FONT
@@ -251,10 +266,10 @@ def _grad_style(grad, vanishing, is_root):
     return {}, {}
 
 
-def _edges(t, ids):
+def _edges(t: Tensor, ids: dict[int, str]) -> list[tuple[str, str, Attrs]]:
     out = []
     for p in t.parents:
-        attrs = {}
+        attrs: Attrs = {}
         axes = _summed_axes(t, p) if p.requires_grad else ()
         if axes:
             word = "axis" if len(axes) == 1 else "axes"
@@ -266,8 +281,8 @@ def _edges(t, ids):
     return out
 
 
-def _summed_axes(node, parent):
-    """Axes of ``node``'s output over which the engine sums ``parent``'s gradient."""
+def _summed_axes(node: Tensor, parent: Tensor) -> tuple[int, ...]:
+    """Axes of `node`'s output over which the engine sums `parent`'s gradient."""
     if node.op not in _BROADCASTING_OPS:
         return ()
     out, shape = node.shape, parent.shape
@@ -278,12 +293,12 @@ def _summed_axes(node, parent):
     return summed_axes(out, shape) if len(shape) <= len(out) else ()
 
 
-def _norm(a):
+def _norm(a: Any) -> float:
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.linalg.norm(np.asarray(a, dtype=np.float64).reshape(-1)))
 
 
-def _norm_text(a):
+def _norm_text(a: Any) -> str:
     norm = _norm(a)
     if math.isfinite(norm):
         return f"{norm:.3g}"
@@ -291,11 +306,11 @@ def _norm_text(a):
     return f"{norm} ({int(np.isnan(bad).sum())} NaN, {int(np.isinf(bad).sum())} inf)"
 
 
-def _shape(shape):
+def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _summary(a):
+def _summary(a: Any) -> tuple[list[str], bool]:
     """Lines of values (up to 4) or mean/std and min/max of the finite ones; and whether
     every value is finite."""
     a = np.asarray(a)
@@ -318,7 +333,7 @@ def _summary(a):
     return lines, bool(finite.all())
 
 
-def _html(rows):
+def _html(rows: Rows) -> str:
     """An HTML-like graphviz label: one line per (text, font attrs); text is escaped."""
     lines = []
     for text, font in rows:
@@ -333,7 +348,7 @@ def _html(rows):
     return "<" + "<BR/>".join(lines) + ">"
 
 
-def _attrs(attrs):
+def _attrs(attrs: Attrs) -> str:
     parts = []
     for key, value in attrs.items():
         if value.startswith("<") and value.endswith(">"):
@@ -343,9 +358,9 @@ def _attrs(attrs):
     return " ".join(parts)
 
 
-def _edge_attrs(attrs):
+def _edge_attrs(attrs: Attrs) -> str:
     return f" [{_attrs(attrs)}]" if attrs else ""
 
 
-def _quote(s):
+def _quote(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
