@@ -1,7 +1,8 @@
 """The docs speak to users about their own machines: every page is listed on the home page
-and in the site's navigation, and no page names a path of the machine its numbers were
-measured on or a file users do not have."""
+and in the site's navigation, no page names a path of the machine its numbers were measured
+on or a file users do not have, and code fits the page at a normal window width."""
 
+import json
 import re
 from pathlib import Path
 
@@ -9,6 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if p.name != "index.md" or p.parent != DOCS)
 MACHINE = re.compile(r"/work/|/root/|/tmp/|REFERENCE\.md|\bsession\b|\bcoordinator\b")
+NOTEBOOKS = sorted((ROOT / "examples" / "notebooks").glob("*.ipynb"))
+# Characters of a code line that the site shows at a 1280-pixel-wide window (measured in
+# Chromium); a longer line scrolls sideways, its end out of sight.
+CODE_WIDTH = 80
+# Pages whose code blocks do not fit yet: remove a page from here once its lines do.
+WIDE_PAGES = {"engine.md", "sweep.md", "training.md"}
 
 
 def test_every_page_is_listed_on_the_home_page_and_in_the_navigation():
@@ -26,6 +33,40 @@ def test_no_page_names_a_path_of_this_machine_or_a_file_users_lack():
     for page in [DOCS / "index.md", *PAGES, ROOT / "README.md"]:
         for number, line in enumerate(page.read_text().splitlines(), 1):
             assert not MACHINE.search(line), f"{page.name}:{number}: {line}"
+
+
+def _code_lines(path):
+    """(where, line) for each line of the code blocks of a page or of a notebook's cells."""
+    if path.suffix == ".ipynb":
+        cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        for number, cell in enumerate(cells, 1):
+            for line in "".join(cell["source"]).splitlines():
+                yield f"code cell {number}", line
+        return
+    fence = None
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        marker = re.match(r"\s*(```|~~~)", line)
+        if marker and (fence is None or marker.group(1) == fence):
+            fence = None if fence else marker.group(1)
+        elif fence:
+            yield f"line {number}", line
+
+
+def test_code_lines_fit_the_page_at_a_normal_window_width():
+    too_long = [
+        f"{path.name} {where}: {len(line)} characters: {line}"
+        for path in [*PAGES, *NOTEBOOKS]
+        if path.name not in WIDE_PAGES
+        for where, line in _code_lines(path)
+        if len(line) > CODE_WIDTH
+    ]
+    assert too_long == [], "\n".join(too_long)
+
+
+def test_the_code_width_check_sees_a_long_line(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("text " * 40 + "\n\n```python\nx = 1\n" + "y" * 81 + "\n```\n")
+    assert [len(line) for _, line in _code_lines(page)] == [5, 81]
 
 
 def test_commands_users_copy_carry_no_blas_variables_outside_the_performance_page():

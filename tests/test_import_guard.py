@@ -58,9 +58,7 @@ def run_beside_a_checkout(tmp_path, script):
         "from minigrad.data import DataLoader\n",
     ],
 )
-def test_a_checkout_folder_named_minigrad_beside_the_script_is_named_in_the_error(
-    tmp_path, script
-):
+def test_a_checkout_folder_named_minigrad_beside_the_script_is_named_in_the_error(tmp_path, script):
     result = run_beside_a_checkout(tmp_path, script)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
