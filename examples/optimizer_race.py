@@ -1,5 +1,8 @@
 """Optimizer race: minigrad's optimizers on four 2-D surfaces, paths over contours and loss.
 
+One row per surface: each optimizer's path over the contours (an x where it ended), then its
+loss against the step.
+
     python examples/optimizer_race.py
     python examples/optimizer_race.py --quick
 
@@ -137,37 +140,46 @@ def main(argv=None):
 
 
 def plot(results, out):
+    """One row per surface, readable at page width: paths over contours, then the loss."""
     plt = pyplot()
-    fig, axes = plt.subplots(2, len(SURFACES), figsize=(20, 9), layout="constrained")
-    colors = {name: f"C{i}" for i, name in enumerate(OPTIMIZERS)}
-    for col, s in enumerate(SURFACES):
-        ax = axes[0, col]
-        x0, x1, y0, y1 = s.box
-        xs, ys = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
-        z = s.f(xs, ys)
-        if s.log_contours:
-            ax.contour(xs, ys, np.log10(z + 1e-3), levels=25, cmap="Greys", linewidths=0.6)
-        else:
-            ax.contour(xs, ys, z, levels=25, cmap="Greys", linewidths=0.6)
-        for name, (path, _loss) in results[s.name].items():
-            ax.plot(path[:, 0], path[:, 1], "-", color=colors[name], lw=1.1, label=name)
-            ax.plot(*path[-1], "x", color=colors[name], ms=7)
-        ax.plot(*s.start, "ko", ms=5)
-        ax.set(xlim=(x0, x1), ylim=(y0, y1), title=s.name, xlabel="x", ylabel="y")
-        ax.grid(False)
-        ax = axes[1, col]
-        for name, (_path, loss) in results[s.name].items():
-            if s.f_min is None:
-                ax.plot(loss, color=colors[name], lw=1.3)
-            else:
-                ax.semilogy(np.maximum(loss - s.f_min, 1e-12), color=colors[name], lw=1.3)
-        label = "f" if s.f_min is None else "f - f_min"
-        ax.set(xlabel="step", ylabel=label, xlim=(0, len(loss) - 1))
+    with plt.rc_context({"font.size": 13, "axes.titlesize": 14, "legend.fontsize": 12}):
+        fig, axes = plt.subplots(
+            len(SURFACES), 2, figsize=(11, 4.2 * len(SURFACES)), layout="constrained"
+        )
+        colors = {name: f"C{i}" for i, name in enumerate(OPTIMIZERS)}
+        for row, s in zip(axes, SURFACES):
+            paths(row[0], s, results[s.name], colors)
+            losses(row[1], s, results[s.name], colors)
+        handles = [plt.Line2D([], [], color=c, lw=2.5) for c in colors.values()]
+        fig.legend(handles, list(colors), loc="outside upper center", ncols=4)
+        save(fig, out, "optimizer_race.png", dpi=80)
+
+
+def paths(ax, s, runs, colors):
+    x0, x1, y0, y1 = s.box
+    xs, ys = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
+    z = s.f(xs, ys)
+    z = np.log10(z + 1e-3) if s.log_contours else z
+    ax.contour(xs, ys, z, levels=25, cmap="Greys", linewidths=0.6)
+    for name, (path, _loss) in runs.items():
+        ax.plot(path[:, 0], path[:, 1], "-", color=colors[name], lw=1.4)
+        ax.plot(*path[-1], "x", color=colors[name], ms=9, mew=2)
+    ax.plot(*s.start, "ko", ms=7)
+    title = f"{s.name}: paths from the black dot"
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), title=title, xlabel="x", ylabel="y")
+
+
+def losses(ax, s, runs, colors):
+    for name, (_path, loss) in runs.items():
         if s.f_min is None:
-            ax.set_ylim(-0.5, loss[0] * 1.05)
-    axes[0, 0].legend(loc="upper right", fontsize=9, ncols=2)
-    fig.suptitle("minigrad.optim on 2-D surfaces: paths from the black dot (top), loss (bottom)")
-    save(fig, out, "optimizer_race.png", dpi=75)
+            ax.plot(loss, color=colors[name], lw=1.6)
+        else:
+            ax.semilogy(np.maximum(loss - s.f_min, 1e-12), color=colors[name], lw=1.6)
+    label = "f" if s.f_min is None else "f - f_min"
+    ax.set(xlabel="step", ylabel=label, xlim=(0, len(loss) - 1), title=f"{s.name}: loss")
+    if s.f_min is None:
+        ax.set_ylim(-0.5, loss[0] * 1.05)
+    ax.grid(alpha=0.3)
 
 
 if __name__ == "__main__":
