@@ -71,6 +71,7 @@ def test_explore_says_how_to_name_a_parameter_of_no_model():
     ex = viz.explore((w * w).sum())
     assert [n["title"] for n in ex.trace["nodes"] if n["kind"] == "param"] == ["parameter"]
     assert 'params={"w": w}' in ex.trace["note"]
+    assert "params=" not in ex.svg  # said once, on the page, not in the drawing too
     named = viz.explore((w * w).sum(), params={"w": w})
     assert [n["title"] for n in named.trace["nodes"] if n["kind"] == "param"] == ["w"]
     assert named.trace["note"] == ""

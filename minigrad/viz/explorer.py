@@ -230,6 +230,8 @@ def _send_edges(step: Step, edges: dict[tuple[int, int], str]) -> Iterator[str]:
 
 def _svg(layout: graph.Layout, order: list[Tensor]) -> str:
     graph_attrs, nodes, edges = layout
+    graph_attrs = dict(graph_attrs)
+    graph_attrs.pop("label", None)  # the drawing's note: the page says it below the graph
     nodes = [(name, dict(attrs, id=name)) for name, attrs in nodes]
     edges = [(a, b, dict(attrs, id=f"e{k}")) for k, (a, b, attrs) in enumerate(edges)]
     svg = graph._pipe(graph._dot_text(graph_attrs, nodes, edges), "svg", "explore").decode()
