@@ -44,3 +44,13 @@ def test_readme_first_command_installs_what_minigrad_train_uses():
     assert 'pip install -e ".[train]"' in first and first.strip().endswith("minigrad train")
     before = README[: README.index(first)]
     assert "170 MB" in before and "13 minutes" in before and "--dataset digits" in before
+
+
+def test_readme_says_which_tests_skip_without_torch_and_how_to_run_them():
+    testing = README.split("Install and run the tests")[1].split("\n## ")[0]
+    golden = (ROOT / "tests" / "test_golden.py").read_text()
+    version = re.search(r'meta\["torch"\]\.startswith\("(\d+\.\d+)\.', golden).group(1)
+    assert "skipped" in testing and "compare minigrad with PyTorch" in testing
+    cpu_wheel = "--index-url https://download.pytorch.org/whl/cpu"
+    assert f"pip install torch=={version}.0 {cpu_wheel}" in testing
+    assert "python -m pytest -rs" in testing
