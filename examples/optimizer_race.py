@@ -144,7 +144,7 @@ def plot(results, out):
     plt = pyplot()
     with plt.rc_context({"font.size": 13, "axes.titlesize": 14, "legend.fontsize": 12}):
         fig, axes = plt.subplots(
-            len(SURFACES), 2, figsize=(11, 4.2 * len(SURFACES)), layout="constrained"
+            len(SURFACES), 2, figsize=(9.5, 3.8 * len(SURFACES)), layout="constrained"
         )
         colors = {name: f"C{i}" for i, name in enumerate(OPTIMIZERS)}
         for row, s in zip(axes, SURFACES):
@@ -152,7 +152,7 @@ def plot(results, out):
             losses(row[1], s, results[s.name], colors)
         handles = [plt.Line2D([], [], color=c, lw=2.5) for c in colors.values()]
         fig.legend(handles, list(colors), loc="outside upper center", ncols=4)
-        save(fig, out, "optimizer_race.png", dpi=80)
+        save(fig, out, "optimizer_race.png", dpi=100)
 
 
 def paths(ax, s, runs, colors):
