@@ -159,10 +159,9 @@ def render(
 def _pipe(graph: graphviz.Digraph | str, fmt: str, where: str) -> bytes:
     """The bytes `dot` makes of `graph` (a Digraph or DOT source) in format `fmt`."""
     graphviz = _import_graphviz(where)
-    if isinstance(graph, str):
-        graph = graphviz.Source(graph)
+    source = graphviz.Source(graph) if isinstance(graph, str) else graph
     try:
-        return graph.pipe(format=fmt)
+        return source.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         raise DotNotFoundError(
             f"{where}: graphviz's `dot` program was not found on PATH. Install it with "
