@@ -68,21 +68,29 @@ def main(argv=None):
 
 
 def plot(curves, epochs, out):
+    """Two columns, readable at page width: linear and log scale, OneCycleLR's momentum, and
+    the legend in the fourth panel."""
     plt = pyplot()
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(17, 4.2), layout="constrained")
-    for name, (lrs, moms) in curves.items():
-        ax1.plot(lrs, label=name, lw=1.8)
-        ax2.semilogy(lrs, label=name, lw=1.8)
-        if name.startswith("OneCycle"):
-            ax3.plot(moms, color="C4", lw=1.8, label="OneCycleLR momentum")
-    ax1.set(xlabel="step (epoch or batch)", ylabel="learning rate", title="linear scale")
-    ax2.set(xlabel="step (epoch or batch)", ylabel="learning rate", title="log scale")
-    ax3.axhline(0.9, color="0.5", ls="--", lw=1, label="every other schedule: 0.9")
-    ax3.set(xlabel="step", ylabel="SGD momentum", title="momentum cycled by OneCycleLR")
-    ax1.legend(fontsize=8)
-    ax3.legend(fontsize=8)
-    fig.suptitle(f"minigrad.optim.lr_scheduler over {epochs} steps, base lr {BASE_LR}")
-    save(fig, out, "lr_schedules.png")
+    with plt.rc_context({"font.size": 12, "axes.titlesize": 13}):
+        fig, axes = plt.subplot_mosaic(
+            [["linear", "log"], ["momentum", "legend"]], figsize=(10, 7.5), layout="constrained"
+        )
+        for name, (lrs, moms) in curves.items():
+            axes["linear"].plot(lrs, label=name, lw=1.8)
+            axes["log"].semilogy(lrs, lw=1.8)
+            if name.startswith("OneCycle"):
+                axes["momentum"].plot(moms, color="C4", lw=1.8, label="OneCycleLR")
+        axes["linear"].set(xlabel="step (epoch or batch)", ylabel="learning rate")
+        axes["linear"].set_title("linear scale")
+        axes["log"].set(xlabel="step (epoch or batch)", ylabel="learning rate", title="log scale")
+        axes["momentum"].axhline(0.9, color="0.5", ls="--", lw=1, label="every other: 0.9")
+        axes["momentum"].set(xlabel="step", ylabel="SGD momentum", title="momentum")
+        axes["momentum"].legend()
+        handles, labels = axes["linear"].get_legend_handles_labels()
+        axes["legend"].legend(handles, labels, loc="center", title=f"base lr {BASE_LR}")
+        axes["legend"].axis("off")
+        fig.suptitle(f"minigrad.optim.lr_scheduler over {epochs} steps")
+        save(fig, out, "lr_schedules.png", dpi=100)
 
 
 if __name__ == "__main__":

@@ -44,27 +44,36 @@ def main(argv=None):
 
 
 def plot(paths, out):
+    """Two rows of three, readable at page width: each rate's steps, then |w| on a log scale."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(paths) + 1, figsize=(19, 3.6), layout="constrained")
+    with plt.rc_context({"font.size": 12, "axes.titlesize": 12}):
+        fig, grid_axes = plt.subplots(2, 3, figsize=(11, 7), layout="constrained")
+        axes = grid_axes.ravel()
+        for ax, (lr, p), color in zip(axes, paths.items(), COLORS):
+            descent(ax, lr, p, color)
+        for ax in grid_axes[:, 0]:
+            ax.set_ylabel("f(w) = w^2")
+        ax = axes[-1]
+        for (lr, p), color in zip(paths.items(), COLORS):
+            style = "o--" if lr > 0.5 else "o-"  # 0.6 and 0.9 overlap 0.4 and 0.1 in |w|
+            ax.semilogy(np.abs(p), style, color=color, ms=3, label=f"lr = {lr}")
+        ax.set(title="|w| against step", xlabel="step", ylabel="|w|")
+        ax.legend()
+        fig.suptitle("Gradient descent on f(w) = w^2 from w = 1")
+        save(fig, out, "step_size.png", dpi=100)
+
+
+def descent(ax, lr, p, color):
+    """The steps `p` of one rate over the parabola."""
     grid = np.linspace(-2.2, 2.2, 200)
-    for ax, (lr, p), color in zip(axes, paths.items(), COLORS):
-        ax.plot(grid, grid**2, color="0.6")
-        inside = np.cumprod(np.abs(p) <= 2.2).astype(bool)
-        shown = p[inside]
-        ax.plot(shown, shown**2, "o-", color=color, ms=4, lw=1)
-        if not inside.all():
-            ax.text(0, 4.3, "... then off the plot", ha="center", color=color)
-        ax.annotate("start", (p[0], p[0] ** 2), textcoords="offset points", xytext=(-30, 5))
-        ax.set(title=f"lr = {lr}  (w <- {1 - 2 * lr:+.1f} w)", xlabel="w", ylim=(-0.2, 5))
-    axes[0].set_ylabel("f(w) = w^2")
-    ax = axes[-1]
-    for (lr, p), color in zip(paths.items(), COLORS):
-        style = "o--" if lr > 0.5 else "o-"  # 0.6 and 0.9 overlap 0.4 and 0.1 in |w|
-        ax.semilogy(np.abs(p), style, color=color, ms=3, label=f"lr = {lr}")
-    ax.set(title="|w| against step", xlabel="step", ylabel="|w|")
-    ax.legend()
-    fig.suptitle("Gradient descent on f(w) = w^2 from w = 1")
-    save(fig, out, "step_size.png")
+    ax.plot(grid, grid**2, color="0.6")
+    inside = np.cumprod(np.abs(p) <= 2.2).astype(bool)
+    shown = p[inside]
+    ax.plot(shown, shown**2, "o-", color=color, ms=4, lw=1)
+    if not inside.all():
+        ax.text(0, 4.3, "... then off the plot", ha="center", color=color)
+    ax.annotate("start", (p[0], p[0] ** 2), textcoords="offset points", xytext=(-30, 5))
+    ax.set(title=f"lr = {lr}  (w <- {1 - 2 * lr:+.1f} w)", xlabel="w", ylim=(-0.2, 5))
 
 
 if __name__ == "__main__":
