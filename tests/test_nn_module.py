@@ -1,10 +1,14 @@
 """Module: registration, naming and order, modes, state_dict and load_state_dict."""
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
 import minigrad as mg
 import minigrad.nn as nn
+from minigrad.nn.module import live_modules
 
 
 class Block(nn.Module):
@@ -180,3 +184,12 @@ def test_non_persistent_buffers_stay_out_of_the_state_dict():
 def test_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match="ModuleList"):
         nn.ModuleList([nn.ReLU()])(1.0)
+
+
+def test_live_modules_lists_modules_alive_and_keeps_none_alive():
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.ReLU())
+    assert {id(m) for m in model.modules()} <= {id(m) for m in live_modules()}
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
