@@ -1,5 +1,5 @@
-"""The `minigrad` command: `minigrad train [options]`, `minigrad evaluate RUN` and
-`minigrad sweep` (whose own options live in `minigrad.sweep.cli`).
+"""The `minigrad` command: `minigrad train [options]`, `minigrad evaluate RUN`,
+`minigrad sweep` (whose own options live in `minigrad.sweep.cli`) and `minigrad export-onnx RUN`.
 
 Each subcommand is an `_add_<name>(subparsers)` function that builds its parser and sets
 the function that runs it. The training options are generated from `TrainConfig`'s fields:
@@ -20,7 +20,7 @@ from minigrad import __version__
 from minigrad.data.datasets import DatasetError
 from minigrad.sweep import cli as sweep_cli
 from minigrad.sweep.config import TRIAL_SETTINGS
-from minigrad.train import DivergedError, RunExistsError, evaluate_run, fit
+from minigrad.train import DivergedError, RunExistsError, evaluate_run, export_onnx, fit, load_model
 from minigrad.train.checkpoint import load_checkpoint
 from minigrad.train.config import TTA, TrainConfig, default_text, option_name
 from minigrad.train.run import resumed_config
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_evaluate(sub)
     _add_sweep(sub)
+    _add_export_onnx(sub)
     return parser
 
 
@@ -251,3 +252,32 @@ def _evaluate(args, parser) -> int:
 
 def _log(line: str) -> None:
     print(line, flush=True)
+
+
+def _add_export_onnx(sub) -> None:
+    p = sub.add_parser(
+        "export-onnx",
+        help="write a trained model as ONNX: raw inputs in, logits out (onnxruntime)",
+        description="Write the model of a run folder (or its checkpoint.npz), with its input "
+        "preprocessing, as one ONNX file. Needs the onnx package. See docs/saving-and-export.md.",
+    )
+    p.add_argument("run", help="a run folder written by minigrad train, or its checkpoint.npz")
+    p.add_argument("--out", metavar="FILE", help="default: model.onnx in the run folder")
+    p.set_defaults(handler=_export_onnx, subparser=p)
+
+
+def _export_onnx(args, parser) -> int:
+    try:
+        trained = load_model(args.run)
+        out = args.out or Path(trained.run_dir or ".") / "model.onnx"
+        path = export_onnx(trained, out)
+    except (FileNotFoundError, ImportError, TypeError, ValueError) as err:
+        print(f"minigrad export-onnx: error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}: raw inputs in, logits out")
+    if trained.config.tta not in (None, "none"):
+        print(
+            f"note: the run scores with test-time views (--tta {trained.config.tta}); the "
+            "ONNX model gives the logits of the plain inputs"
+        )
+    return 0

@@ -31,6 +31,7 @@ from minigrad.train.figures import (
 )
 from minigrad.train.loop import DivergedError
 from minigrad.train.model import TrainedModel, load_model
+from minigrad.train.onnx_export import export_onnx
 from minigrad.train.run import fit
 from minigrad.train.rundir import RunExistsError
 
@@ -44,6 +45,7 @@ __all__ = [
     "confusion_figure",
     "curves_figure",
     "evaluate_run",
+    "export_onnx",
     "first_layer_figure",
     "fit",
     "load_model",
