@@ -94,9 +94,9 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
     path = os.fspath(path)
     if _is_safetensors(path):
         data = _safetensors_bytes(arrays)  # every check before a file is touched
-        write_atomically(path, lambda f: f.write(data))
+        _write_atomically(path, lambda f: f.write(data))
     else:
-        write_atomically(path, lambda f: _write_npz(f, arrays))
+        _write_atomically(path, lambda f: _write_npz(f, arrays))
 
 
 def _write_npz(f: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
@@ -130,7 +130,7 @@ def _safetensors_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return st.numpy.save(tensors, metadata=metadata)
 
 
-def write_atomically(path: str, write: Callable[[IO[bytes]], object]) -> None:
+def _write_atomically(path: str, write: Callable[[IO[bytes]], object]) -> None:
     """Call `write(f)` on a new temporary file beside `path`, fsync it and rename it over
     `path`: readers see the old file or the whole new one, never a part."""
     folder = os.path.dirname(os.path.abspath(path))

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import minigrad
 import minigrad.nn as nn
-from minigrad.serialization import write_atomically
 
 if TYPE_CHECKING:
     from minigrad.train.model import TrainedModel
@@ -67,7 +67,9 @@ class _Graph:
     """ONNX nodes and constants added one step at a time; each step returns its output."""
 
     def __init__(self, onnx: Any) -> None:
-        self.onnx, self.nodes, self.constants = onnx, [], []
+        self.onnx = onnx
+        self.nodes: list[Any] = []  # onnx.NodeProto
+        self.constants: list[Any] = []  # onnx.TensorProto
 
     def const(self, name: str, value: np.ndarray) -> str:
         array = np.asarray(value)
@@ -212,11 +214,18 @@ def onnx_model(trained: TrainedModel) -> Any:
     return model
 
 
-def export_onnx(trained: TrainedModel, path: str | os.PathLike[str]) -> str:
+def export_onnx(trained: TrainedModel, path: str | os.PathLike[str]) -> Path:
     """Write `trained` (a `TrainedModel`: `fit`'s result or `load_model`'s) as an ONNX file at
-    `path`, atomically, and return the path. The graph holds the input preprocessing and the
+    `path`, atomically, and return its `Path`. The graph holds the input preprocessing and the
     MLP, so raw inputs go in and logits come out (see the module's docstring)."""
     data = onnx_model(trained).SerializeToString()
-    path = os.fspath(path)
-    write_atomically(path, lambda f: f.write(data))
+    path = Path(path)
+    # A new file beside the target renamed over it: readers never see half a model.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
