@@ -22,8 +22,8 @@ ort = pytest.importorskip("onnxruntime")
 
 
 def _run_onnx(path, x):
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return session.run(["logits"], {"x": x})[0]
+    runtime = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return runtime.run(["logits"], {"x": x})[0]
 
 
 def _assert_agrees(trained, path, x):

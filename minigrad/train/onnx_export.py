@@ -5,8 +5,8 @@
     export_onnx(load_model("runs/digits"), "digits.onnx")
 
     import onnxruntime as ort                       # elsewhere: no minigrad needed
-    session = ort.InferenceSession("digits.onnx")
-    logits = session.run(None, {"x": x_raw})[0]   # x_raw: (N, 64) float32 for digits
+    runtime = ort.InferenceSession("digits.onnx")
+    logits = runtime.run(None, {"x": x_raw})[0]   # x_raw: (N, 64) float32 for digits
 
 The graph is the run's input preprocessing followed by its MLP, written with ONNX operators:
 
