@@ -202,7 +202,9 @@ def _load_safetensors(path: str) -> dict[str, np.ndarray]:
     try:
         with st.safe_open(path, framework="np") as f:
             metadata = f.metadata() or {}
-            arrays = {name: f.get_tensor(name) for name in f.keys()}
+            dtypes = {name: f.get_slice(name).get_dtype() for name in f.keys()}
+            foreign = [(n, d) for n, d in dtypes.items() if d not in _NUMPY_DTYPES]
+            arrays = {} if foreign else {name: f.get_tensor(name) for name in dtypes}
         text = json.loads(metadata.get(_TEXT_KEY, "{}"))
         arrays.update((name, np.array(value)) for name, value in text.items())
         order = [n for n in json.loads(metadata.get(_ORDER_KEY, "[]")) if n in arrays]
@@ -210,5 +212,16 @@ def _load_safetensors(path: str) -> dict[str, np.ndarray]:
         raise CorruptFileError(
             f"load: {path!r} is corrupt or not a .safetensors file ({type(e).__name__}: {e})"
         ) from None
-    names = order + sorted(set(arrays) - set(order))
-    return {name: arrays[name] for name in names}
+    if foreign:
+        name, dtype = foreign[0]
+        raise TypeError(
+            f"load: {path!r}: '{name}' is {dtype}, which NumPy has no type for; convert it "
+            "where it was saved (in PyTorch: `tensor.float()`) and save again"
+        )
+    return {name: arrays[name] for name in order + sorted(set(arrays) - set(order))}
+
+
+# The safetensors dtypes NumPy has a type for (not bfloat16, not the float8 kinds).
+_NUMPY_DTYPES = frozenset(
+    ("BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64", "C64")
+)

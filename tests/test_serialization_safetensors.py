@@ -191,3 +191,13 @@ def test_truncated_file_is_reported_as_corrupt(tmp_path):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         mg.load(tmp_path / "nope.safetensors")
+
+
+def test_a_dtype_numpy_lacks_is_named(tmp_path):
+    """bfloat16, as PyTorch writes it (built by hand here: the format is a JSON header)."""
+    header = json.dumps({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}).encode()
+    header += b" " * (-len(header) % 8)
+    path = tmp_path / "bf16.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header + b"\x80\x3f\x00\x40")
+    with pytest.raises(TypeError, match="'w' is BF16.*tensor.float()"):
+        mg.load(path)
