@@ -92,4 +92,13 @@ assert mg.load('w.safetensors')['w'].shape == (2, 3)
     --sampler-seed 0 --param 'lr = {low = 1e-3, high = 1e-1, log = true}' --out sweep >sweep.log
 [ -f sweep/best_config.json ]
 
+# Some of the sdist's tests, run against the installed wheel (the sdist's own copy of the
+# package is removed first, so only the wheel can be imported).
+mkdir sdist
+tar -xzf "$(ls "$work"/dist/*.tar.gz)" -C sdist --strip-components=1
+rm -r sdist/minigrad
+"$py" -m pip install -q --disable-pip-version-check pytest
+(cd sdist && "$bin/pytest" -p no:cacheprovider tests/test_serialization.py \
+    tests/test_serialization_safetensors.py tests/test_nn_module.py)
+
 echo "check_wheel: built, checked, installed and ran from the wheel in $((SECONDS - start)) s"
