@@ -13,7 +13,7 @@ from train_helpers import fake_cifar, no_network, quiet, small  # noqa: F401
 
 import minigrad.nn as nn
 from minigrad.cli import main
-from minigrad.data.datasets import load_cifar10, load_digits
+from minigrad.data.datasets import load_cifar10, load_digits, make_spiral
 from minigrad.train import TrainConfig, export_onnx, fit, load_model
 from minigrad.train.onnx_export import UnsupportedLayerError
 
@@ -49,6 +49,13 @@ def test_digits_model_agrees_with_predict(tmp_path, options):
     path = export_onnx(trained, tmp_path / "digits.onnx")
     x, _ = load_digits()
     _assert_agrees(trained, path, x[:300])
+
+
+def test_spiral_points_model_agrees_with_predict(tmp_path):
+    trained = fit(small(dataset="spiral", hidden=(16,), activation="tanh"), tmp_path, log=quiet)
+    x, _ = make_spiral(n_per_class=50, seed=3)
+    assert x.dtype == np.float32 and x.shape == (150, 2)
+    _assert_agrees(trained, export_onnx(trained, tmp_path / "spiral.onnx"), x)
 
 
 def _cifar_run(tmp_path, **options):
