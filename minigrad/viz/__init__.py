@@ -4,10 +4,13 @@
 - `explore`: the backward-pass explorer, the engine's walk shown step by step in a page
   that displays inline in Jupyter and saves as one self-contained HTML file
   (`minigrad.viz.explorer`).
+- `playground`: optimizers racing across 2-D loss surfaces, a widget in Jupyter and a
+  self-contained page when saved (`minigrad.viz.playground`, surfaces in
+  `minigrad.viz.surfaces`).
 
-Both name each parameter as the model that holds it does (`0.weight`), without being told
-(`minigrad.viz.names`). `import minigrad.viz` needs NumPy only; graphviz is imported when a
-drawing is made.
+Both drawings name each parameter as the model that holds it does (`0.weight`), without being
+told (`minigrad.viz.names`). `import minigrad.viz` needs NumPy only; graphviz is imported when
+a drawing is made, and anywidget when the playground's widget is shown.
 """
 
 from minigrad.viz.explorer import Explorer, explore
@@ -19,6 +22,7 @@ from minigrad.viz.graph import (
     render,
     to_dot,
 )
+from minigrad.viz.playground import Playground, Trajectory, playground, trajectory
 
 __all__ = [
     "VANISHING_GRAD_NORM",
@@ -27,6 +31,10 @@ __all__ = [
     "draw_graph",
     "explore",
     "graph_nodes",
+    "playground",
+    "Playground",
     "render",
     "to_dot",
+    "trajectory",
+    "Trajectory",
 ]

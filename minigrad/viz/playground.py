@@ -1,0 +1,486 @@
+"""The optimizer playground: minigrad's optimizers racing across 2-D loss surfaces.
+
+`playground(surface, optimizers)` returns a `Playground`. In Jupyter it displays a widget
+(anywidget): the surface as contours with each optimizer's path over it, the loss per step
+(log scale) and the learning rate per step beside it, and controls for the surface, the
+optimizers and their settings (`lr`, `momentum`, `nesterov`, `betas`, `weight_decay`, a
+schedule, `max_norm` for gradient clipping), the start point and the number of steps. Every
+change reruns the real `minigrad.optim` classes on a minigrad Tensor (`trajectory`), so the
+paths drawn are what the code does. The numerical and analytic gradients at the start point
+are shown side by side (`mg.numerical_grad` against `backward()`).
+
+`Playground.save(path)` writes one self-contained HTML page (no network when viewed) whose
+`lr` and momentum sliders move over a grid of settings computed in advance (`static_data`).
+The page and the widget share one script, `playground.js` beside this file.
+"""
+
+import html
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import optim
+from minigrad.nn.utils import clip_grad_norm_
+from minigrad.optim import lr_scheduler
+from minigrad.viz.surfaces import SURFACES, Surface, get_surface
+
+__all__ = ["OPTIMIZERS", "SCHEDULES", "Playground", "Trajectory", "playground", "trajectory"]
+
+_HERE = Path(__file__).resolve().parent
+OPTIMIZERS = ("SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "LBFGS")
+SCHEDULES = ("constant", "step", "exponential", "cosine", "onecycle")
+TAKES = {  # the settings each optimizer takes besides `lr`
+    "SGD": ("momentum", "nesterov", "weight_decay"),
+    "Adagrad": ("weight_decay",),
+    "Adadelta": ("weight_decay",),
+    "RMSprop": ("momentum", "weight_decay"),
+    "Adam": ("betas", "weight_decay"),
+    "AdamW": ("betas", "weight_decay"),
+    "LBFGS": (),
+}
+SURFACE_NAMES = (*SURFACES, "digits")
+GRID_N = 81  # contour grid points per side
+ESCAPE = 1e3  # a path this many boxes away from the box has diverged: it stops there
+STATIC_LR_FACTORS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+STATIC_MOMENTA = (0.0, 0.5, 0.9, 0.99)
+
+
+@dataclass
+class Trajectory:
+    """One optimizer's run: `points` `(n + 1, 2)` (the start first), `losses` `(n + 1,)`,
+    `lrs` `(n,)` the rate each step used, `grads` `(n, 2)` the gradient before each step
+    (before clipping). `diverged` is the step after which the path left for good, or `None`."""
+
+    points: np.ndarray
+    losses: np.ndarray
+    lrs: np.ndarray
+    grads: np.ndarray
+    diverged: int | None = None
+
+
+def settings(optimizer: str | dict, surface: Surface) -> dict[str, Any]:
+    """Complete settings for one optimizer: a name, or a dict with `"optimizer"` and any of
+    `lr` (default: the surface's rate for it), `momentum`, `nesterov`, `betas`,
+    `weight_decay` (AdamW's default 0.01, else 0), `schedule` (one of `SCHEDULES`) and
+    `max_norm` (clip the gradient's norm to this; 0 for no clipping)."""
+    given = {"optimizer": optimizer} if isinstance(optimizer, str) else dict(optimizer)
+    name = given.get("optimizer", "SGD")
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
+    out = {
+        "optimizer": name,
+        "lr": surface.lrs.get(name, 0.01),
+        "momentum": 0.0,
+        "nesterov": False,
+        "betas": [0.9, 0.999],
+        "weight_decay": 0.01 if name == "AdamW" else 0.0,
+        "schedule": "constant",
+        "max_norm": 0.0,
+    }
+    unknown = set(given) - set(out)
+    if unknown:
+        raise ValueError(f"unknown settings {sorted(unknown)}: the settings are {list(out)}")
+    out.update(given)
+    if out["schedule"] not in SCHEDULES:
+        raise ValueError(f"unknown schedule {out['schedule']!r}: one of {', '.join(SCHEDULES)}")
+    out["betas"] = [float(b) for b in out["betas"]]
+    return out
+
+
+def make_optimizer(s: dict, params: list) -> optim.Optimizer:
+    """The `minigrad.optim` optimizer that settings `s` describe (LBFGS: one iteration per
+    `step`, with the strong-Wolfe line search)."""
+    kwargs = {k: s[k] for k in TAKES[s["optimizer"]]}
+    if "betas" in kwargs:
+        kwargs["betas"] = tuple(kwargs["betas"])
+    if s["optimizer"] == "SGD" and not s["momentum"]:
+        kwargs["nesterov"] = False  # Nesterov needs momentum; without it SGD is the same
+    if s["optimizer"] == "LBFGS":
+        kwargs = {"max_iter": 1, "max_eval": 25, "line_search_fn": "strong_wolfe"}
+    return getattr(optim, s["optimizer"])(params, lr=s["lr"], **kwargs)
+
+
+def make_schedule(s: dict, opt: optim.Optimizer, steps: int) -> lr_scheduler.LRScheduler | None:
+    """The learning-rate schedule over `steps` steps: `step` divides by 10 at each third,
+    `exponential` ends at 1% of `lr`, `cosine` anneals to 0, `onecycle` is PyTorch's 1cycle
+    (cycling the momentum too where there is one)."""
+    kind, n = s["schedule"], max(steps, 1)
+    if kind == "step":
+        return lr_scheduler.StepLR(opt, step_size=max(n // 3, 1), gamma=0.1)
+    if kind == "exponential":
+        return lr_scheduler.ExponentialLR(opt, gamma=0.01 ** (1 / n))
+    if kind == "cosine":
+        return lr_scheduler.CosineAnnealingLR(opt, T_max=n)
+    if kind == "onecycle":
+        cycle = s["optimizer"] in ("Adam", "AdamW") or (
+            s["optimizer"] in ("SGD", "RMSprop") and s["momentum"] > 0
+        )
+        return lr_scheduler.OneCycleLR(opt, max_lr=s["lr"], total_steps=n, cycle_momentum=cycle)
+    return None
+
+
+def trajectory(surface: Surface, s: dict, start: Sequence[float], steps: int) -> Trajectory:
+    """Run the optimizer of settings `s` for `steps` steps on `surface` from `start`.
+
+    The parameter is one float64 Tensor `w` of shape `(2,)`; each step is the textbook loop
+    `zero_grad(); f(w[0], w[1]).backward(); clip_grad_norm_ (if max_norm); step();
+    scheduler.step()`. A path that overflows or leaves far beyond the box stops there.
+    """
+    w = mg.tensor(np.array(start, dtype=np.float64), requires_grad=True)
+    opt = make_optimizer(s, [w])
+    schedule = make_schedule(s, opt, steps)
+    points, losses, lrs, grads = [w.data.copy()], [], [], []
+    x0, x1, y0, y1 = surface.box
+    far = ESCAPE * max(x1 - x0, y1 - y0)
+    diverged = None
+    evals: list[tuple[float, np.ndarray]] = []  # (loss, gradient) of each closure call
+
+    def closure() -> mg.Tensor:
+        opt.zero_grad()
+        loss = surface.f(w[0], w[1])
+        loss.backward()
+        evals.append((loss.item(), w.grad.data.copy()))
+        if s["max_norm"] > 0:
+            clip_grad_norm_([w], s["max_norm"])
+        return loss
+
+    with np.errstate(all="ignore"):
+        for k in range(steps):
+            lrs.append(opt.param_groups[0]["lr"])
+            evals.clear()
+            if s["optimizer"] == "LBFGS":
+                opt.step(closure)  # its first closure call is at the current point
+            else:
+                closure()
+                opt.step()
+            losses.append(evals[0][0])
+            grads.append(evals[0][1])
+            if schedule is not None and k < steps - 1:
+                schedule.step()
+            points.append(w.data.copy())
+            if not np.all(np.isfinite(w.data)) or np.abs(w.data).max() > far:
+                diverged = k + 1
+                break
+        with mg.no_grad():
+            losses.append(surface.f(w[0], w[1]).item())
+    return Trajectory(np.array(points), np.array(losses), np.array(lrs), np.array(grads), diverged)
+
+
+def gradients(surface: Surface, point: Sequence[float]) -> dict[str, list[float]]:
+    """The analytic gradient (`backward()`) and the numerical one (`mg.numerical_grad`,
+    central differences) of `surface` at `point`."""
+    w = mg.tensor(np.array(point, dtype=np.float64), requires_grad=True)
+    surface.f(w[0], w[1]).backward()
+    numerical = mg.numerical_grad(lambda: surface.f(w[0], w[1]), w)
+    return {
+        "point": list(map(float, point)),
+        "analytic": w.grad.numpy().tolist(),
+        "numerical": numerical.tolist(),
+    }
+
+
+class Playground:
+    """Optimizers racing on one surface: `surface`, `optimizers` (a list of complete
+    `settings` dicts), `start` and `steps`. `paths()` runs them; in Jupyter it displays the
+    widget (`widget()`); `save(path)` writes the static page."""
+
+    height = 760  # pixels of the page when shown in an iframe
+
+    def __init__(
+        self,
+        surface: str,
+        optimizers: Iterable[str | dict],
+        start: Sequence[float] | None,
+        steps: int,
+    ) -> None:
+        self._views: dict[str, dict] = {}
+        self.set_state(
+            {"surface": surface, "optimizers": list(optimizers), "start": start, "steps": steps}
+        )
+
+    def state(self) -> dict[str, Any]:
+        """The settings as the page keeps them (JSON-ready)."""
+        return {
+            "surface": self.surface.name,
+            "start": list(self.start),
+            "steps": self.steps,
+            "optimizers": [dict(s) for s in self.optimizers],
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Change any of `surface`, `optimizers`, `start` (`None`: the surface's own) and
+        `steps`. An optimizer given without `lr` gets the surface's rate for it."""
+        new = {**(self.state() if hasattr(self, "surface") else {}), **state}
+        surface = get_surface(new["surface"])
+        steps = new["steps"]
+        if not (isinstance(steps, int | float) and steps == int(steps) and 1 <= steps <= 10_000):
+            raise ValueError(f"steps must be a whole number from 1 to 10000, got {steps!r}")
+        if not new["optimizers"]:
+            raise ValueError("give at least one optimizer, e.g. ['SGD', 'Adam']")
+        start = surface.start if new["start"] is None else new["start"]
+        optimizers = [settings(s, surface) for s in new["optimizers"]]
+        self.surface, self.optimizers, self.steps = surface, optimizers, int(steps)
+        self.start = (float(start[0]), float(start[1]))
+
+    def paths(self) -> list[Trajectory]:
+        """Each optimizer's `Trajectory` from `start`, in order."""
+        return [trajectory(self.surface, s, self.start, self.steps) for s in self.optimizers]
+
+    def result(self) -> dict[str, Any]:
+        """What the page draws for the current settings (JSON-ready)."""
+        return {
+            "view": self.view(self.surface),
+            "paths": [_path_json(p) for p in self.paths()],
+            "gradient": gradients(self.surface, self.start),
+            "state": self.state(),
+            "meta": self.meta([(n, get_surface(n).title) for n in SURFACE_NAMES]),
+        }
+
+    def meta(self, surfaces: list[tuple[str, str]]) -> dict[str, Any]:
+        """What the controls offer: surfaces `(name, title)`, optimizers and the settings
+        each takes, schedules."""
+        return {
+            "surfaces": surfaces,
+            "optimizers": list(OPTIMIZERS),
+            "takes": TAKES,
+            "schedules": list(SCHEDULES),
+        }
+
+    def view(self, surface: Surface) -> dict[str, Any]:
+        """The surface as the page draws it: box, contour grid and levels, texts."""
+        if surface.name not in self._views:
+            z = surface.values(GRID_N)
+            self._views[surface.name] = {
+                "name": surface.name,
+                "title": surface.title,
+                "text": surface.text,
+                "box": list(surface.box),
+                "n": GRID_N,
+                "z": _rounded(z.reshape(-1), 5),
+                "levels": _levels(z, surface),
+                "f_min": surface.f_min,
+                "start": list(surface.start),
+            }
+        return self._views[surface.name]
+
+    def html(self, surfaces: Sequence[str] | None = None) -> str:
+        """The self-contained page (see `save`)."""
+        data = static_data(self, surfaces)
+        return _page(data, f"Optimizer playground: {self.surface.title}")
+
+    def save(self, path: str | os.PathLike, surfaces: Sequence[str] | None = None):
+        """Write the page to `path` (atomically) and return it as a `pathlib.Path`.
+
+        The page works without a kernel or a network: for each surface in `surfaces`
+        (default: this one; `"all"` for every one) and each optimizer, the paths for
+        `lr` times each of `STATIC_LR_FACTORS` and, where the optimizer has one, each
+        momentum (`beta1` for Adam) in `STATIC_MOMENTA` are computed now and stored in it.
+        The other settings stay as they are set here.
+        """
+        target = Path(path)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(self.html(surfaces), encoding="utf-8")
+        os.replace(tmp, target)
+        return target
+
+    def widget(self):
+        """The live widget (an `anywidget.AnyWidget`): every control reruns the optimizers."""
+        return _widget_class()(self)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        try:
+            bundle = self.widget()._repr_mimebundle_(**kwargs)
+        except ImportError as e:
+            return {"text/plain": str(e)}
+        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+        bundle["text/plain"] = NOT_LIVE_NOTE
+        return bundle
+
+
+NOT_LIVE_NOTE = (
+    "The optimizer playground is a live widget: run this cell in Jupyter to use it "
+    "(or open a page saved with playground(...).save(path))."
+)
+
+
+def playground(
+    surface: str = "bowl",
+    optimizers: Iterable[str | dict] = ("SGD", "Adam"),
+    start: Sequence[float] | None = None,
+    steps: int = 100,
+) -> Playground:
+    """Optimizers racing from `start` across `surface`; displays as a widget in Jupyter.
+
+    Args:
+        surface: one of `"bowl"`, `"rosenbrock"`, `"saddle"`, `"cliff"`, `"l1"`, `"l2"`,
+            `"digits"` (see `minigrad.viz.surfaces`).
+        optimizers: names from `OPTIMIZERS` or settings dicts, e.g.
+            `["SGD", {"optimizer": "SGD", "momentum": 0.9}, "Adam"]`; a missing `lr` is
+            the surface's rate for that optimizer.
+        start: the start point `(x, y)`; default the surface's.
+        steps: steps each optimizer takes.
+
+    `playground(...).paths()` gives the trajectories as arrays; `.save(path)` the page.
+    """
+    return Playground(surface, optimizers, start, steps)
+
+
+def static_data(pg: Playground, surfaces: Sequence[str] | str | None = None) -> dict:
+    """The data of the saved page: per surface, per optimizer, a grid of paths."""
+    names = SURFACE_NAMES if surfaces == "all" else surfaces or [pg.surface.name]
+    here = pg.state()
+    out = {"state": here, "surfaces": {}}
+    for name in names:
+        if name == here["surface"]:
+            pg.set_state(here)
+        else:  # the surface's own start and rates
+            without_lr = [{k: v for k, v in s.items() if k != "lr"} for s in here["optimizers"]]
+            pg.set_state({"surface": name, "start": None, "optimizers": without_lr})
+        out["surfaces"][name] = _static_surface(pg)
+    pg.set_state(here)
+    out["meta"] = pg.meta([(n, get_surface(n).title) for n in names])
+    return out
+
+
+def _static_surface(pg: Playground) -> dict:
+    grids = []
+    for s in pg.optimizers:
+        knob = _knob(s)
+        lrs = sorted({float(f"{s['lr'] * f:.4g}") for f in STATIC_LR_FACTORS} | {s["lr"]})
+        knobs = sorted(set(STATIC_MOMENTA) | {_knob_value(s, knob)}) if knob else [None]
+        runs = [
+            [
+                _path_json(
+                    trajectory(pg.surface, _with(s, lr, knob, m), pg.start, pg.steps), digits=6
+                )
+                for m in knobs
+            ]
+            for lr in lrs
+        ]
+        grids.append({"lrs": lrs, "knob": knob, "knobs": knobs, "runs": runs})
+    return {
+        "view": pg.view(pg.surface),
+        "start": list(pg.start),
+        "optimizers": [dict(s) for s in pg.optimizers],
+        "grids": grids,
+        "gradient": gradients(pg.surface, pg.start),
+    }
+
+
+def _knob(s: dict) -> str | None:
+    """The second setting the saved page varies: `momentum`, or `beta1` for Adam."""
+    takes = TAKES[s["optimizer"]]
+    return "momentum" if "momentum" in takes else "beta1" if "betas" in takes else None
+
+
+def _knob_value(s: dict, knob: str) -> float:
+    return float(s["momentum"] if knob == "momentum" else s["betas"][0])
+
+
+def _with(s: dict, lr: float, knob: str | None, value: float | None) -> dict:
+    out = dict(s, lr=lr)
+    if knob == "momentum":
+        out["momentum"] = value
+    elif knob == "beta1":
+        out["betas"] = [value, s["betas"][1]]
+    return out
+
+
+def _path_json(p: Trajectory, digits: int = 17) -> dict:
+    return {
+        "points": _rounded(p.points, digits),
+        "losses": _rounded(p.losses, digits),
+        "lrs": _rounded(p.lrs, digits),
+        "diverged": p.diverged,
+    }
+
+
+def _rounded(a: np.ndarray, digits: int) -> list:
+    """Nested lists of floats to `digits` significant digits (inf and NaN as `None`)."""
+
+    def one(v: float) -> float | None:
+        return float(f"{v:.{digits}g}") if math.isfinite(v) else None
+
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 1:
+        return [one(v) for v in a.tolist()]
+    return [_rounded(row, digits) for row in a]
+
+
+def _levels(z: np.ndarray, surface: Surface, n: int = 16) -> list[float]:
+    """Contour levels: logarithmic in `f - f_min` (or even quantiles without one)."""
+    gap = z - surface.f_min
+    lo, hi = np.quantile(gap, 0.002), np.quantile(gap, 0.98)
+    if surface.log_levels and hi > 0:
+        lo = max(lo, hi * 1e-6)
+        levels = surface.f_min + np.geomspace(lo, hi, n)
+    else:
+        levels = np.quantile(z, np.linspace(0.01, 0.95, n))
+    return _rounded(levels, 6)
+
+
+def _page(data: dict, title: str) -> str:
+    payload = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    parts = {
+        "{{title}}": html.escape(title),
+        "{{style}}": _asset("playground.css"),
+        "{{data}}": payload,
+        "{{script}}": _asset("playground.js"),
+    }
+    page = _asset("playground.html")
+    for key, value in parts.items():
+        page = page.replace(key, value)
+    return page
+
+
+def _asset(name: str) -> str:
+    return (_HERE / name).read_text(encoding="utf-8")
+
+
+_WIDGET: list[type] = []
+
+
+def _widget_class() -> type:
+    """The anywidget class, defined on first use (`import minigrad.viz` needs NumPy only)."""
+    if _WIDGET:
+        return _WIDGET[0]
+    try:
+        import anywidget
+        import traitlets
+    except ImportError as e:
+        raise ImportError(
+            "the playground's widget needs anywidget: pip install anywidget "
+            "(or pip install 'minigrad[notebooks]'); playground(...).save(path) needs nothing"
+        ) from e
+
+    class PlaygroundWidget(anywidget.AnyWidget):
+        """The playground in Jupyter: `state` comes from the page, `result` goes to it."""
+
+        _esm = _asset("playground.js")
+        _css = _asset("playground.css")
+        state = traitlets.Dict().tag(sync=True)
+        result = traitlets.Dict().tag(sync=True)
+
+        def __init__(self, pg: Playground) -> None:
+            super().__init__()
+            self.playground = pg
+            self.result = pg.result()
+            self.state = pg.state()
+            self.observe(self._rerun, names="state")
+
+        def _rerun(self, change: dict) -> None:
+            try:
+                self.playground.set_state(change["new"])
+                self.result = self.playground.result()
+            except (ValueError, TypeError) as e:
+                self.result = dict(self.result, error=str(e))
+
+    _WIDGET.append(PlaygroundWidget)
+    return PlaygroundWidget
