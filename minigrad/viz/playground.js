@@ -234,12 +234,12 @@ function render({ model, el: root }) {
     el("div", { class: "mgp-side" }, loss, lr, grad)), error, controls);
   root.append(page);
 
-  // Send the settings to the kernel (or the saved grid); `now` skips the short wait that
-  // lets a dragged slider send one request instead of fifty.
+  // Send the settings to the kernel (or the saved grid, at once); `now` skips the short wait
+  // that lets a slider dragged in Jupyter send one request instead of fifty.
   function send(now = false) {
     clearTimeout(timer);
     const go = () => { model.set("state", structuredClone(state)); model.save_changes(); };
-    if (now) go(); else timer = setTimeout(go, 120);
+    if (now || model.get("result").grids) go(); else timer = setTimeout(go, 120);
   }
 
   // After a change the kernel completes (a new surface's start and rates), take its state.

@@ -21,15 +21,16 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import minigrad as mg
-from minigrad import optim
-from minigrad.nn.utils import clip_grad_norm_
-from minigrad.optim import lr_scheduler
 from minigrad.viz.surfaces import SURFACES, Surface, get_surface
+
+if TYPE_CHECKING:  # `import minigrad` imports viz: optim and nn come in when a path runs
+    from minigrad.optim import Optimizer
+    from minigrad.optim.lr_scheduler import LRScheduler
 
 __all__ = ["OPTIMIZERS", "SCHEDULES", "Playground", "Trajectory", "playground", "trajectory"]
 
@@ -94,9 +95,11 @@ def settings(optimizer: str | dict, surface: Surface) -> dict[str, Any]:
     return out
 
 
-def make_optimizer(s: dict, params: list) -> optim.Optimizer:
+def make_optimizer(s: dict, params: list) -> "Optimizer":
     """The `minigrad.optim` optimizer that settings `s` describe (LBFGS: one iteration per
     `step`, with the strong-Wolfe line search)."""
+    from minigrad import optim
+
     kwargs = {k: s[k] for k in TAKES[s["optimizer"]]}
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
@@ -107,10 +110,12 @@ def make_optimizer(s: dict, params: list) -> optim.Optimizer:
     return getattr(optim, s["optimizer"])(params, lr=s["lr"], **kwargs)
 
 
-def make_schedule(s: dict, opt: optim.Optimizer, steps: int) -> lr_scheduler.LRScheduler | None:
+def make_schedule(s: dict, opt: "Optimizer", steps: int) -> "LRScheduler | None":
     """The learning-rate schedule over `steps` steps: `step` divides by 10 at each third,
     `exponential` ends at 1% of `lr`, `cosine` anneals to 0, `onecycle` is PyTorch's 1cycle
     (cycling the momentum too where there is one)."""
+    from minigrad.optim import lr_scheduler
+
     kind, n = s["schedule"], max(steps, 1)
     if kind == "step":
         return lr_scheduler.StepLR(opt, step_size=max(n // 3, 1), gamma=0.1)
@@ -133,6 +138,8 @@ def trajectory(surface: Surface, s: dict, start: Sequence[float], steps: int) ->
     `zero_grad(); f(w[0], w[1]).backward(); clip_grad_norm_ (if max_norm); step();
     scheduler.step()`. A path that overflows or leaves far beyond the box stops there.
     """
+    from minigrad.nn.utils import clip_grad_norm_
+
     w = mg.tensor(np.array(start, dtype=np.float64), requires_grad=True)
     opt = make_optimizer(s, [w])
     schedule = make_schedule(s, opt, steps)

@@ -114,8 +114,9 @@ def l2_penalized(x: Tensor, y: Tensor) -> Tensor:
     return _data_loss(x, y) + 0.5 * (x**2 + y**2)
 
 
-def _at(f: Function, x: float, y: float) -> float:
-    return f(mg.tensor(x, dtype=np.float64), mg.tensor(y, dtype=np.float64)).item()
+# The penalised losses' minima, at (0.5, 0) and (3/4, 1/6): data loss plus penalty there
+L1_MIN = 0.5 * 1.0**2 + 0.25**2 + 0.5
+L2_MIN = 0.5 * 0.75**2 + (1 / 6 - 0.25) ** 2 + 0.5 * (0.75**2 + (1 / 6) ** 2)
 
 
 TEXTS = {
@@ -215,7 +216,7 @@ def _surfaces() -> dict[str, Surface]:
             l1_penalized,
             (-1, 2.5, -1, 1.5),
             (2.0, 1.2),
-            _at(l1_penalized, 0.5, 0.0),
+            L1_MIN,
             TEXTS["l1"],
             _rates(0.05, 0.05, 0.3, 10.0),
         ),
@@ -225,7 +226,7 @@ def _surfaces() -> dict[str, Surface]:
             l2_penalized,
             (-1, 2.5, -1, 1.5),
             (2.0, 1.2),
-            _at(l2_penalized, 0.75, 1 / 6),
+            L2_MIN,
             TEXTS["l2"],
             _rates(0.05, 0.05, 0.3, 10.0),
         ),
