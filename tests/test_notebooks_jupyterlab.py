@@ -2,8 +2,9 @@
 localhost serving copies of the notebooks, each one opened in headless Chromium and run through
 the UI (JupyterLab's own "run all cells" command, in quick mode), and its outputs checked in
 the page, where they went through JupyterLab's renderers and HTML sanitizer: no errors, the
-graph and figures drawn, the reports as tables, tqdm's widget, and the explorer stepping inside
-its output.
+graph and figures drawn, the reports as tables, tqdm's widget, the explorer stepping inside
+its output, and the optimizer playground's widgets rerunning minigrad's optimizers as their
+controls move.
 
 The server and its kernels are stopped at the end of the module. Skipped only when Chromium
 is missing (the ``chromium`` fixture says so); CI installs it.
@@ -18,9 +19,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import minigrad as mg
+from minigrad import optim
 from minigrad.viz.explorer import UNTRUSTED_NOTE
+from minigrad.viz.surfaces import SURFACES
 
 NOTEBOOKS = sorted(
     (Path(__file__).resolve().parent.parent / "examples" / "notebooks").glob("*.ipynb")
@@ -275,6 +280,71 @@ def test_a_saved_notebook_not_yet_run_says_to_run_the_explorers_cell(notebooks):
     assert panel.locator("iframe").count() == 0  # untrusted: JupyterLab drops the iframes
     notes = panel.locator(".jp-RenderedHTML", has_text=UNTRUSTED_NOTE)
     assert notes.count() == 3
+
+
+PLAYGROUNDS = "04_optimizers.ipynb"
+PLAYGROUND = ".jp-OutputArea-output .mgp"
+
+
+def test_playground_widgets_draw_surfaces_paths_and_controls(notebooks):
+    page, _ = notebooks
+    widgets = _panel(page, PLAYGROUNDS).locator(PLAYGROUND)
+    assert widgets.count() == 6  # one per surface section
+    first = widgets.first
+    first.scroll_into_view_if_needed()
+    assert first.locator("svg.mgp-contour").bounding_box()["width"] > 400
+    assert first.locator("path.mgp-level").count() >= 10
+    assert first.locator("polyline.mgp-path").count() == 3
+    assert first.locator("fieldset.mgp-runner").count() == 3
+    assert first.locator("table.mgp-grad tr").count() == 4  # analytic, numerical, error
+
+
+def _sgd_path(lr, steps):
+    """SGD on the bowl from its start, written out: the path the playground must draw."""
+    bowl = SURFACES["bowl"]
+    w = mg.tensor(np.array(bowl.start), requires_grad=True)
+    opt = optim.SGD([w], lr=lr)
+    points = [w.data.copy()]
+    for _ in range(steps):
+        opt.zero_grad()
+        bowl.f(w[0], w[1]).backward()
+        opt.step()
+        points.append(w.data.copy())
+    return np.array(points)
+
+
+def _drawn(widget, runner):
+    line = widget.locator(f"polyline.mgp-path[data-runner='{runner}']")
+    return np.array(json.loads(line.get_attribute("data-points")))
+
+
+def test_moving_a_playground_slider_reruns_minigrads_optimizer(notebooks):
+    page, _ = notebooks
+    widget = _panel(page, PLAYGROUNDS).locator(PLAYGROUND).first
+    widget.scroll_into_view_if_needed()
+    np.testing.assert_array_equal(_drawn(widget, 0), _sgd_path(SURFACES["bowl"].lrs["SGD"], 100))
+    runner = widget.locator("fieldset[data-runner='0']")
+    slider = runner.locator("input[name='lr']")  # log10(lr) from -4 to 1
+    box = slider.bounding_box()
+    slider.click(position={"x": 0.55 * box["width"], "y": box["height"] / 2})
+    lr = float(runner.locator("label", has_text="lr").locator("output").inner_text())
+    assert 0.01 < lr < 0.3
+    status = runner.locator(".mgp-status")
+    deadline = time.monotonic() + 30
+    while f"SGD lr {lr:g}:" not in status.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the kernel reruns the optimizer and sends the new path
+    expected = _sgd_path(lr, 100)
+    np.testing.assert_array_equal(_drawn(widget, 0), expected)
+    # and the line on the screen is at those points: its pixels mapped back through the axes
+    svg = widget.locator("svg.mgp-contour")
+    x0, x1, y0, y1 = json.loads(svg.get_attribute("data-box"))
+    left, right, bottom, top = json.loads(svg.get_attribute("data-frame"))
+    drawn = widget.locator("polyline.mgp-path[data-runner='0']").get_attribute("points")
+    px, py = np.array([p.split(",") for p in drawn.split()], dtype=float).T
+    x = x0 + (px - left) / (right - left) * (x1 - x0)
+    y = y0 + (bottom - py) / (bottom - top) * (y1 - y0)
+    np.testing.assert_allclose(x, expected[:, 0], atol=1e-3 * (x1 - x0))
+    np.testing.assert_allclose(y, expected[:, 1], atol=1e-3 * (y1 - y0))
 
 
 def test_jupyterlab_and_the_explorers_log_no_error_and_fetch_nothing_outside(notebooks):
