@@ -1,9 +1,11 @@
 """The optimizer playground: its paths are minigrad.optim's own steps, its widget reruns them,
 and its saved page, driven in headless Chromium, draws the same numbers as its sliders move."""
 
+import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -285,3 +287,20 @@ def test_saved_page_switches_surface_and_shows_both_gradients(saved):
     np.testing.assert_allclose(numerical, g["numerical"], rtol=1e-6)
     page.screenshot(path=out / "playground_rosenbrock.png")
     assert page.problems == []
+
+
+def test_the_docs_example_saves_the_page_it_describes(tmp_path, monkeypatch):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    monkeypatch.syspath_prepend(str(examples))
+    spec = importlib.util.spec_from_file_location(
+        "optimizer_playground", examples / "optimizer_playground.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--quick", "--no-show", "--out", str(tmp_path)])
+    text = result["page"].read_text()
+    data = json.loads(text.split('id="playground-data">')[1].split("</script>")[0])
+    assert sorted(data["surfaces"]) == ["bowl", "cliff"]
+    grid = data["surfaces"]["bowl"]["grids"][0]  # SGD: 7 rates x 4 momenta
+    assert len(grid["lrs"]) == 7 and grid["knobs"] == [0.0, 0.5, 0.9, 0.99]
+    assert len(grid["runs"]) == 7 and len(grid["runs"][0]) == 4

@@ -15,7 +15,7 @@ const CHOICES = {
 };
 
 function el(tag, attrs = {}, ...children) {
-  const svg = ["svg", "g", "path", "polyline", "line", "circle", "text", "rect", "image"];
+  const svg = ["svg", "g", "path", "polyline", "circle", "text", "rect", "image", "clipPath"];
   const node = svg.includes(tag) ? document.createElementNS(SVG, tag) : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   node.append(...children);
@@ -422,7 +422,7 @@ function staticModel(data) {
       const out = { ...s, lr: g.lrs[li] };
       if (g.knob === "momentum") out.momentum = g.knobs[ki];
       if (g.knob === "beta1") out.betas = [g.knobs[ki], s.betas[1]];
-      return { settings: out, path: g.runs[li][ki] };
+      return { settings: out, path: { ...g.runs[li][ki], lrs: g.rates[li] } };
     });
     return {
       view: saved.view,

@@ -357,21 +357,22 @@ def static_data(pg: Playground, surfaces: Sequence[str] | str | None = None) -> 
 
 
 def _static_surface(pg: Playground) -> dict:
+    """Per optimizer: the `lrs` and `knobs` of its grid, the path (`points` to 6 significant
+    digits, `losses` to 5) for each pair in `runs[lr][knob]`, and the rate per step for
+    each lr in `rates` (a schedule's rates depend on the lr alone)."""
     grids = []
     for s in pg.optimizers:
         knob = _knob(s)
         lrs = sorted({float(f"{s['lr'] * f:.4g}") for f in STATIC_LR_FACTORS} | {s["lr"]})
         knobs = sorted(set(STATIC_MOMENTA) | {_knob_value(s, knob)}) if knob else [None]
-        runs = [
-            [
-                _path_json(
-                    trajectory(pg.surface, _with(s, lr, knob, m), pg.start, pg.steps), digits=6
-                )
-                for m in knobs
+        runs, rates = [], []
+        for lr in lrs:
+            paths = [
+                trajectory(pg.surface, _with(s, lr, knob, m), pg.start, pg.steps) for m in knobs
             ]
-            for lr in lrs
-        ]
-        grids.append({"lrs": lrs, "knob": knob, "knobs": knobs, "runs": runs})
+            runs.append([_path_json(p, digits=6, loss_digits=5, rates=False) for p in paths])
+            rates.append(_rounded(paths[0].lrs, 6))
+        grids.append({"lrs": lrs, "knob": knob, "knobs": knobs, "runs": runs, "rates": rates})
     return {
         "view": pg.view(pg.surface),
         "start": list(pg.start),
@@ -400,13 +401,15 @@ def _with(s: dict, lr: float, knob: str | None, value: float | None) -> dict:
     return out
 
 
-def _path_json(p: Trajectory, digits: int = 17) -> dict:
-    return {
+def _path_json(p: Trajectory, digits: int = 17, loss_digits: int = 17, rates: bool = True) -> dict:
+    out = {
         "points": _rounded(p.points, digits),
-        "losses": _rounded(p.losses, digits),
-        "lrs": _rounded(p.lrs, digits),
+        "losses": _rounded(p.losses, loss_digits),
         "diverged": p.diverged,
     }
+    if rates:
+        out["lrs"] = _rounded(p.lrs, digits)
+    return out
 
 
 def _rounded(a: np.ndarray, digits: int) -> list:

@@ -204,8 +204,8 @@ def _surfaces() -> dict[str, Surface]:
             "cliff",
             "A plateau with a cliff",
             cliff,
-            (-3, 4, -1.5, 1.5),
-            (-2.0, 1.0),
+            (-2, 4, -1.5, 1.5),
+            (-1.0, 1.0),
             0.0,
             TEXTS["cliff"],
             _rates(1.0, 0.1, 0.5, 10.0),
@@ -255,9 +255,9 @@ def digits_slice(n_train: int = 500, hidden: int = 32, seed: int = 0) -> Surface
     """The loss of a 64-`hidden`-10 MLP on `n_train` bundled digits, on a plane.
 
     The net is trained with Adam (100 full-batch steps, float64); then
-    `L(a, b) = cross_entropy(net(theta + a d1 + b d2))` where `theta` are the trained weights
-    and `d1`, `d2` random normal directions with each row scaled to the norm of that row of
-    `theta` (filter normalisation, so `a = 1` is a move the size of the weights).
+    `L(a, b) = cross_entropy(net(theta + a d1 + b d2))` on the training digits, where `theta`
+    are the trained weights and `d1`, `d2` random normal directions with each row scaled to
+    the norm of that row of `theta` (filter normalisation: `a = 1` moves by the weights' size).
     """
     if _DIGITS and (n_train, hidden, seed) == (500, 32, 0):
         return _DIGITS[0]
@@ -273,9 +273,14 @@ def digits_slice(n_train: int = 500, hidden: int = 32, seed: int = 0) -> Surface
     theta = _train_mlp(data, labels, shapes, rng)
     d1, d2 = (_row_scaled(rng, theta) for _ in range(2))
 
+    # The first layer is linear in (a, b): x (W + a U + b V).T = xW.T + a xU.T + b xV.T, so
+    # its three products with the data are computed once, not at every step.
+    pre = [mg.tensor(data.data @ w.data.T) for w in (theta[0], d1[0], d2[0])]
+
     def loss(a: Tensor, b: Tensor) -> Tensor:
-        w1, b1, w2, b2 = (t + a * u + b * v for t, u, v in zip(theta, d1, d2))
-        return F.cross_entropy(mg.relu(data @ w1.T + b1) @ w2.T + b2, labels)
+        b1, w2, b2 = (t + a * u + b * v for t, u, v in zip(theta[1:], d1[1:], d2[1:]))
+        hidden_layer = mg.relu(pre[0] + a * pre[1] + b * pre[2] + b1)
+        return F.cross_entropy(hidden_layer @ w2.T + b2, labels)
 
     surface = Surface(
         "digits",
