@@ -318,10 +318,11 @@ def _drawn(widget, runner):
     return np.array(json.loads(line.get_attribute("data-points")))
 
 
-def test_moving_a_playground_slider_reruns_minigrads_optimizer(notebooks):
+def test_moving_a_playground_slider_reruns_minigrads_optimizer(notebooks, tmp_path):
     page, _ = notebooks
     widget = _panel(page, PLAYGROUNDS).locator(PLAYGROUND).first
     widget.scroll_into_view_if_needed()
+    widget.screenshot(path=tmp_path / "playground_in_jupyterlab.png")
     np.testing.assert_array_equal(_drawn(widget, 0), _sgd_path(SURFACES["bowl"].lrs["SGD"], 100))
     runner = widget.locator("fieldset[data-runner='0']")
     slider = runner.locator("input[name='lr']")  # log10(lr) from -4 to 1
@@ -345,6 +346,8 @@ def test_moving_a_playground_slider_reruns_minigrads_optimizer(notebooks):
     y = y0 + (bottom - py) / (bottom - top) * (y1 - y0)
     np.testing.assert_allclose(x, expected[:, 0], atol=1e-3 * (x1 - x0))
     np.testing.assert_allclose(y, expected[:, 1], atol=1e-3 * (y1 - y0))
+    widget.screenshot(path=tmp_path / "playground_in_jupyterlab_moved.png")
+    print(f"screenshots in {tmp_path}")
 
 
 def test_jupyterlab_and_the_explorers_log_no_error_and_fetch_nothing_outside(notebooks):

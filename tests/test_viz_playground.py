@@ -15,7 +15,7 @@ from minigrad import optim, viz
 from minigrad.nn.utils import clip_grad_norm_
 from minigrad.optim import lr_scheduler
 from minigrad.viz import surfaces
-from minigrad.viz.playground import SCHEDULES, gradients, settings
+from minigrad.viz.trajectories import SCHEDULES, gradients, settings
 
 
 def by_hand(surface, make, start, steps, schedule=None, max_norm=0.0, closure_step=False):

@@ -22,7 +22,8 @@ from minigrad.viz.graph import (
     render,
     to_dot,
 )
-from minigrad.viz.playground import Playground, Trajectory, playground, trajectory
+from minigrad.viz.playground import Playground, playground
+from minigrad.viz.trajectories import Trajectory, trajectory
 
 __all__ = [
     "VANISHING_GRAD_NORM",

@@ -275,7 +275,7 @@ def digits_slice(n_train: int = 500, hidden: int = 32, seed: int = 0) -> Surface
 
     # The first layer is linear in (a, b): x (W + a U + b V).T = xW.T + a xU.T + b xV.T, so
     # its three products with the data are computed once, not at every step.
-    pre = [mg.tensor(data.data @ w.data.T) for w in (theta[0], d1[0], d2[0])]
+    pre = [mg.tensor(np.matmul(data.data, w.data.T)) for w in (theta[0], d1[0], d2[0])]
 
     def loss(a: Tensor, b: Tensor) -> Tensor:
         b1, w2, b2 = (t + a * u + b * v for t, u, v in zip(theta[1:], d1[1:], d2[1:]))
