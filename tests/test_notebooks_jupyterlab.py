@@ -322,7 +322,7 @@ def test_moving_a_playground_slider_reruns_minigrads_optimizer(notebooks, tmp_pa
     page, _ = notebooks
     widget = _panel(page, PLAYGROUNDS).locator(PLAYGROUND).first
     widget.scroll_into_view_if_needed()
-    widget.screenshot(path=tmp_path / "playground_in_jupyterlab.png")
+    widget.locator(".mgp-main").screenshot(path=tmp_path / "playground_in_jupyterlab.png")
     np.testing.assert_array_equal(_drawn(widget, 0), _sgd_path(SURFACES["bowl"].lrs["SGD"], 100))
     runner = widget.locator("fieldset[data-runner='0']")
     slider = runner.locator("input[name='lr']")  # log10(lr) from -4 to 1
@@ -346,7 +346,7 @@ def test_moving_a_playground_slider_reruns_minigrads_optimizer(notebooks, tmp_pa
     y = y0 + (bottom - py) / (bottom - top) * (y1 - y0)
     np.testing.assert_allclose(x, expected[:, 0], atol=1e-3 * (x1 - x0))
     np.testing.assert_allclose(y, expected[:, 1], atol=1e-3 * (y1 - y0))
-    widget.screenshot(path=tmp_path / "playground_in_jupyterlab_moved.png")
+    widget.locator(".mgp-main").screenshot(path=tmp_path / "playground_in_jupyterlab_moved.png")
     print(f"screenshots in {tmp_path}")
 
 
