@@ -299,18 +299,25 @@ def test_playground_widgets_draw_surfaces_paths_and_controls(notebooks):
     assert first.locator("table.mgp-grad tr").count() == 4  # analytic, numerical, error
 
 
-def _sgd_path(lr, steps):
-    """SGD on the bowl from its start, written out: the path the playground must draw."""
-    bowl = SURFACES["bowl"]
-    w = mg.tensor(np.array(bowl.start), requires_grad=True)
+def _sgd_path(lr, steps, surface="bowl", start=None):
+    """SGD from the surface's start, written out: the path the playground must draw."""
+    f = SURFACES[surface]
+    w = mg.tensor(np.array(start or f.start, dtype=np.float64), requires_grad=True)
     opt = optim.SGD([w], lr=lr)
     points = [w.data.copy()]
     for _ in range(steps):
         opt.zero_grad()
-        bowl.f(w[0], w[1]).backward()
+        f.f(w[0], w[1]).backward()
         opt.step()
         points.append(w.data.copy())
     return np.array(points)
+
+
+def _wait_for(condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the kernel reruns the optimizers and sends the new paths
+    assert condition()
 
 
 def _drawn(widget, runner):
@@ -331,9 +338,7 @@ def test_moving_a_playground_slider_reruns_minigrads_optimizer(notebooks, tmp_pa
     lr = float(runner.locator("label", has_text="lr").locator("output").inner_text())
     assert 0.01 < lr < 0.3
     status = runner.locator(".mgp-status")
-    deadline = time.monotonic() + 30
-    while f"SGD lr {lr:g}:" not in status.inner_text() and time.monotonic() < deadline:
-        time.sleep(0.1)  # the kernel reruns the optimizer and sends the new path
+    _wait_for(lambda: f"SGD lr {lr:g}:" in status.inner_text())
     expected = _sgd_path(lr, 100)
     np.testing.assert_array_equal(_drawn(widget, 0), expected)
     # and the line on the screen is at those points: its pixels mapped back through the axes
@@ -348,6 +353,27 @@ def test_moving_a_playground_slider_reruns_minigrads_optimizer(notebooks, tmp_pa
     np.testing.assert_allclose(y, expected[:, 1], atol=1e-3 * (y1 - y0))
     widget.locator(".mgp-main").screenshot(path=tmp_path / "playground_in_jupyterlab_moved.png")
     print(f"screenshots in {tmp_path}")
+
+
+def test_playground_widget_switches_surface_and_starts_where_clicked(notebooks):
+    page, _ = notebooks
+    widget = _panel(page, PLAYGROUNDS).locator(PLAYGROUND).nth(4)  # the L1 section's
+    widget.scroll_into_view_if_needed()
+    widget.locator("select[name='surface']").select_option("l2")
+    text = widget.locator(".mgp-text")
+    _wait_for(lambda: text.inner_text() == SURFACES["l2"].text)
+    lr = SURFACES["l2"].lrs["SGD"]
+    np.testing.assert_array_equal(_drawn(widget, 0), _sgd_path(lr, 200, "l2"))
+    svg = widget.locator("svg.mgp-contour")
+    x0, x1, y0, y1 = json.loads(svg.get_attribute("data-box"))
+    box = svg.bounding_box()
+    svg.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.3})
+    _wait_for(lambda: _drawn(widget, 0)[0, 0] < 1.5)  # the start was at x = 2
+    start = tuple(_drawn(widget, 0)[0])
+    assert x0 < start[0] < x1 and y0 < start[1] < y1
+    np.testing.assert_array_equal(_drawn(widget, 0), _sgd_path(lr, 200, "l2", start))
+    shown = widget.locator("input[name='start_x'] + output").inner_text()
+    assert float(shown) == pytest.approx(start[0], rel=1e-2)
 
 
 def test_jupyterlab_and_the_explorers_log_no_error_and_fetch_nothing_outside(notebooks):

@@ -242,7 +242,15 @@ function render({ model, el: root }) {
     if (now || model.get("result").grids) go(); else timer = setTimeout(go, 120);
   }
 
-  // After a change the kernel completes (a new surface's start and rates), take its state.
+  // After a change that leaves settings to the kernel (a new surface's start and rates, a new
+  // optimizer's defaults), take the settings it filled in once its answer to that change
+  // arrives; an answer to an older request, or a slider still moving, keeps the screen's.
+  function completes(next) {
+    const shape = (s) => JSON.stringify([s.surface, s.optimizers.map((o) => o.optimizer)]);
+    const holes = state.start === null || state.optimizers.some((o) => o.lr === undefined);
+    return holes && shape(next) === shape(state);
+  }
+
   function adopt(next) {
     state = structuredClone(next);
     buildControls(model.get("result"));
@@ -365,17 +373,15 @@ function render({ model, el: root }) {
 
   function draw() {
     const result = model.get("result");
-    const fresh = JSON.stringify(result.state);
-    if (result.error) {
-      error.textContent = result.error;
-    } else {
-      error.textContent = "";
-      if (fresh !== JSON.stringify(state) || !controls.childElementCount) adopt(result.state);
+    error.textContent = result.error || "";
+    if (!result.error && (completes(result.state) || !controls.childElementCount)) {
+      adopt(result.state);
     }
     const { view, paths } = result;
     text.textContent = view.text;
-    drawContours(contour, view, paths, state, !result.grids && ((p) => {
+    drawContours(contour, view, paths, result.state, !result.grids && ((p) => {
       state.start = p.map((v) => Number(v.toPrecision(4)));
+      buildControls(result); // the start sliders move there too
       send(true);
     }));
     const offset = view.f_min;
