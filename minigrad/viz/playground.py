@@ -97,17 +97,7 @@ class Playground:
             "paths": [_path_json(p) for p in self.paths()],
             "gradient": gradients(self.surface, self.start),
             "state": self.state(),
-            "meta": self.meta([(n, get_surface(n).title) for n in SURFACE_NAMES]),
-        }
-
-    def meta(self, surfaces: list[tuple[str, str]]) -> dict[str, Any]:
-        """What the controls offer: surfaces `(name, title)`, optimizers and the settings
-        each takes, schedules."""
-        return {
-            "surfaces": surfaces,
-            "optimizers": list(OPTIMIZERS),
-            "takes": TAKES,
-            "schedules": list(SCHEDULES),
+            "meta": _meta(SURFACE_NAMES),
         }
 
     def view(self, surface: Surface) -> dict[str, Any]:
@@ -202,7 +192,7 @@ def static_data(pg: Playground, surfaces: Sequence[str] | str | None = None) -> 
             pg.set_state({"surface": name, "start": None, "optimizers": without_lr})
         out["surfaces"][name] = _static_surface(pg)
     pg.set_state(here)
-    out["meta"] = pg.meta([(n, get_surface(n).title) for n in names])
+    out["meta"] = _meta(names)
     return out
 
 
@@ -229,6 +219,17 @@ def _static_surface(pg: Playground) -> dict:
         "optimizers": [dict(s) for s in pg.optimizers],
         "grids": grids,
         "gradient": gradients(pg.surface, pg.start),
+    }
+
+
+def _meta(names: Iterable[str]) -> dict[str, Any]:
+    """What the controls offer: surfaces `(name, title)`, optimizers and the settings each
+    takes, schedules."""
+    return {
+        "surfaces": [(n, get_surface(n).title) for n in names],
+        "optimizers": list(OPTIMIZERS),
+        "takes": TAKES,
+        "schedules": list(SCHEDULES),
     }
 
 
