@@ -42,8 +42,11 @@ OPEN = f"""async paths => {{
     await app.started;
     await app.restored;
     window.minigradPanel = {PANEL};
-    for (const path of paths) await app.commands.execute('docmanager:open', {{path}});
-    await Promise.all(paths.map(p => window.minigradPanel(p).sessionContext.ready));
+    for (const path of paths) {{  // one kernel starting at a time: jupyter_server answers a
+        // kernel list asked for while another kernel starts with a 500 (no last_activity yet)
+        await app.commands.execute('docmanager:open', {{path}});
+        await window.minigradPanel(path).sessionContext.ready;
+    }}
 }}"""
 # Start "Run All Cells" on the notebook (made current), noting every element class that
 # appears meanwhile: tqdm's bar closes itself when its epoch ends (leave=False).
