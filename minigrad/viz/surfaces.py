@@ -162,8 +162,9 @@ TEXTS = {
         "A real net: a 64-32-10 MLP trained on 500 of the bundled 8x8 digits; the plane "
         "through its trained weights (at 0, 0) spanned by two random directions, each row "
         "scaled to the norm of that row of weights. Every point is the real cross-entropy. "
-        "Try: SGD and Adam from the corner. Notice: the slice looks like a gently curved "
-        "bowl, far rounder than the bowls above."
+        "Try: SGD, Adam and LBFGS from the corner. Notice: near the trained weights the "
+        "slice is a smooth, somewhat elongated bowl; SGD first drops down its steep side, then "
+        "follows the floor, as on the quadratic bowl, while Adam heads straight for the middle."
     ),
 }
 
