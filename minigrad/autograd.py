@@ -102,8 +102,12 @@ class _Walk:
 
 
 def _fit(g: Any, data: np.ndarray) -> Any:
-    """`g` summed over the axes broadcasting added (`sum_to`) and cast to `data`'s dtype."""
-    if g.shape != data.shape:
+    """`g` summed over the axes broadcasting added (`sum_to`) and cast to `data`'s dtype.
+
+    A gradient comes in its input's shape or in a broadcast of it, so the same number of
+    axes and elements means the same shape (`.shape` builds a tuple; these are ints).
+    """
+    if g.ndim != data.ndim or g.size != data.size or not g.size:
         g = sum_to(g, data.shape)
     if g.dtype is not data.dtype and g.dtype != data.dtype:
         g = g.astype(data.dtype)

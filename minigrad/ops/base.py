@@ -30,7 +30,7 @@ NUMBERS = (int, float)  # exact types of a Python number operand (bool and np.fl
 
 Body = TypeVar("Body", bound=Callable[..., tuple[Any, Backward]])
 
-_SCALARS: dict[tuple[float, np.dtype[Any]], np.ndarray] = {}  # see scalar
+SCALARS: dict[tuple[float, np.dtype[Any]], np.ndarray] = {}  # see scalar
 
 
 def scalar(c: float, like: np.ndarray) -> Any:
@@ -45,16 +45,16 @@ def scalar(c: float, like: np.ndarray) -> Any:
     and -0.0 are equal keys but different operands.
     """
     key = (c, like.dtype)
-    operand = _SCALARS.get(key)
+    operand = SCALARS.get(key)
     if operand is None:
         if like.dtype.kind != "f":
             return c
         operand = np.array(c, like.dtype)
         if c:
             operand.setflags(write=False)
-            if len(_SCALARS) >= 1024:
-                _SCALARS.clear()  # bounded: NaNs never match themselves, so never hit
-            _SCALARS[key] = operand
+            if len(SCALARS) >= 1024:
+                SCALARS.clear()  # bounded: NaNs never match themselves, so never hit
+            SCALARS[key] = operand
     return operand
 
 
@@ -78,7 +78,16 @@ def unary(fn: Body) -> Callable[..., Any]:
         y, backward = fn(x, *params, **kwargs)
         return record(y, name, (x,), backward)
 
-    return op
+    # A body of x alone (exp, tanh, ...) gets a wrapper without the parameter packing
+    # (the row "100 elementwise ops on 4x4" of `benchmarks/run_all.py`).
+    @functools.wraps(fn)
+    def elementwise(x: Any) -> Any:
+        if not isinstance(x, Tensor):
+            return fn(const(np.asarray(x)))[0]
+        y, backward = fn(x)
+        return record(y, name, (x,), backward)
+
+    return elementwise if fn.__code__.co_argcount == 1 and not fn.__code__.co_flags & 12 else op
 
 
 def binary(fn: Body) -> Callable[..., Any]:
