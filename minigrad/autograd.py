@@ -143,6 +143,7 @@ def _run(
             elif node in wanted:
                 wanted[node] = g
             chain_rule, parents = node._backward, node._parents
+            assert chain_rule is not None  # only nodes wait
             if not retain_graph:
                 node._backward, node._parents = _released, ()
             # Most nodes have one parent: no list, no zip. And when this node is the only
@@ -353,8 +354,10 @@ def local_grads(node: Tensor, gy: Any) -> tuple[Any, ...]:
     gradient (or None) per parent, in the op's output shape where it broadcast."""
     if node.is_leaf or is_freed(node):
         raise RuntimeError("local_grads: the node has no backward (a leaf, or freed)")
+    backward = node._backward
+    assert backward is not None
     with grad_mode.no_grad():
-        return node._backward(np.asarray(gy), *[p.data for p in node._parents])
+        return backward(np.asarray(gy), *[p.data for p in node._parents])
 
 
 def graph_nodes(root: Tensor) -> list[Tensor]:

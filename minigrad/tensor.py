@@ -357,7 +357,7 @@ def record(data: Any, op: str, parents: tuple[Tensor, ...], backward: Backward) 
     if grad_mode.enabled:
         for p in parents:
             if p.requires_grad:
-                data.setflags(False)  # write=False; positional skips keyword parsing (~80 ns)
+                data.setflags(False)  # type: ignore[call-arg]  # write=False, positional: ~80 ns
                 out.requires_grad = True
                 out._parents = parents
                 out._backward = backward

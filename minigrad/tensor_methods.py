@@ -101,22 +101,22 @@ def to(
 
 def square(x: Tensor) -> Tensor:
     """`x * x`; dy/dx = 2x."""
-    return ops.mul(x, x)  # type: ignore[no-any-return]
+    return ops.mul(x, x)
 
 
 def reciprocal(x: Tensor) -> Tensor:
     """`1 / x`; dy/dx = -1/x**2."""
-    return ops.div(1, x)  # type: ignore[no-any-return]
+    return ops.div(1, x)
 
 
 def clamp_min(x: Tensor, min: Any) -> Tensor:
     """`clamp(min=min)`."""
-    return clamp(x, min=min)  # type: ignore[no-any-return]
+    return clamp(x, min=min)
 
 
 def clamp_max(x: Tensor, max: Any) -> Tensor:
     """`clamp(max=max)`."""
-    return clamp(x, max=max)  # type: ignore[no-any-return]
+    return clamp(x, max=max)
 
 
 def as_float32(x: Tensor) -> Tensor:
@@ -183,7 +183,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
             f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}; "
             "compare to make one, e.g. x.masked_fill(x < 0, 0.0)"
         )
-    return ops.where(m, value, x)  # type: ignore[no-any-return]
+    return ops.where(m, value, x)
 
 
 _NEW = "write mg.zeros(shape, dtype=x.dtype) (or mg.ones, mg.full, mg.tensor)"
