@@ -34,16 +34,16 @@ class TensorMethods:
 
     backward = autograd.backward
     __add__, __radd__ = fast.add_number, fast.radd_number
-    __sub__, __rsub__ = fast.sub_number, tm._reflected(ops.sub, "__rsub__")
+    __sub__, __rsub__ = fast.sub_number, fast.rsub_number
     __mul__, __rmul__ = fast.mul_number, fast.rmul_number
-    __truediv__, __rtruediv__ = ops.div, tm._reflected(ops.div, "__rtruediv__")
-    __pow__, __rpow__ = ops.pow, tm._reflected(ops.pow, "__rpow__")
+    __truediv__, __rtruediv__ = fast.div_number, fast.rdiv_number
+    __pow__, __rpow__ = fast.pow_number, tm._reflected(ops.pow, "__rpow__")
     __matmul__, __rmatmul__ = ops.matmul, tm._reflected(ops.matmul, "__rmatmul__")
     __iadd__ = tm._in_place(fast.add_number, np.add, "add")
     __isub__ = tm._in_place(fast.sub_number, np.subtract, "sub")
     __imul__ = tm._in_place(fast.mul_number, np.multiply, "mul")
-    __itruediv__ = tm._in_place(ops.div, np.divide, "div")
-    __ipow__ = tm._in_place(ops.pow, np.power, "pow")
+    __itruediv__ = tm._in_place(fast.div_number, np.divide, "div")
+    __ipow__ = tm._in_place(fast.pow_number, np.power, "pow")
     __neg__ = neg = ops.neg
     __getitem__ = ops.getitem
     pow, mm = ops.pow, ops.mm

@@ -30,40 +30,37 @@ NUMBERS = (int, float)  # exact types of a Python number operand (bool and np.fl
 
 Body = TypeVar("Body", bound=Callable[..., tuple[Any, Backward]])
 
-SCALARS: dict[tuple[float, np.dtype[Any]], np.ndarray] = {}  # see scalar
-
-
-def scalar(c: float, like: np.ndarray) -> Any:
-    """The Python number `c` as an operand beside the array `like`: a 0-d array of `like`'s
-    dtype when that is floating, else `c` itself (NumPy then promotes as usual).
-
-    NumPy casts a Python number to a float array's dtype anyway, so results are unchanged,
-    but a 0-d array operand skips NumPy's per-call conversion of a Python scalar (about half
-    the cost of an op on a 4x4 array). The operands are memoised per (number, dtype), which
-    saves making one per op (`x * 0.9` in the row "100 elementwise ops on 4x4" of
-    `benchmarks/run_all.py`); the arrays are read-only, and zero is not memoised, since 0.0
-    and -0.0 are equal keys but different operands.
-    """
-    key = (c, like.dtype)
-    operand = SCALARS.get(key)
-    if operand is None:
-        if like.dtype.kind != "f":
-            return c
-        operand = np.array(c, like.dtype)
-        if c:
-            operand.setflags(write=False)
-            if len(SCALARS) >= 1024:
-                SCALARS.clear()  # bounded: NaNs never match themselves, so never hit
-            SCALARS[key] = operand
-    return operand
+CONSTANTS: dict[tuple[float, np.dtype[Any]], Tensor] = {}  # see constant
 
 
 def constant(x: Any, like: np.ndarray | None = None) -> Tensor:
-    """`x` (not a Tensor) as a constant Tensor: a Python number takes `like`'s dtype (as
-    NumPy would cast it), an ndarray is wrapped as it is, a list becomes an array."""
-    if type(x) in NUMBERS and like is not None:
-        return const(np.asarray(scalar(x, like), np.result_type(like.dtype, x)))
-    return const(np.asarray(x))
+    """`x` (not a Tensor) as a constant Tensor: a Python number beside the array `like` is a
+    0-d array of the dtype NumPy would cast it to (`like`'s for a float beside floats), an
+    ndarray is wrapped as it is, a list becomes an array.
+
+    A 0-d array operand skips NumPy's per-call conversion of a Python scalar (about half the
+    cost of an op on a 4x4 array), and the number constants are memoised per (number, dtype):
+    `x * 0.9` in a loop makes its constant once (the row "100 elementwise ops on 4x4" of
+    `benchmarks/run_all.py`). They are read-only; zero is not memoised, since 0.0 and -0.0
+    are equal keys but different constants.
+    """
+    if type(x) not in NUMBERS or like is None:
+        return const(np.asarray(x))
+    key = (x, like.dtype)
+    number = CONSTANTS.get(key)
+    if number is None:
+        number = const(np.asarray(x, np.result_type(like.dtype, x)))
+        if x:
+            number._data.setflags(write=False)
+            if len(CONSTANTS) >= 1024:
+                CONSTANTS.clear()  # bounded: NaNs never match themselves, so never hit
+            CONSTANTS[key] = number
+    return number
+
+
+def scalar(c: float, like: np.ndarray) -> np.ndarray:
+    """The Python number `c` as a 0-d array operand beside the array `like` (`constant`)."""
+    return constant(c, like)._data
 
 
 def unary(fn: Body) -> Callable[..., Any]:
