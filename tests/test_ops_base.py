@@ -74,13 +74,19 @@ def test_shapes_that_do_not_broadcast_name_the_op_and_both_shapes(call, name):
 
 
 def test_number_operators_make_one_parent_nodes_with_the_ops_values_and_gradients():
-    x = mg.tensor(np.linspace(-1, 1, 5), requires_grad=True)
+    x = mg.tensor(np.linspace(0.5, 2, 5), requires_grad=True)
     for fast, general in [
         (x * 0.9, ops.mul(x, 0.9)),
         (0.9 * x, ops.mul(0.9, x)),
         (x + 0.1, ops.add(x, 0.1)),
         (0.1 + x, ops.add(0.1, x)),
         (x - 0.5, ops.sub(x, 0.5)),
+        (1.0 - x, ops.sub(1.0, x)),
+        (x / 4.0, ops.div(x, 4.0)),
+        (2.0 / x, ops.div(2.0, x)),
+        (x**3, ops.pow(x, 3)),
+        (x**0.5, ops.pow(x, 0.5)),
+        (x**0, ops.pow(x, 0)),
     ]:
         assert fast.parents == (x,) and len(general.parents) == 2
         assert fast.op == general.op
