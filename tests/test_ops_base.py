@@ -23,6 +23,14 @@ def test_a_python_number_becomes_a_constant_of_the_tensors_dtype(op):
         assert gx.shape == x.shape and gx.dtype == np.float32
 
 
+def test_a_numpy_scalar_does_not_promote_a_float_tensor_as_in_pytorch():
+    x = mg.tensor(np.array([0.5, 1.5], np.float32), requires_grad=True)
+    assert (x * np.float64(2.0)).dtype == np.float32 and ops.add(
+        np.float64(1), x
+    ).dtype == np.float32
+    assert (x * np.ones(2)).dtype == np.float64  # a float64 array does
+
+
 def test_a_number_beside_an_integer_tensor_promotes_as_numpy_does():
     i = mg.tensor(np.array([1, 2], np.int64))
     assert ops.mul(i, 2).dtype == np.int64

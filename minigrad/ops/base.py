@@ -18,12 +18,14 @@ users call from it, doing every conversion once, here:
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
 
 from minigrad import grad_mode
+from minigrad.dtypes import as_array
 from minigrad.tensor import Backward, Tensor, const, record
 
 NUMBERS = (int, float)  # exact types of a Python number operand (bool and np.float64 are not)
@@ -34,9 +36,10 @@ CONSTANTS: dict[tuple[float, np.dtype[Any]], Tensor] = {}  # see constant
 
 
 def constant(x: Any, like: np.ndarray | None = None) -> Tensor:
-    """`x` (not a Tensor) as a constant Tensor: a Python number beside the array `like` is a
-    0-d array of the dtype NumPy would cast it to (`like`'s for a float beside floats), an
-    ndarray is wrapped as it is, a list becomes an array.
+    """`x` (not a Tensor) as a constant Tensor: a number (Python's or a NumPy scalar) beside
+    the array `like` is a 0-d array of `like`'s dtype when that is floating (a scalar does
+    not promote, as in PyTorch), else of NumPy's promotion; an ndarray is wrapped as it is, a
+    list becomes an array of the default dtype (as in `mg.tensor`).
 
     A 0-d array operand skips NumPy's per-call conversion of a Python scalar (about half the
     cost of an op on a 4x4 array), and the number constants are memoised per (number, dtype):
@@ -44,12 +47,14 @@ def constant(x: Any, like: np.ndarray | None = None) -> Tensor:
     `benchmarks/run_all.py`). They are read-only; zero is not memoised, since 0.0 and -0.0
     are equal keys but different constants.
     """
-    if type(x) not in NUMBERS or like is None:
-        return const(np.asarray(x))
+    if not isinstance(x, int | float | np.number) or isinstance(x, bool) or like is None:
+        return const(as_array(x))
     key = (x, like.dtype)
     number = CONSTANTS.get(key)
     if number is None:
-        number = const(np.asarray(x, np.result_type(like.dtype, x)))
+        kind = like.dtype.kind
+        same = kind == "f" or kind in "iu" and isinstance(x, int | np.integer)
+        number = const(np.asarray(x, like.dtype if same else np.result_type(like.dtype, x)))
         if x:
             number._data.setflags(write=False)
             if len(CONSTANTS) >= 1024:
@@ -84,7 +89,7 @@ def unary(fn: Body) -> Callable[..., Any]:
         y, backward = fn(x)
         return record(y, name, (x,), backward)
 
-    return elementwise if fn.__code__.co_argcount == 1 and not fn.__code__.co_flags & 12 else op
+    return elementwise if len(inspect.signature(fn).parameters) == 1 else op
 
 
 def binary(fn: Body) -> Callable[..., Any]:
@@ -98,7 +103,7 @@ def binary(fn: Body) -> Callable[..., Any]:
     def op(a: Any, b: Any, *params: Any) -> Any:
         plain = not isinstance(a, Tensor) and not isinstance(b, Tensor)
         if not isinstance(a, Tensor):
-            a = constant(a, None if plain else b.data)
+            a = constant(a, b.data if isinstance(b, Tensor) else np.asarray(b))
         if not isinstance(b, Tensor):
             b = constant(b, a.data)
         try:
