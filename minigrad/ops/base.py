@@ -101,10 +101,15 @@ def binary(fn: Body) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def op(a: Any, b: Any, *params: Any) -> Any:
-        plain = not isinstance(a, Tensor) and not isinstance(b, Tensor)
-        if not isinstance(a, Tensor):
-            a = constant(a, b.data if isinstance(b, Tensor) else np.asarray(b))
-        if not isinstance(b, Tensor):
+        plain = False
+        if isinstance(a, Tensor):
+            if not isinstance(b, Tensor):
+                b = constant(b, a.data)
+        elif isinstance(b, Tensor):
+            a = constant(a, b.data)
+        else:  # plain arrays, as inside a first-order backward: NumPy's result
+            plain = True
+            a = constant(a, np.asarray(b))
             b = constant(b, a.data)
         try:
             y, backward = fn(a, b, *params)
