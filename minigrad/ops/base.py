@@ -32,7 +32,7 @@ NUMBERS = (int, float)  # exact types of a Python number operand (bool and np.fl
 
 Body = TypeVar("Body", bound=Callable[..., tuple[Any, Backward]])
 
-CONSTANTS: dict[tuple[float, np.dtype[Any]], Tensor] = {}  # see constant
+CONSTANTS: dict[tuple[Any, np.dtype[Any]], Tensor] = {}  # see constant
 
 
 def constant(x: Any, like: np.ndarray | None = None) -> Tensor:
