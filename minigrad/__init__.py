@@ -1,7 +1,8 @@
 """minigrad: a small, fast, correct reverse-mode autodiff framework over NumPy arrays.
 
-``import minigrad as mg`` needs NumPy only; optional packages (graphviz, matplotlib, tqdm)
-are imported inside the functions that use them.
+`import minigrad as mg` needs NumPy only; optional packages (graphviz, matplotlib, tqdm)
+are imported inside the functions that use them. Its functions are the ops of `minigrad.ops`
+(see the table in `minigrad/public_ops.py`, which also makes them Tensor methods).
 """
 
 import numpy as np
@@ -37,7 +38,6 @@ from minigrad.public_ops import (
     clip,
     exp,
     flatten,
-    is_tensor,
     log,
     log_softmax,
     logsumexp,
@@ -64,10 +64,10 @@ from minigrad.public_ops import (
     var,
     where,
 )
-from minigrad.public_ops import missing_attribute as __getattr__  # noqa: F401 (on a miss)
 from minigrad.random import manual_seed
 from minigrad.serialization import load, save
-from minigrad.tensor import Tensor, tensor
+from minigrad.tensor import Tensor, is_tensor, tensor
+from minigrad.tensor_methods import missing_attribute as __getattr__  # noqa: F401 (on a miss)
 
 # NumPy's dtypes under the names PyTorch users type (torch.float32, torch.long)
 float32, float64, int32, int64 = np.float32, np.float64, np.int32, np.int64

@@ -1,11 +1,15 @@
 """The default floating dtype used for Python data (float32 unless changed)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 _default = np.dtype(np.float32)
 
 
-def set_default_dtype(dtype):
+def set_default_dtype(dtype: Any) -> None:
     """Set the dtype that Python floats and lists become (np.float32 or np.float64)."""
     global _default
     dtype = np.dtype(dtype)
@@ -14,16 +18,16 @@ def set_default_dtype(dtype):
     _default = dtype
 
 
-def get_default_dtype():
+def get_default_dtype() -> np.dtype[Any]:
     """Return the dtype that Python floats and lists become."""
     return _default
 
 
-def as_array(data, dtype=None):
-    """Turn ``data`` into an ndarray without copying ndarrays.
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Turn `data` into an ndarray without copying ndarrays.
 
     Python floats (and lists of them) take the default dtype; Python ints stay integers;
-    NumPy arrays and NumPy scalars keep their dtype unless ``dtype`` is given.
+    NumPy arrays and NumPy scalars keep their dtype unless `dtype` is given.
     """
     if isinstance(data, np.ndarray):
         return data if dtype is None else data.astype(dtype, copy=False)

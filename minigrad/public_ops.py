@@ -1,115 +1,127 @@
-"""The public forms of the ops: ``mg.exp``, ``mg.maximum``, ... and ``F.relu``,
-``F.softmax``, ...: the ops of ``minigrad.ops`` with plain inputs made Tensors first; and
-``mg.sum(x, dim=1)``, ``mg.argmax``, ``mg.flatten``, ...: PyTorch's function forms of the
-Tensor methods.
+"""The public spellings of the ops, in one table: each op of `minigrad.ops` is defined once,
+and this module makes it a Tensor method (`x.exp()`) and an `mg.` function (`mg.exp(x)`).
 
-The ops themselves compute plain NumPy when given no Tensor (that is how a first-order
-backward runs without wrappers), but a user calling ``mg.tanh(array)`` expects a Tensor, as
-``mg.where`` and ``mg.concatenate`` give. Arrays keep their dtype; Python numbers and
-lists take the default dtype, as in ``mg.tensor``.
+`TensorMethods` is the table of methods: each line names a method and the function it is,
+an op (or, for PyTorch's conversions such as `to` and `float`, a function of
+`minigrad.tensor_methods`). `attach` copies it onto `Tensor` when `minigrad` is imported
+(`minigrad.tensor` cannot import the ops, which are built on it); type checkers read the
+table as a base class of `Tensor` instead. The `mg.` functions below are the same ops,
+with a plain array argument made a Tensor first (`public`): given no Tensor, an op itself
+returns NumPy's result, which is how a first-order backward runs, but a user calling
+`mg.tanh(array)` expects a Tensor.
 """
 
+from __future__ import annotations
+
 import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from minigrad import ops
-from minigrad.tensor import Tensor, as_tensor
+import numpy as np
+
+from minigrad import autograd, ops
+from minigrad import tensor_methods as tm
+from minigrad.ops import fast
+from minigrad.tensor import Tensor, as_tensor, is_tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _of_one(op):
+class TensorMethods:
+    """The methods of `Tensor`: name = the function it is (see the module docstring)."""
+
+    __slots__ = ()
+
+    backward = autograd.backward
+    __add__, __radd__ = fast.add_number, fast.radd_number
+    __sub__, __rsub__ = fast.sub_number, fast.rsub_number
+    __mul__, __rmul__ = fast.mul_number, fast.rmul_number
+    __truediv__, __rtruediv__ = fast.div_number, fast.rdiv_number
+    __pow__, __rpow__ = fast.pow_number, tm._reflected(ops.pow, "__rpow__")
+    __matmul__, __rmatmul__ = ops.matmul, tm._reflected(ops.matmul, "__rmatmul__")
+    __iadd__ = tm._in_place(fast.add_number, np.add, "add")
+    __isub__ = tm._in_place(fast.sub_number, np.subtract, "sub")
+    __imul__ = tm._in_place(fast.mul_number, np.multiply, "mul")
+    __itruediv__ = tm._in_place(fast.div_number, np.divide, "div")
+    __ipow__ = tm._in_place(fast.pow_number, np.power, "pow")
+    __neg__ = neg = ops.neg
+    __getitem__ = ops.getitem
+    pow, mm = ops.pow, ops.mm
+    exp, log, sqrt, abs, tanh = ops.exp, ops.log, ops.sqrt, ops.abs, ops.tanh
+    sigmoid, relu, clip, clamp = ops.sigmoid, ops.relu, ops.clip, tm.clamp
+    clamp_min, clamp_max, masked_fill = tm.clamp_min, tm.clamp_max, tm.masked_fill
+    square, reciprocal = tm.square, tm.reciprocal
+    sum, mean, prod, var, std, norm = ops.sum, ops.mean, ops.prod, ops.var, ops.std, ops.norm
+    max, min, amax, amin = ops.max, ops.min, ops.amax, ops.amin
+    argmax, argmin, logsumexp = ops.argmax, ops.argmin, ops.logsumexp
+    softmax, log_softmax = ops.softmax, ops.log_softmax
+    reshape, view, flatten = ops.reshape, ops.view, ops.flatten
+    T = property(ops.transpose)
+    transpose, permute, t = ops.transpose, ops.permute, ops.t
+    unsqueeze, squeeze, expand, repeat = ops.unsqueeze, ops.squeeze, ops.expand, ops.repeat
+    astype, to, clone = ops.astype, tm.to, tm.clone
+    float, double, long = tm.as_float32, tm.as_float64, tm.as_int64
+    int, bool = tm.as_int32, tm.as_bool
+    cpu = contiguous = tm.itself
+
+
+def attach() -> None:
+    """Copy the table onto `Tensor`, and for each name of `tm.INSTEAD` that a Tensor lacks,
+    an attribute that raises an AttributeError saying what to write instead."""
+    for name, value in vars(TensorMethods).items():
+        if callable(value) or isinstance(value, property):
+            setattr(Tensor, name, value)
+    for name, advice in tm.INSTEAD.items():
+        if not hasattr(Tensor, name):
+            setattr(Tensor, name, tm._Missing(name, advice))
+
+
+attach()
+
+
+def public(op: F, position: int = 0) -> F:
+    """`mg.<name>` of the op: the same function, except that given no Tensor at all, the
+    plain array (or list, or number) at `position` is made a Tensor first, so that the result
+    is a Tensor."""
+
     @functools.wraps(op)
-    def public(x, *args, **kwargs):
-        return op(as_tensor(x), *args, **kwargs)
+    def function(*args: Any, **kwargs: Any) -> Any:
+        if not isinstance(args[position], Tensor) and not any(map(is_tensor, args)):
+            args = args[:position] + (as_tensor(args[position]),) + args[position + 1 :]
+        return op(*args, **kwargs)
 
-    return public
-
-
-def _of_two(op):
-    @functools.wraps(op)
-    def public(a, b):
-        if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-            a = Tensor(a)
-        return op(a, b)
-
-    return public
+    return function  # type: ignore[return-value]
 
 
-def _of_method(name):
-    """``mg.name(x, ...)``: ``x.name(...)`` as a function, as ``torch.name`` is."""
-    method = getattr(Tensor, name)
-
-    @functools.wraps(method)
-    def public(x, *args, **kwargs):
-        return method(as_tensor(x), *args, **kwargs)
-
-    public.__module__ = __name__
-    return public
-
-
-def is_tensor(x):
-    """True for a minigrad Tensor."""
-    return isinstance(x, Tensor)
-
-
-@functools.wraps(ops.where)
-def where(cond, a, b):
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
-    return ops.where(cond, a, b)
-
-
-def clamp(x, min=None, max=None):
-    """``x.clamp(min, max)``: ``clip`` under PyTorch's name (``torch.clamp``)."""
-    return as_tensor(x).clamp(min, max)
-
-
-abs = _of_one(ops.abs)
-clip = _of_one(ops.clip)
-exp = _of_one(ops.exp)
-log = _of_one(ops.log)
-log_softmax = _of_one(ops.log_softmax)
-logsumexp = _of_one(ops.logsumexp)
-norm = _of_one(ops.norm)
-prod = _of_one(ops.prod)
-relu = _of_one(ops.relu)
-sigmoid = _of_one(ops.sigmoid)
-softmax = _of_one(ops.softmax)
-sqrt = _of_one(ops.sqrt)
-std = _of_one(ops.std)
-tanh = _of_one(ops.tanh)
-var = _of_one(ops.var)
-pow = _of_two(ops.pow)
-matmul = _of_two(ops.matmul)
-mm = _of_two(ops.mm)
-maximum = _of_two(ops.maximum)
-minimum = _of_two(ops.minimum)
-
-argmax = _of_method("argmax")
-argmin = _of_method("argmin")
-flatten = _of_method("flatten")
-mean = _of_method("mean")
-permute = _of_method("permute")
-reshape = _of_method("reshape")
-squeeze = _of_method("squeeze")
-sum = _of_method("sum")
-transpose = _of_method("transpose")
-unsqueeze = _of_method("unsqueeze")
-
-# What mg.<name> users of torch.<name> reach for, where minigrad has no such function
-_INSTEAD = {
-    "cuda": "minigrad runs on the CPU only (NumPy underneath): drop the torch.cuda checks "
-    "and .to(device) calls (x.to('cpu') is accepted)",
-    "device": "minigrad runs on the CPU only: drop the device (x.to('cpu') is accepted)",
-    "max": "write x.max(dim=1) for (values, indices) as torch.max(x, 1), x.max() or "
-    "x.max(axis=1) for the values",
-    "min": "write x.min(dim=1) for (values, indices) as torch.min(x, 1), x.min() or "
-    "x.min(axis=1) for the values",
-    "Size": "x.size() and x.shape are tuples: compare them with (2, 3)",
-}
-
-
-def missing_attribute(name):
-    """The module ``__getattr__`` of ``minigrad`` (run only when a name is not found): a
-    PyTorch name minigrad lacks gets an AttributeError saying what to write instead."""
-    message = f"module 'minigrad' has no attribute {name!r}"
-    advice = _INSTEAD.get(name)
-    raise AttributeError(f"{message}: {advice}" if advice else message)
+abs = public(ops.abs)
+argmax = public(ops.argmax)
+argmin = public(ops.argmin)
+clamp = public(tm.clamp)
+clip = public(ops.clip)
+exp = public(ops.exp)
+flatten = public(ops.flatten)
+log = public(ops.log)
+log_softmax = public(ops.log_softmax)
+logsumexp = public(ops.logsumexp)
+matmul = public(ops.matmul)
+maximum = public(ops.maximum)
+mean = public(ops.mean)
+minimum = public(ops.minimum)
+mm = public(ops.mm)
+norm = public(ops.norm)
+permute = public(ops.permute)
+pow = public(ops.pow)
+prod = public(ops.prod)
+relu = public(ops.relu)
+reshape = public(ops.reshape)
+sigmoid = public(ops.sigmoid)
+softmax = public(ops.softmax)
+sqrt = public(ops.sqrt)
+squeeze = public(ops.squeeze)
+std = public(ops.std)
+sum = public(ops.sum)
+tanh = public(ops.tanh)
+transpose = public(ops.transpose)
+unsqueeze = public(ops.unsqueeze)
+var = public(ops.var)
+where = public(ops.where, position=1)

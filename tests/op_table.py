@@ -435,7 +435,7 @@ TORCH_NAMES = [
                 x, axis=k.get("dim"), keepdims=k.get("keepdim", False), ddof=d
             ),
             [[(2, 3, 4)]],
-            covers=(name, "root") if name == "std" else (name,),
+            covers=(name, "root_zero_grad_at_zero") if name == "std" else (name,),
         )
         for name in ("var", "std")
         for arg, kwargs, ddof in [
@@ -453,7 +453,7 @@ TORCH_NAMES = [
             lambda x, k=kwargs: _np_norm(x, **k),
             [[(3, 4)], [(2, 3, 4)]] if "dim" not in kwargs else [[(3, 4)]],
             domain,
-            covers=("norm", "root"),
+            covers=("norm", "root_zero_grad_at_zero"),
         )
         for arg, kwargs, domain in [
             ("", {}, normal),

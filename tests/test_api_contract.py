@@ -28,12 +28,13 @@ def defaults_of(obj):
 
 SIGNATURES = [
     (mg.tensor, ["data", "dtype", "requires_grad"]),
-    (mg.Tensor.backward, ["self", "gradient", "retain_graph", "create_graph"]),
-    (mg.Tensor.sum, ["self", "axis", "keepdims"]),
-    (mg.Tensor.mean, ["self", "axis", "keepdims"]),
-    (mg.Tensor.max, ["self", "axis", "keepdims"]),
-    (mg.Tensor.min, ["self", "axis", "keepdims"]),
-    (mg.Tensor.clip, ["self", "lo", "hi"]),
+    # Tensor methods as a user calls them (bound: the tensor itself is not a parameter)
+    (mg.tensor(1.0).backward, ["gradient", "retain_graph", "create_graph"]),
+    (mg.tensor(1.0).sum, ["axis", "keepdims"]),
+    (mg.tensor(1.0).mean, ["axis", "keepdims"]),
+    (mg.tensor(1.0).max, ["axis", "keepdims"]),
+    (mg.tensor(1.0).min, ["axis", "keepdims"]),
+    (mg.tensor(1.0).clip, ["lo", "hi"]),
     (mg.logsumexp, ["x", "axis", "keepdims"]),
     (mg.concatenate, ["seq", "axis"]),
     (mg.stack, ["seq", "axis"]),

@@ -1,7 +1,17 @@
-"""Every differentiable op of minigrad, one short function each (forward + backward)."""
+"""Every differentiable op of minigrad, one short function each (forward + backward).
+
+Each is also a Tensor method and an `mg.` function of the same name, the same function
+(see the table in `minigrad/tensor_methods.py`). The pieces, in reading order: `base` (the
+one place operands are converted and a node recorded), `unary`, `shape`, `arith`, `reduce`,
+and `fast` (the speed tricks of the operators).
+"""
 
 from minigrad.ops.arith import add, div, matmul, maximum, minimum, mm, mul, neg, pow, sub, where
 from minigrad.ops.reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
     log_softmax,
     logsumexp,
     max,
@@ -19,18 +29,40 @@ from minigrad.ops.shape import (
     broadcast_to,
     cat,
     concatenate,
+    expand,
+    flatten,
     getitem,
     index_add,
+    permute,
+    repeat,
     reshape,
+    squeeze,
     stack,
     sum_to,
+    t,
     transpose,
+    unsqueeze,
+    view,
 )
-from minigrad.ops.unary import abs, clip, exp, log, relu, root, sigmoid, sqrt, tanh
+from minigrad.ops.unary import (
+    abs,
+    clip,
+    exp,
+    log,
+    relu,
+    root_zero_grad_at_zero,
+    sigmoid,
+    sqrt,
+    tanh,
+)
 
 __all__ = [
     "abs",
     "add",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
     "astype",
     "broadcast_to",
     "cat",
@@ -38,6 +70,8 @@ __all__ = [
     "concatenate",
     "div",
     "exp",
+    "expand",
+    "flatten",
     "getitem",
     "index_add",
     "log",
@@ -53,21 +87,27 @@ __all__ = [
     "mul",
     "neg",
     "norm",
+    "permute",
     "pow",
     "prod",
     "relu",
+    "repeat",
     "reshape",
-    "root",
+    "root_zero_grad_at_zero",
     "sigmoid",
     "softmax",
     "sqrt",
+    "squeeze",
     "stack",
     "std",
     "sub",
     "sum",
     "sum_to",
+    "t",
     "tanh",
     "transpose",
+    "unsqueeze",
     "var",
+    "view",
     "where",
 ]

@@ -1,92 +1,142 @@
-"""Reductions over ``axis`` (None, int or tuple): sum, mean, max, min, logsumexp, prod, var,
-std and norm; and softmax and log_softmax, which normalise along an axis with the same
-logsumexp.
+"""Reductions over `axis` (None, int or tuple): sum, mean, max, min, logsumexp, prod, var,
+std and norm, argmax and argmin; and softmax and log_softmax, which normalise along an axis
+with the same logsumexp.
 
-Given a plain ndarray (as inside a first-order backward), each returns NumPy's result.
+Each op is its body (see `minigrad.ops.base`) or a composition of ops (prod, var, std, norm).
 """
 
+from __future__ import annotations
+
 from collections import namedtuple
+from typing import Any
 
 import numpy as np
 
 from minigrad.axes import kept_shape, normalized_axes, numpy_or_torch, reduce_args
 from minigrad.ops.arith import div, mul, pow, sub
-from minigrad.ops.base import saved_output
+from minigrad.ops.base import saved_or_recomputed, unary
 from minigrad.ops.shape import broadcast_to, concatenate, getitem, reshape, transpose
-from minigrad.ops.unary import abs, exp, root
-from minigrad.tensor import Tensor, const, record
+from minigrad.ops.unary import abs, exp, root_zero_grad_at_zero
+from minigrad.tensor import Backward, Tensor, const
 
 # What x.max(dim=d) and x.min(dim=d) return, as torch.return_types.max does
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
-def _spread(gy, shape, axes):
-    """dy of a reduction over ``axes`` copied back over the input's ``shape``."""
+def _spread(gy: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """dy of a reduction over `axes` copied back over the input's `shape`."""
     return broadcast_to(gy.reshape(kept_shape(shape, axes)), shape)
 
 
-def _drop(yk, axes):
-    """A keepdims result with the reduced ``axes`` removed."""
+def _drop(yk: Any, axes: tuple[int, ...]) -> Any:
+    """A keepdims result with the reduced `axes` removed."""
     return yk.reshape([n for i, n in enumerate(yk.shape) if i not in axes])
 
 
-def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """y = sum of x over ``axis``; dy/dx = 1 (dy is copied over the summed axes).
-    ``dim``/``keepdim`` are PyTorch's names for ``axis``/``keepdims``."""
+@unary
+def sum(
+    x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> tuple[Any, Backward]:
+    """y = sum of x over `axis`; dy/dx = 1 (dy is copied over the summed axes).
+    `dim`/`keepdim` are PyTorch's names for `axis`/`keepdims`."""
     axis, keepdims = reduce_args("sum", axis, keepdims, dim, keepdim)
-    if not isinstance(x, Tensor):
-        return np.sum(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
-    shape = x.data.shape
+    shape = x.shape
     axes = normalized_axes(axis, len(shape))
-    y = x.data.sum(axis=axes, keepdims=keepdims)
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (_spread(gy, shape, axes),)
 
-    return record(y, "sum", (x,), backward)
+    return x.data.sum(axis=axes, keepdims=keepdims), backward
 
 
-def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """y = mean of x over ``axis``; dy/dx = 1/n for the n averaged elements."""
+@unary
+def mean(
+    x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> tuple[Any, Backward]:
+    """y = mean of x over `axis`; dy/dx = 1/n for the n averaged elements."""
     axis, keepdims = reduce_args("mean", axis, keepdims, dim, keepdim)
-    if not isinstance(x, Tensor):
-        return np.mean(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
-    shape = x.data.shape
+    shape = x.shape
     axes = normalized_axes(axis, len(shape))
     y = x.data.mean(axis=axes, keepdims=keepdims)
-    n = x.data.size // y.size if y.size else 1
+    n = x.data.size // np.size(y) if np.size(y) else 1
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (_spread(gy, shape, axes) / n,)
 
-    return record(y, "mean", (x,), backward)
+    return y, backward
 
 
-def _max_or_min(x, axis, keepdims, dim, keepdim, name):
-    """``max`` or ``min`` (``name``), either spelling: NumPy's reduction, or with ``dim=``
-    PyTorch's ``(values, indices)``."""
-    fn, arg = (np.max, np.argmax) if name == "max" else (np.min, np.argmin)
-    keepdims = numpy_or_torch(name, ("keepdims", "keepdim"), keepdims, keepdim, False)
+def max(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
+    """y = max of x over `axis`; dy goes to the maxima, split evenly between ties.
+
+    With PyTorch's `dim=` (one int) it returns `(values, indices)` as PyTorch does, and
+    dy goes to the first maximum only, as there.
+    """
+    keepdims = numpy_or_torch("max", ("keepdims", "keepdim"), keepdims, keepdim, False)
     if dim is not None:
-        return _along_dim(x, numpy_or_torch(name, ("axis", "dim"), axis, dim), keepdims, arg, name)
-    if not isinstance(x, Tensor):
-        return fn(x, axis=normalized_axes(axis, np.ndim(x)), keepdims=keepdims)
+        axis = numpy_or_torch("max", ("axis", "dim"), axis, dim)
+        return _along_dim(x, axis, keepdims, np.argmax, "max")
+    return _max(x, axis, keepdims)
+
+
+def min(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
+    """y = min of x over `axis`; dy goes to the minima, split evenly between ties.
+
+    With PyTorch's `dim=` (one int) it returns `(values, indices)` as PyTorch does, and
+    dy goes to the first minimum only, as there.
+    """
+    keepdims = numpy_or_torch("min", ("keepdims", "keepdim"), keepdims, keepdim, False)
+    if dim is not None:
+        axis = numpy_or_torch("min", ("axis", "dim"), axis, dim)
+        return _along_dim(x, axis, keepdims, np.argmin, "min")
+    return _min(x, axis, keepdims)
+
+
+def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """The max over `dim`, PyTorch's `amax`: the values only, ties sharing dy."""
+    return max(x, dim, keepdim)
+
+
+def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """The min over `dim`, PyTorch's `amin`: the values only, ties sharing dy."""
+    return min(x, dim, keepdim)
+
+
+@unary
+def _max(x: Tensor, axis: Any, keepdims: bool) -> tuple[Any, Backward]:
+    """y = max of x over `axis`; dy goes to the maxima, split evenly between ties."""
+    return _extremum(x, axis, keepdims, np.max, "max")
+
+
+@unary
+def _min(x: Tensor, axis: Any, keepdims: bool) -> tuple[Any, Backward]:
+    """y = min of x over `axis`; dy goes to the minima, split evenly between ties."""
+    return _extremum(x, axis, keepdims, np.min, "min")
+
+
+def _extremum(x: Tensor, axis: Any, keepdims: bool, fn: Any, name: str) -> tuple[Any, Backward]:
+    """The body of `max` or `min` (`fn`, `name`): dy goes to the elements equal to the
+    result, split evenly between ties."""
     x_data = x.data
     axes = normalized_axes(axis, x_data.ndim)
     if x_data.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     yk = fn(x_data, axis=axes, keepdims=True)
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         hit = x_data == yk
         share = (hit / hit.sum(axis=axes, keepdims=True)).astype(x_data.dtype)
         return (_spread(gy, x_data.shape, axes) * share,)
 
-    return record(yk if keepdims else _drop(yk, axes), name, (x,), backward)
+    return yk if keepdims else _drop(yk, axes), backward
 
 
-def _along_dim(x, dim, keepdim, arg, name):
-    """PyTorch's ``x.max(dim)``/``x.min(dim)``: the values and their indices along ``dim``;
+def _along_dim(x: Any, dim: Any, keepdim: bool, arg: Any, name: str) -> ValuesIndices:
+    """PyTorch's `x.max(dim)`/`x.min(dim)`: the values and their indices along `dim`;
     dy goes to the one element the index names (the first among ties), as in PyTorch."""
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     if not isinstance(dim, int) or data.size == 0:
@@ -102,28 +152,27 @@ def _along_dim(x, dim, keepdim, arg, name):
     return ValuesIndices(values, const(index) if isinstance(x, Tensor) else index)
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """y = max of x over ``axis``; dy goes to the maxima, split evenly between ties.
-
-    With PyTorch's ``dim=`` (one int) it returns ``(values, indices)`` as PyTorch does, and
-    dy goes to the first maximum only, as there.
-    """
-    return _max_or_min(x, axis, keepdims, dim, keepdim, "max")
-
-
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """y = min of x over ``axis``; dy goes to the minima, split evenly between ties.
-
-    With PyTorch's ``dim=`` (one int) it returns ``(values, indices)`` as PyTorch does, and
-    dy goes to the first minimum only, as there.
-    """
-    return _max_or_min(x, axis, keepdims, dim, keepdim, "min")
+def argmax(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """Indices of the maxima along `axis` (of the flattened tensor if None), as an int64
+    tensor that carries no graph; the first one among ties."""
+    axis, keepdims = reduce_args("argmax", axis, keepdims, dim, keepdim)
+    return const(np.asarray(np.argmax(np.asarray(x), axis=axis, keepdims=keepdims), np.int64))
 
 
-def stable_logsumexp(x, axes):
+def argmin(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """Indices of the minima along `axis`, as `argmax`."""
+    axis, keepdims = reduce_args("argmin", axis, keepdims, dim, keepdim)
+    return const(np.asarray(np.argmin(np.asarray(x), axis=axis, keepdims=keepdims), np.int64))
+
+
+def stable_logsumexp(x: np.ndarray, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
     """The one numerically stable logsumexp, in parts, on an ndarray (reduced axes kept).
 
-    Returns ``z = x - m``, ``lse = log(sum(exp(z)))`` and ``m``, the max over ``axes`` (0
+    Returns `z = x - m`, `lse = log(sum(exp(z)))` and `m`, the max over `axes` (0
     where it is not finite). Then logsumexp(x) = m + lse, log_softmax(x) = z - lse and
     softmax(x) = exp(z - lse): exp never overflows (z <= 0), and z - lse keeps the precision
     that x - logsumexp(x) loses for large x (1000 + log 2 rounds in float32).
@@ -135,63 +184,60 @@ def stable_logsumexp(x, axes):
     return z, lse, m
 
 
-def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """y = log(sum(exp(x))) over ``axis``, computed without overflow;
+@unary
+def logsumexp(
+    x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> tuple[Any, Backward]:
+    """y = log(sum(exp(x))) over `axis`, computed without overflow;
     dy/dx = softmax(x) = exp(x - y)."""
     axis, keepdims = reduce_args("logsumexp", axis, keepdims, dim, keepdim)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    axes = normalized_axes(axis, data.ndim)
-    z, lse, m = stable_logsumexp(data, axes)
+    axes = normalized_axes(axis, x.ndim)
+    z, lse, m = stable_logsumexp(x.data, axes)
     yk = lse + m
-    y = yk if keepdims else _drop(yk, axes)
-    if not isinstance(x, Tensor):
-        return y
 
-    def backward(gy, x):
-        p = saved_output(np.exp(z - lse), softmax, x, axes)
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        p = saved_or_recomputed(np.exp(z - lse), softmax, x, axes)
         return (_spread(gy, z.shape, axes) * p,)
 
-    return record(y, "logsumexp", (x,), backward)
+    return yk if keepdims else _drop(yk, axes), backward
 
 
-def softmax(x, axis=-1, *, dim=None):
-    """y = exp(x) / sum(exp(x)) along ``axis`` (PyTorch: ``dim``), computed as
+@unary
+def softmax(x: Tensor, axis: Any = -1, *, dim: Any = None) -> tuple[Any, Backward]:
+    """y = exp(x) / sum(exp(x)) along `axis` (PyTorch: `dim`), computed as
     exp(x - logsumexp(x)); dx = y * (dy - sum(dy * y, axis))."""
     axis = numpy_or_torch("softmax", ("axis", "dim"), axis, dim, -1)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    axes = normalized_axes(axis, data.ndim)
-    z, lse, _ = stable_logsumexp(data, axes)
+    axes = normalized_axes(axis, x.ndim)
+    z, lse, _ = stable_logsumexp(x.data, axes)
     y = np.exp(z - lse)
-    if not isinstance(x, Tensor):
-        return y
 
-    def backward(gy, x):
-        s = saved_output(y, softmax, x, axes)
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        s = saved_or_recomputed(y, softmax, x, axes)
         return (s * (gy - (gy * s).sum(axis=axes, keepdims=True)),)
 
-    return record(y, "softmax", (x,), backward)
+    return y, backward
 
 
-def log_softmax(x, axis=-1, *, dim=None):
-    """y = x - logsumexp(x) along ``axis`` (PyTorch: ``dim``);
+@unary
+def log_softmax(x: Tensor, axis: Any = -1, *, dim: Any = None) -> tuple[Any, Backward]:
+    """y = x - logsumexp(x) along `axis` (PyTorch: `dim`);
     dx = dy - softmax(x) * sum(dy, axis)."""
     axis = numpy_or_torch("log_softmax", ("axis", "dim"), axis, dim, -1)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    axes = normalized_axes(axis, data.ndim)
-    z, lse, _ = stable_logsumexp(data, axes)
+    axes = normalized_axes(axis, x.ndim)
+    z, lse, _ = stable_logsumexp(x.data, axes)
     y = z - lse
-    if not isinstance(x, Tensor):
-        return y
 
-    def backward(gy, x):
-        s = exp(saved_output(y, log_softmax, x, axes))
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        s = exp(saved_or_recomputed(y, log_softmax, x, axes))
         return (gy - s * gy.sum(axis=axes, keepdims=True),)
 
-    return record(y, "log_softmax", (x,), backward)
+    return y, backward
 
 
-def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """y = product of x over ``axis``; dy/dx_i = product of the other elements.
+def prod(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
+    """y = product of x over `axis`; dy/dx_i = product of the other elements.
 
     Computed as a tree of pairwise products (the reduced elements moved to a last axis,
     its halves multiplied until one is left), so the gradient never divides by x: it is
@@ -215,23 +261,23 @@ def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 
 
 def var(
-    x,
-    axis=None,
-    unbiased=None,
-    keepdims=False,
+    x: Any,
+    axis: Any = None,
+    unbiased: bool | None = None,
+    keepdims: bool = False,
     *,
-    dim=None,
-    keepdim=None,
-    correction=None,
-    ddof=None,
-):
-    """y = sum((x - mean(x))**2) / (n - correction) over ``axis``, n the number of elements
+    dim: Any = None,
+    keepdim: Any = None,
+    correction: int | None = None,
+    ddof: int | None = None,
+) -> Any:
+    """y = sum((x - mean(x))**2) / (n - correction) over `axis`, n the number of elements
     reduced; dy/dx = 2 (x - mean(x)) / (n - correction).
 
-    PyTorch's default, the unbiased estimate (correction = 1), which NumPy's ``np.var`` does
-    not take (ddof = 0): ``unbiased=False``, ``correction=0`` or NumPy's name ``ddof=0``
-    give the population variance. A bool in place of ``axis`` is ``unbiased``, as in
-    PyTorch's ``x.var(False)``. With n <= correction the estimate is undefined: PyTorch
+    PyTorch's default, the unbiased estimate (correction = 1), which NumPy's `np.var` does
+    not take (ddof = 0): `unbiased=False`, `correction=0` or NumPy's name `ddof=0`
+    give the population variance. A bool in place of `axis` is `unbiased`, as in
+    PyTorch's `x.var(False)`. With n <= correction the estimate is undefined: PyTorch
     returns NaN, minigrad raises a ValueError.
     """
     if isinstance(axis, bool):
@@ -256,30 +302,38 @@ def var(
 
 
 def std(
-    x,
-    axis=None,
-    unbiased=None,
-    keepdims=False,
+    x: Any,
+    axis: Any = None,
+    unbiased: bool | None = None,
+    keepdims: bool = False,
     *,
-    dim=None,
-    keepdim=None,
-    correction=None,
-    ddof=None,
-):
-    """y = sqrt(var(x)) over ``axis`` (the same arguments and default as ``var``: unbiased);
+    dim: Any = None,
+    keepdim: Any = None,
+    correction: int | None = None,
+    ddof: int | None = None,
+) -> Any:
+    """y = sqrt(var(x)) over `axis` (the same arguments and default as `var`: unbiased);
     dy/dx = (x - mean(x)) / ((n - correction) y), taken as 0 where y = 0, as PyTorch."""
     v = var(x, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, correction=correction, ddof=ddof)
-    return root(v, 2)
+    return root_zero_grad_at_zero(v, 2)
 
 
-def norm(x, p="fro", dim=None, keepdim=None, *, axis=None, keepdims=False):
-    """The p-norm of x over ``dim`` (all elements by default), PyTorch's ``x.norm()``.
+def norm(
+    x: Any,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: Any = None,
+    *,
+    axis: Any = None,
+    keepdims: bool = False,
+) -> Any:
+    """The p-norm of x over `dim` (all elements by default), PyTorch's `x.norm()`.
 
     p = 2 or "fro": y = sqrt(sum(x**2)), dy/dx = x / y; p = 1: y = sum(|x|), dy/dx =
     sign(x); p = inf: y = max(|x|), dy goes to the largest |x| (split between ties);
     other p >= 1: y = sum(|x|**p) ** (1/p), dy/dx = sign(x) |x|**(p-1) / y**(p-1). The
-    gradient is 0 where the norm is 0, as in PyTorch. ``axis``/``keepdims`` are NumPy's
-    names for ``dim``/``keepdim``.
+    gradient is 0 where the norm is 0, as in PyTorch. `axis`/`keepdims` are NumPy's
+    names for `dim`/`keepdim`.
     """
     axis, keepdims = reduce_args("norm", axis, keepdims, dim, keepdim)
     if p == "fro":
@@ -293,5 +347,5 @@ def norm(x, p="fro", dim=None, keepdim=None, *, axis=None, keepdims=False):
     if p == 1:
         return sum(abs(x), axes, keepdims)
     if p == 2:
-        return root(sum(mul(x, x), axes, keepdims), 2)
-    return root(sum(pow(abs(x), float(p)), axes, keepdims), p)
+        return root_zero_grad_at_zero(sum(mul(x, x), axes, keepdims), 2)
+    return root_zero_grad_at_zero(sum(pow(abs(x), float(p)), axes, keepdims), p)

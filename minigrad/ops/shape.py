@@ -1,111 +1,197 @@
-"""Ops that move or select elements: reshape, transpose, broadcast, index, join, astype.
+"""Ops that move or select elements: reshape, transpose, broadcast, index, join, astype; and
+PyTorch's spellings of them (`flatten`, `unsqueeze`, `squeeze`, `permute`, `t`, `expand`,
+`repeat`), written with them.
 
-Given a plain ndarray (as inside a first-order backward), reshape, transpose, broadcast_to,
-sum_to, getitem, index_add and astype return NumPy's result and record nothing.
+Each op is its body (see `minigrad.ops.base`): the forward in NumPy, the backward closure
+beside it.
 """
 
-import functools
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from minigrad.axes import normalized_axes, numpy_or_torch
-from minigrad.tensor import Tensor, record
+from minigrad.axes import normalized_axes, numpy_or_torch, sum_to, summed_axes
+from minigrad.ops.base import unary
+from minigrad.tensor import Backward, Tensor, const, record
+
+__all__ = [
+    "astype",
+    "broadcast_to",
+    "cat",
+    "concatenate",
+    "expand",
+    "flatten",
+    "getitem",
+    "index_add",
+    "permute",
+    "repeat",
+    "reshape",
+    "squeeze",
+    "stack",
+    "sum_to",
+    "summed_axes",
+    "swap_last",
+    "t",
+    "transpose",
+    "unsqueeze",
+]
 
 
-def reshape(x, shape):
-    """y = x with a new shape of the same size; dx = dy reshaped back."""
-    if not isinstance(x, Tensor):
-        return np.reshape(x, shape)
-    x_shape = x.data.shape
+def _shape_arg(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`f(2, 3)` and `f((2, 3))` alike: the shape or axes as one tuple."""
+    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], tuple | list) else args
+
+
+@unary
+def reshape(x: Tensor, *shape: Any) -> tuple[np.ndarray, Backward]:
+    """y = x with a new shape of the same size (`reshape(x, 2, 3)` or `(2, 3)`);
+    dx = dy reshaped back."""
+    x_shape, shape = x.shape, _shape_arg(shape)
     try:
         y = x.data.reshape(shape)
     except ValueError:
         raise ValueError(f"reshape: cannot reshape shape {x_shape} into {shape}") from None
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (gy.reshape(x_shape),)
 
-    return record(y, "reshape", (x,), backward)
+    return y, backward
 
 
-def transpose(x, axes=None):
-    """y = x with axes permuted (reversed when ``axes`` is None); dx = dy permuted back."""
-    if not isinstance(x, Tensor):
-        return np.transpose(x, axes)
-    if axes is None:
-        axes = tuple(range(x.data.ndim - 1, -1, -1))
-    y = x.data.transpose(axes)
+view = reshape  # PyTorch's name (minigrad does not share storage between views)
+
+
+@unary
+def transpose(x: Tensor, *axes: Any) -> tuple[np.ndarray, Backward]:
+    """y = x with its axes permuted; dx = dy permuted back.
+
+    `transpose(x)` reverses the axes (`.T`); `transpose(x, a, b)` swaps axes a and b, as
+    PyTorch does; `transpose(x, (2, 0, 1))` is the permutation, as NumPy's `axes`.
+    """
+    ndim = x.ndim
+    if len(axes) == 2 and all(isinstance(a, int) for a in axes):
+        order = list(range(ndim))
+        a, b = normalized_axes(axes, ndim) if axes[0] != axes[1] else axes[:1] * 2
+        order[a], order[b] = order[b], order[a]
+        axes = tuple(order)
+    elif not axes or axes == (None,):
+        axes = tuple(range(ndim - 1, -1, -1))
+    else:
+        axes = _shape_arg(axes)
     back = tuple(np.argsort(axes).tolist())
 
-    def backward(gy, x):
-        return (transpose(gy, back),)
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        return (gy.transpose(back),)
 
-    return record(y, "transpose", (x,), backward)
+    return x.data.transpose(axes), backward
 
 
-def swap_last(x):
+def permute(x: Any, *axes: Any) -> Any:
+    """The axes reordered: output axis i is input axis `axes[i]` (`permute(x, 2, 0, 1)` or
+    `permute(x, (2, 0, 1))`)."""
+    axes, ndim = _shape_arg(axes), np.ndim(x)
+    if sorted(a % max(ndim, 1) for a in axes) != list(range(ndim)):
+        raise ValueError(
+            f"permute: {axes} is not a permutation of the {ndim} axes of a tensor of shape "
+            f"{np.shape(x)}"
+        )
+    return transpose(x, axes)
+
+
+def t(x: Any) -> Any:
+    """The transpose of a matrix (a vector or a scalar as it is), PyTorch's `t()`."""
+    if np.ndim(x) > 2:
+        raise ValueError(
+            f"t: expects at most 2 dims, got shape {np.shape(x)}; use transpose(a, b) or "
+            "permute(...) for more"
+        )
+    return transpose(x)
+
+
+def swap_last(x: Any) -> Any:
     """Swap the last two axes (the matrix transpose of a batch of matrices)."""
     n = np.ndim(x)
-    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
+    return x.transpose(tuple(range(n - 2)) + (n - 1, n - 2))
 
 
-def broadcast_to(x, shape):
+@unary
+def broadcast_to(x: Tensor, shape: tuple[int, ...]) -> tuple[np.ndarray, Backward]:
     """y = x repeated along broadcast axes; dx = dy summed back to x's shape."""
-    if not isinstance(x, Tensor):
-        return np.broadcast_to(x, shape)
-    x_shape = x.data.shape
-    y = np.broadcast_to(x.data, shape)
+    x_shape = x.shape
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (sum_to(gy, x_shape),)
 
-    return record(y, "broadcast_to", (x,), backward)
+    return np.broadcast_to(x.data, shape), backward
 
 
-@functools.lru_cache(maxsize=1024)
-def summed_axes(from_shape, shape):
-    """The broadcast rule, backwards: the axes of ``from_shape`` to sum over to get
-    ``shape``, i.e. the leading ones broadcasting added and the size-1 ones it stretched.
-    Memoised, since a network has few shape pairs: a bias broadcast over rows then costs one
-    lookup (the row "100 mixed ops on 4x4" of benchmarks/run_all.py)."""
-    lead = len(from_shape) - len(shape)
-    stretched = (i + lead for i, n in enumerate(shape) if n == 1 and from_shape[i + lead] != 1)
-    return tuple(range(lead)) + tuple(stretched)
+def flatten(
+    x: Any, start_axis: int = 0, end_axis: int = -1, *, start_dim: Any = None, end_dim: Any = None
+) -> Any:
+    """Merge the axes `start_axis` to `end_axis` (PyTorch: `start_dim`, `end_dim`) into one:
+    (N, C, H, W) -> (N, C*H*W) for `start_axis=1`."""
+    start = numpy_or_torch("flatten", ("start_axis", "start_dim"), start_axis, start_dim, 0)
+    end = numpy_or_torch("flatten", ("end_axis", "end_dim"), end_axis, end_dim, -1)
+    shape = np.shape(x)
+    if not shape:
+        return reshape(x, 1)
+    start, end = (a % len(shape) for a in (start, end))
+    return reshape(x, shape[:start] + (-1,) + shape[end + 1 :])
 
 
-def _sum_to(a, shape):
-    axes = summed_axes(a.shape, shape)
-    out = a.sum(axis=axes, keepdims=True) if axes else a
-    return out.reshape(shape) if len(out.shape) != len(shape) else out
+def unsqueeze(x: Any, dim: int) -> Any:
+    """A new axis of length 1 at `dim` (in -ndim-1 .. ndim), as PyTorch."""
+    shape = list(np.shape(x))
+    if not -len(shape) - 1 <= dim <= len(shape):
+        raise IndexError(f"unsqueeze: dim {dim} is out of range for {len(shape)} dims")
+    shape.insert(dim % (len(shape) + 1), 1)
+    return reshape(x, shape)
 
 
-def sum_to(x, shape):
-    """Sum x over the axes that broadcasting added or stretched, giving ``shape``.
-
-    This is the one place where a broadcast gradient is reduced back to its input's shape;
-    the engine calls it. Its backward is ``broadcast_to``.
-    """
-    if not isinstance(x, Tensor):
-        return _sum_to(x, shape)
-    x_shape = x.data.shape
-    y = _sum_to(x.data, shape)
-
-    def backward(gy, x):
-        return (broadcast_to(gy, x_shape),)
-
-    return record(y, "sum_to", (x,), backward)
+def squeeze(x: Any, dim: Any = None) -> Any:
+    """Drop axes of length 1: all of them, or those of `dim` (an int or tuple) that have
+    length 1 (others are left as they are, as in PyTorch)."""
+    shape = np.shape(x)
+    drop = normalized_axes(dim, len(shape))
+    return reshape(x, tuple(n for i, n in enumerate(shape) if not (i in drop and n == 1)))
 
 
-def _plain_index(index):
-    """``index`` with Tensors replaced by arrays."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
+def expand(x: Any, *sizes: Any) -> Any:
+    """x broadcast to `sizes` (new axes in front; -1 keeps an axis), PyTorch's `expand`;
+    dx = dy summed over the broadcast axes."""
+    sizes, shape = _shape_arg(sizes), np.shape(x)
+    lead = len(sizes) - len(shape)
+    if lead < 0 or any(n == -1 for n in sizes[:lead]):
+        raise ValueError(
+            f"expand: sizes {sizes} must give every axis of shape {shape} "
+            "(-1 keeps an axis; new leading axes need a size)"
+        )
+    new = tuple(shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    try:
+        return broadcast_to(x, new)
+    except ValueError:
+        raise ValueError(
+            f"expand: shape {shape} cannot expand to {new} (only axes of length 1 stretch; use "
+            "repeat to tile)"
+        ) from None
 
 
-def _may_repeat(index):
+def repeat(x: Any, *sizes: Any) -> Any:
+    """x tiled `sizes[i]` times along axis i (new axes in front), PyTorch's `repeat` (NumPy's
+    `np.tile`); dx = dy summed over the copies."""
+    sizes, shape = _shape_arg(sizes), np.shape(x)
+    if len(sizes) < len(shape):
+        raise ValueError(f"repeat: give at least one count per axis of shape {shape}, got {sizes}")
+    shape = (1,) * (len(sizes) - len(shape)) + shape
+    spread = reshape(x, tuple(d for n in shape for d in (1, n)))
+    tiled = broadcast_to(spread, tuple(d for r, n in zip(sizes, shape) for d in (r, n)))
+    return reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def _may_repeat(index: Any) -> bool:
     """True if the index holds an integer array, which can select an element twice."""
     items = index if isinstance(index, tuple) else (index,)
     for i in items:
@@ -114,90 +200,93 @@ def _may_repeat(index):
     return False
 
 
-def getitem(x, index):
+def getitem(x: Any, index: Any) -> Any:
     """y = x[index] (slices, integer arrays, boolean masks); dx = dy scattered back,
     adding where an integer index repeats an element."""
-    index = _plain_index(index)
-    if not isinstance(x, Tensor):
-        return x[index]
-    x_shape = x.data.shape
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return _getitem(x, index)
+
+
+@unary
+def _getitem(x: Tensor, index: Any) -> tuple[np.ndarray, Backward]:
+    """y = x[index]; dx = dy scattered back (`index_add`)."""
+    x_shape = x.shape
     try:
         y = x.data[index]
     except IndexError as e:
         raise IndexError(f"getitem: bad index for a tensor of shape {x_shape}: {e}") from None
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (index_add(gy, index, x_shape),)
 
-    return record(y, "getitem", (x,), backward)
+    return y, backward
 
 
-def index_add(g, index, shape):
-    """y = zeros(shape) with ``g`` added at ``index`` (the adjoint of ``getitem``)."""
-    g_data = g.data if isinstance(g, Tensor) else np.asarray(g)
-    y = np.zeros(shape, dtype=g_data.dtype)
+@unary
+def index_add(g: Tensor, index: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, Backward]:
+    """y = zeros(shape) with `g` added at `index` (the adjoint of `getitem`); dg = dy[index]."""
+    y = np.zeros(shape, dtype=g.dtype)
     if _may_repeat(index):
-        np.add.at(y, index, g_data)
+        np.add.at(y, index, g.data)
     else:
-        y[index] = g_data
-    if not isinstance(g, Tensor):
-        return y
+        y[index] = g.data
 
-    def backward(gy, g):
+    def backward(gy: Any, g: Any) -> tuple[Any]:
         return (gy[index],)
 
-    return record(y, "index_add", (g,), backward)
+    return y, backward
 
 
-def _join(fn, name, seq, axis):
-    """Run ``np.concatenate``/``np.stack`` on the data of ``seq``; name the shapes on failure."""
-    seq = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in seq)
+def _join(fn: Any, name: str, seq: Sequence[Any], axis: int) -> Tensor | np.ndarray:
+    """`np.concatenate` or `np.stack` (`fn`) of `seq` along `axis` as the op `name`: the
+    shapes named on failure; each dx is dy's part of that input (a slice, or an index)."""
+    tensors = tuple(t if isinstance(t, Tensor) else const(np.asarray(t)) for t in seq)
     try:
-        y = fn([t.data for t in seq], axis=axis)
+        y = fn([t.data for t in tensors], axis=axis)
     except ValueError as e:
-        shapes = ", ".join(str(t.shape) for t in seq)
+        shapes = ", ".join(str(t.shape) for t in tensors)
         raise ValueError(f"{name}: cannot join shapes {shapes} on axis {axis}: {e}") from None
-    return seq, y, normalized_axes(axis, y.ndim)[0]
+    if not any(isinstance(t, Tensor) for t in seq):
+        return y
+    lead = (slice(None),) * normalized_axes(axis, y.ndim)[0]
+    if fn is np.stack:
+        parts = [lead + (i,) for i in range(len(tensors))]
+    else:
+        bounds = np.cumsum([0] + [t.shape[len(lead)] for t in tensors]).tolist()
+        parts = [lead + (slice(a, b),) for a, b in zip(bounds, bounds[1:])]
+
+    def backward(gy: Any, *xs: Any) -> tuple[Any, ...]:
+        return tuple(gy[part] for part in parts)
+
+    return record(y, name, tensors, backward)
 
 
-def concatenate(seq, axis=0, *, dim=None):
-    """y = the tensors of ``seq`` joined along ``axis`` (PyTorch: ``dim``); each dx is its
-    slice of dy. ``mg.cat`` is the same function, under PyTorch's name."""
+def concatenate(seq: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Any:
+    """y = the tensors of `seq` joined along `axis` (PyTorch: `dim`); each dx is its slice
+    of dy. `mg.cat` is the same function, under PyTorch's name."""
     axis = numpy_or_torch("concatenate", ("axis", "dim"), axis, dim, 0)
-    seq, y, ax = _join(np.concatenate, "concatenate", seq, axis)
-    bounds = np.cumsum([0] + [t.data.shape[ax] for t in seq])
-
-    def backward(gy, *xs):
-        lead = (slice(None),) * ax
-        return tuple(gy[lead + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
-
-    return record(y, "concatenate", seq, backward)
+    return _join(np.concatenate, "concatenate", seq, axis)
 
 
-def stack(seq, axis=0, *, dim=None):
-    """y = the tensors of ``seq`` stacked along a new ``axis`` (PyTorch: ``dim``);
+def stack(seq: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Any:
+    """y = the tensors of `seq` stacked along a new `axis` (PyTorch: `dim`);
     dx_i = dy[..., i, ...]."""
     axis = numpy_or_torch("stack", ("axis", "dim"), axis, dim, 0)
-    seq, y, ax = _join(np.stack, "stack", seq, axis)
-
-    def backward(gy, *xs):
-        lead = (slice(None),) * ax
-        return tuple(gy[lead + (i,)] for i in range(len(seq)))
-
-    return record(y, "stack", seq, backward)
+    return _join(np.stack, "stack", seq, axis)
 
 
 cat = concatenate
 
 
-def astype(x, dtype):
-    """y = x converted to ``dtype``; dx = dy converted back to x's dtype."""
-    if not isinstance(x, Tensor):
-        return np.asarray(x).astype(dtype)
-    x_dtype = x.data.dtype
-    y = x.data.astype(dtype)
+@unary
+def astype(x: Tensor, dtype: Any) -> tuple[np.ndarray, Backward]:
+    """y = x converted to `dtype`; dx = dy converted back to x's dtype."""
+    x_dtype = x.dtype
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (gy.astype(x_dtype),)
 
-    return record(y, "astype", (x,), backward)
+    return x.data.astype(dtype), backward

@@ -1,107 +1,107 @@
-"""Elementwise functions of one tensor: exp, log, sqrt, root, abs, tanh, sigmoid, relu, clip.
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, tanh, sigmoid, relu, clip, and
+the root of a norm (`root_zero_grad_at_zero`).
 
-At kinks the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0, and ``clip`` passes the
-gradient where ``lo <= x <= hi`` (bounds included). Given a plain ndarray (as inside a
-first-order backward), each returns NumPy's result and records nothing.
+Each op is its body (see `minigrad.ops.base`): the forward in NumPy, the backward closure
+beside it. At kinks the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0, and `clip`
+passes the gradient where `lo <= x <= hi` (bounds included).
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
-from minigrad.ops.base import saved_output, scalar
-from minigrad.tensor import Tensor, record
+from minigrad.ops.base import saved_or_recomputed, scalar, unary
+from minigrad.tensor import Backward, Tensor
 
 
-def exp(x):
+@unary
+def exp(x: Tensor) -> tuple[np.ndarray, Backward]:
     """y = exp(x); dy/dx = y."""
-    if not isinstance(x, Tensor):
-        return np.exp(x)
     y = np.exp(x.data)
 
-    def backward(gy, x):
-        return (gy * saved_output(y, exp, x),)
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        return (gy * saved_or_recomputed(y, exp, x),)
 
-    return record(y, "exp", (x,), backward)
+    return y, backward
 
 
-def log(x):
+@unary
+def log(x: Tensor) -> tuple[np.ndarray, Backward]:
     """y = log(x); dy/dx = 1/x."""
-    if not isinstance(x, Tensor):
-        return np.log(x)
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (gy / x,)
 
-    return record(np.log(x.data), "log", (x,), backward)
+    return np.log(x.data), backward
 
 
-def sqrt(x):
+@unary
+def sqrt(x: Tensor) -> tuple[np.ndarray, Backward]:
     """y = sqrt(x); dy/dx = 1 / (2 y)."""
-    if not isinstance(x, Tensor):
-        return np.sqrt(x)
     y = np.sqrt(x.data)
 
-    def backward(gy, x):
-        return (gy * 0.5 / saved_output(y, sqrt, x),)
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        return (gy * 0.5 / saved_or_recomputed(y, sqrt, x),)
 
-    return record(y, "sqrt", (x,), backward)
+    return y, backward
 
 
-def root(x, p=2):
+@unary
+def root_zero_grad_at_zero(x: Tensor, p: float = 2) -> tuple[np.ndarray, Backward]:
     """y = x ** (1/p) for x >= 0 (p = 2: sqrt); dy/dx = y / (p x), taken as 0 at x = 0.
 
     The last step of a norm or a standard deviation: PyTorch gives their gradient as 0 where
     they are 0 (sqrt's own derivative there is infinite, and 0 * inf would be NaN).
     """
-    if not isinstance(x, Tensor):
-        return np.sqrt(x) if p == 2 else np.power(x, 1.0 / p)
     x_data = x.data
     y = np.sqrt(x_data) if p == 2 else np.power(x_data, scalar(1.0 / p, x_data))
     at_zero = (x_data == 0).astype(x_data.dtype)  # y = 0 there: y / (p (x + 1)) is 0
 
-    def backward(gy, x):
-        return (gy * saved_output(y, root, x, p) / ((x + at_zero) * p),)
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        y_ = saved_or_recomputed(y, root_zero_grad_at_zero, x, p)
+        return (gy * y_ / ((x + at_zero) * p),)
 
-    return record(y, "root", (x,), backward)
+    return y, backward
 
 
-def abs(x):
+@unary
+def abs(x: Tensor) -> tuple[np.ndarray, Backward]:
     """y = |x|; dy/dx = sign(x), taken as 0 at x = 0."""
-    if not isinstance(x, Tensor):
-        return np.abs(x)
     x_data = x.data
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (gy * np.sign(x_data),)
 
-    return record(np.abs(x_data), "abs", (x,), backward)
+    return np.abs(x_data), backward
 
 
-def tanh(x):
-    """y = tanh(x); dy/dx = 1 - y**2 (exactly 0 once tanh saturates at +-1)."""
-    if not isinstance(x, Tensor):
-        return np.tanh(x)
+@unary
+def tanh(x: Tensor) -> tuple[np.ndarray, Backward]:
+    """y = tanh(x); dy/dx = 1 - y**2 (exactly 0 once tanh saturates at +-1).
+
+    Written `gy - gy * y * y`, which needs no constant 1 of y's dtype.
+    """
     y = np.tanh(x.data)
-    one = scalar(1.0, y)
 
-    def backward(gy, x):
-        t = saved_output(y, tanh, x)
-        return (gy * (one - t * t),)
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        t = saved_or_recomputed(y, tanh, x)
+        return (gy - gy * t * t,)
 
-    return record(y, "tanh", (x,), backward)
+    return y, backward
 
 
-def sigmoid(x):
+@unary
+def sigmoid(x: Tensor) -> tuple[np.ndarray, Backward]:
     """y = 1 / (1 + exp(-x)), computed without overflow; dy/dx = y (1 - y)."""
-    if not isinstance(x, Tensor):
-        return _sigmoid(np.asarray(x))
     y = _sigmoid(x.data)
-    one = scalar(1.0, y)
 
-    def backward(gy, x):
-        s = saved_output(y, sigmoid, x)
-        return (gy * (s * (one - s)),)
+    def backward(gy: Any, x: Any) -> tuple[Any]:
+        s = saved_or_recomputed(y, sigmoid, x)
+        return (gy * (s - s * s),)
 
-    return record(y, "sigmoid", (x,), backward)
+    return y, backward
 
 
 # floor(log(largest finite value)) per dtype, 88 in float32: exp(t) overflows above it
@@ -111,7 +111,7 @@ _EXP_LIMIT = {
 }
 
 
-def _sigmoid(x):
+def _sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) in one fresh array, without overflow warnings at any x.
 
     Where exp(-x) would overflow (x < -88 in float32) the exponent is set to inf instead:
@@ -132,28 +132,25 @@ def _sigmoid(x):
     return e if work == dtype else e.astype(dtype)
 
 
-def relu(x):
+@unary
+def relu(x: Tensor) -> tuple[np.ndarray, Backward]:
     """y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at x = 0)."""
-    if not isinstance(x, Tensor):
-        return np.maximum(x, 0)
     x_data = x.data
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         return (gy * (x_data > 0),)
 
-    return record(np.maximum(x_data, 0), "relu", (x,), backward)
+    return np.maximum(x_data, 0), backward
 
 
-def clip(x, lo=None, hi=None):
+@unary
+def clip(x: Tensor, lo: Any = None, hi: Any = None) -> tuple[np.ndarray, Backward]:
     """y = x limited to [lo, hi]; dy/dx = 1 where lo <= x <= hi, else 0."""
     if lo is None and hi is None:
         raise ValueError("clip: give at least one of lo and hi")
-    if not isinstance(x, Tensor):
-        return np.clip(x, lo, hi).astype(x.dtype, copy=False)
     x_data = x.data
-    y = np.clip(x_data, lo, hi)
 
-    def backward(gy, x):
+    def backward(gy: Any, x: Any) -> tuple[Any]:
         inside = np.ones(x_data.shape, dtype=bool)
         if lo is not None:
             inside &= x_data >= lo
@@ -161,4 +158,4 @@ def clip(x, lo=None, hi=None):
             inside &= x_data <= hi
         return (gy * inside,)
 
-    return record(y.astype(x_data.dtype, copy=False), "clip", (x,), backward)
+    return np.clip(x_data, lo, hi).astype(x_data.dtype, copy=False), backward

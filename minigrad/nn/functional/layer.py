@@ -3,7 +3,7 @@
 import numpy as np
 
 from minigrad.ops import add, div, mean, mul, reshape, sqrt, sub
-from minigrad.ops.base import saved_output
+from minigrad.ops.base import saved_or_recomputed
 from minigrad.random import generator
 from minigrad.tensor import Tensor, as_tensor, const, record
 
@@ -117,7 +117,7 @@ def _batch_norm_train(x, weight, bias, axes, shape, eps):
     n = x.data.size // xhat.shape[1]
 
     def backward(gy, x, *affine):
-        xh, inv = saved_output((xhat, inv_std), _normalized, x, axes, eps)
+        xh, inv = saved_or_recomputed((xhat, inv_std), _normalized, x, axes, eps)
         gy_xh = (gy * xh).sum(axis=axes, keepdims=True)
         gx = None
         if need[0]:

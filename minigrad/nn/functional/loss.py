@@ -23,7 +23,7 @@ from minigrad.ops import (
     sum,
     where,
 )
-from minigrad.ops.base import saved_output
+from minigrad.ops.base import saved_or_recomputed
 from minigrad.ops.reduce import stable_logsumexp
 from minigrad.tensor import Tensor, as_tensor, record
 
@@ -129,7 +129,7 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
         loss -= (label_smoothing / c) * logp.sum(axis=1)
 
     def backward(gy, logits):
-        p = exp(saved_output(logp, log_softmax, logits, 1))
+        p = exp(saved_or_recomputed(logp, log_softmax, logits, 1))
         q = np.full((n, c), label_smoothing / c, dtype=logp.dtype)
         q[rows, t] += 1.0 - label_smoothing
         return (_scaled(p - q, gy, reduction, n),)
