@@ -89,7 +89,7 @@ def unary(fn: Body) -> Callable[..., Any]:
         y, backward = fn(x)
         return record(y, name, (x,), backward)
 
-    return elementwise if len(inspect.signature(fn).parameters) == 1 else op
+    return _as_op(elementwise if len(inspect.signature(fn).parameters) == 1 else op, fn)
 
 
 def binary(fn: Body) -> Callable[..., Any]:
@@ -122,6 +122,20 @@ def binary(fn: Body) -> Callable[..., Any]:
             ) from None
         return y if plain else record(y, name, (a, b), backward)
 
+    return _as_op(op, fn)
+
+
+def _as_op(op: Callable[..., Any], fn: Body) -> Callable[..., Any]:
+    """`op` as users see it in `help()` and the API pages: the body's parameters, taking
+    Tensors, arrays or numbers, and a Tensor out (not the body's `(y, backward)`)."""
+    sig = inspect.signature(fn)
+    params = [
+        p.replace(annotation="Tensor | ArrayLike") if p.annotation in ("Tensor", Tensor) else p
+        for p in sig.parameters.values()
+    ]
+    sig = sig.replace(parameters=params, return_annotation="Tensor")
+    op.__signature__ = sig  # type: ignore[attr-defined]
+    op.__annotations__ = {**fn.__annotations__, "return": "Tensor"}
     return op
 
 
