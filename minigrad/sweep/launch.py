@@ -11,12 +11,12 @@ import multiprocessing
 import multiprocessing.connection
 import signal
 
-from minigrad.sweep.worker import STOPPING, Budget, WorkerSpec, run_worker
+from minigrad.sweep.worker import STOPPING, TrialBudget, WorkerSpec, run_worker
 
 __all__ = ["run_workers"]
 
 
-def run_workers(specs: list[WorkerSpec], budget: Budget, log=print) -> list[tuple[int, str]]:
+def run_workers(specs: list[WorkerSpec], budget: TrialBudget, log=print) -> list[tuple[int, str]]:
     """Run the workers of `specs` until they are done, passing their lines to `log`; returns
     `(exit code, note)` for each worker process that did not end normally (killed: minus
     the signal; crashed: its error is printed above).
@@ -48,7 +48,7 @@ def run_workers(specs: list[WorkerSpec], budget: Budget, log=print) -> list[tupl
     ]
 
 
-def _worker_main(spec: WorkerSpec, budget: Budget, lines) -> None:
+def _worker_main(spec: WorkerSpec, budget: TrialBudget, lines) -> None:
     """Entry point of a spawned worker: its lines go to the command through `lines`,
     prefixed with its number; the command announces Ctrl-C once for all workers."""
 
@@ -71,7 +71,7 @@ def _relay(readers: list, log) -> None:
                 readers.remove(reader)
 
 
-def _stop(procs, readers, budget: Budget, log) -> None:
+def _stop(procs, readers, budget: TrialBudget, log) -> None:
     """Ctrl-C. A terminal sends it to the workers too, and each stops at the end of its
     running epoch; one sent to this process alone still closes the budget, so the workers
     finish their trials and start no other. A second Ctrl-C stops them at once."""

@@ -26,7 +26,7 @@ from minigrad.sweep.storage import (
     open_study,
     shown_url,
 )
-from minigrad.sweep.worker import Budget, WorkerSpec
+from minigrad.sweep.worker import TrialBudget, WorkerSpec
 from minigrad.train.rundir import write_json
 
 __all__ = ["SweepResult", "run_sweep", "report", "resolve_data"]
@@ -136,7 +136,7 @@ def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult
                 WorkerSpec(config, url, str(folder), i + 1, threads, deadline, len(study.trials))
                 for i in range(workers)
             ]
-            for code, note in run_workers(specs, Budget(budget), log):
+            for code, note in run_workers(specs, TrialBudget(budget), log):
                 log(note)
                 failures += [note] if code > 0 else []
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ import time
 import warnings
 from pathlib import Path
 
-from minigrad.train.config import UNTRAINED
+from minigrad.train import LOCAL_SETTINGS
 
 __all__ = [
     "SweepError",
@@ -31,7 +31,7 @@ STUDY_ATTR = "minigrad_sweep"
 # Training settings that may differ between machines and runs of one search: where the data
 # is, whether pictures are drawn (not part of a study's record, so a study recorded before a
 # field of this kind existed still matches).
-LOCAL_FIELDS = UNTRAINED
+LOCAL_FIELDS = LOCAL_SETTINGS
 MAX_RETRY = 2  # a trial that keeps killing its worker (out of memory, say) is not run forever
 CONNECT_TIMEOUT = 10  # seconds; an unreachable server fails this fast instead of hanging
 

@@ -25,7 +25,7 @@ from minigrad.sweep.results import format_value
 from minigrad.sweep.storage import close_storage, import_optuna, open_storage, open_study
 from minigrad.sweep.trial import TrialEnded, train_trial
 
-__all__ = ["WorkerSpec", "Budget", "StopRequest", "run_worker", "claim_waiting", "STOPPING"]
+__all__ = ["WorkerSpec", "TrialBudget", "StopRequest", "run_worker", "claim_waiting", "STOPPING"]
 
 STOPPING = "stopping at the end of the running epoch (Ctrl-C again: at once)"
 
@@ -43,7 +43,7 @@ class WorkerSpec:
     seed_offset: int  # trials in the study when the run began: re-runs sample afresh
 
 
-class Budget:
+class TrialBudget:
     """Trials this run may still add, shared by its local workers; None: no limit."""
 
     def __init__(self, trials: int | None):
@@ -87,7 +87,7 @@ def make_pruner(config):
     return optuna.pruners.NopPruner()
 
 
-def run_worker(spec: WorkerSpec, budget: Budget, log=print, announce_stop=True) -> None:
+def run_worker(spec: WorkerSpec, budget: TrialBudget, log=print, announce_stop=True) -> None:
     """Take and train trials until the budget is spent and the study is quiet.
 
     Raises:
@@ -107,7 +107,7 @@ def run_worker(spec: WorkerSpec, budget: Budget, log=print, announce_stop=True) 
         close_storage(storage)
 
 
-def _work(study, storage, study_id: int, spec: WorkerSpec, budget: Budget, stop, log) -> None:
+def _work(study, storage, study_id: int, spec: WorkerSpec, budget: TrialBudget, stop, log) -> None:
     told_waiting = False
     while True:
         if stop.asked:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minigrad.serialization import load, save
+from minigrad import load, save
 
 __all__ = ["pack", "unpack", "save_checkpoint", "load_checkpoint"]
 

@@ -16,14 +16,17 @@ import hashlib
 import socket
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from minigrad import load, save
 from minigrad.data import transforms as T
 from minigrad.data.datasets import (
     CIFAR10_CLASSES,
     DatasetError,
+    DownloadError,
     cifar10_url,
     data_dir,
     find_cifar10,
@@ -33,8 +36,7 @@ from minigrad.data.datasets import (
     train_val_split,
     train_val_test_split,
 )
-from minigrad.serialization import CorruptFileError, load, save
-from minigrad.train.config import CIFAR10_VAL_SIZE, DATASET_DEFAULTS
+from minigrad.train.defaults import CIFAR10_VAL_SIZE, DATASET_DEFAULTS
 
 __all__ = [
     "Preprocess",
@@ -89,12 +91,7 @@ class Preprocess:
                 f"expected raw {self.dataset} inputs of shape (N, {_dims(self.input_shape)}) "
                 f"or (N, {self.in_features}), got {x.shape}"
             )
-        pixels = self.per_channel or self.whitening is not None  # CIFAR-10's 0..255 values
-        if pixels and x.dtype.kind == "f" and x.size and x.max() <= 1.0:
-            raise ValueError(
-                f"expected raw {self.dataset} pixel values 0..255, got floats in "
-                f"[{x.min():g}, {x.max():g}]: give the uint8 images (or multiply by 255)"
-            )
+        self._check_raw(x)
         n = len(x)
         if self.whitening is not None:
             return T.whiten(x.reshape(n, -1), self.mean, self.whitening, self.scale)
@@ -103,6 +100,21 @@ class Preprocess:
             return T.normalize(images, self.mean, self.std).reshape(n, -1)
         flat = x.reshape(n, -1)
         return ((flat * np.float32(self.scale) - self.mean) / self.std).astype(np.float32)
+
+    def _check_raw(self, x: np.ndarray) -> None:
+        """Refuse image inputs that were already scaled or normalised: they would be
+        normalised a second time and all predicted as one class."""
+        if not self.is_image or not x.size:
+            return
+        top = 255 if self.dataset == "cifar10" else round(1 / self.scale)
+        low, high = float(x.min()), float(x.max())
+        if low < 0 or (x.dtype.kind == "f" and high <= 1.0 < top):
+            raise ValueError(
+                f"expected raw {self.dataset} pixel values 0..{top}, got floats in "
+                f"[{low:g}, {high:g}]: give the inputs as the dataset gives them (predict "
+                f"normalises them as training did)"
+                + (", e.g. the uint8 images, not divided by 255" if top == 255 else "")
+            )
 
     def state(self) -> dict:
         """Plain values and arrays, for a checkpoint."""
@@ -166,7 +178,7 @@ class Splits:
         return len(self.class_names)
 
 
-def resolve_dataset(name: str, root=None) -> tuple[str, str]:
+def resolve_dataset(name: str, root: str | None = None) -> tuple[str, str]:
     """`(dataset, sentence)`: the dataset a run uses and why, without loading it.
 
     `auto` picks CIFAR-10 when a local copy is found or the download host answers within
@@ -209,7 +221,7 @@ def _unreachable(url: str, timeout: float) -> str | None:
     return result[0]
 
 
-def load_raw(name: str, root=None, val_size=None) -> RawSplits:
+def load_raw(name: str, root: str | None = None, val_size: int | float | None = None) -> RawSplits:
     """Load dataset `name` (`cifar10`, `digits`, `spiral`) and cut it into raw splits;
     `val_size=None` takes the dataset's default."""
     if name == "cifar10":
@@ -233,9 +245,15 @@ def load_raw(name: str, root=None, val_size=None) -> RawSplits:
     return RawSplits(name, train, val, test, False, val_size, shape, classes)
 
 
-def _cifar10(root, val_size) -> RawSplits:
+def _cifar10(root: str | None, val_size: int | float | None) -> RawSplits:
     """CIFAR-10: 5,000 validation images by default without `test_batch`, none with it."""
-    data = load_cifar10(root, download=True, url=DOWNLOAD_URL, timeout=NETWORK_TIMEOUT)
+    try:
+        data = load_cifar10(root, download=True, url=DOWNLOAD_URL, timeout=NETWORK_TIMEOUT)
+    except DownloadError as err:
+        if root is None:
+            raise
+        # The library names its argument; the person at the command line typed --data-dir.
+        raise DownloadError(str(err).replace("(from root)", "(from --data-dir)")) from err
     has_test = data.x_test is not None
     if val_size is None:
         val_size = 0 if has_test else CIFAR10_VAL_SIZE
@@ -252,7 +270,9 @@ def _cifar10(root, val_size) -> RawSplits:
     )
 
 
-def fit_preprocess(raw: RawSplits, zca: float = 0.0, log=print) -> Preprocess:
+def fit_preprocess(
+    raw: RawSplits, zca: float = 0.0, log: Callable[[str], object] = print
+) -> Preprocess:
     """Normalisation statistics of the training split: ZCA whitening with `eps=zca` or per
     channel for CIFAR-10, per feature (after scaling digits' 0..16 counts to 0..1) otherwise."""
     x = raw.train[0]
@@ -273,7 +293,14 @@ def fit_preprocess(raw: RawSplits, zca: float = 0.0, log=print) -> Preprocess:
     return Preprocess(raw.name, raw.input_shape, mean, std, scale)
 
 
-def prepare_data(name: str, root=None, val_size=None, augment=False, zca=0.0, log=print) -> Splits:
+def prepare_data(
+    name: str,
+    root: str | None = None,
+    val_size: int | float | None = None,
+    augment: bool | None = False,
+    zca: float | None = 0.0,
+    log: Callable[[str], object] = print,
+) -> Splits:
     """`load_raw`, then ready the splits for training (crop + flip when `augment`; ZCA
     whitening with `eps=zca` if > 0, of the whole training split before training, so that
     the crops and flips work on whitened images: they commute with the whitening, flips
@@ -313,7 +340,9 @@ def prepare_data(name: str, root=None, val_size=None, augment=False, zca=0.0, lo
     )
 
 
-def zca_statistics(x: np.ndarray, log=print) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def zca_statistics(
+    x: np.ndarray, log: Callable[[str], object] = print
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`T.zca_statistics` of training images `x`, cached in the data folder (`data_dir()`)
     under a digest of the images: the eigendecomposition of CIFAR-10's 3072 x 3072 pixel
     covariance takes a minute on two cores, loading it a fraction of a second. Without a
@@ -324,7 +353,7 @@ def zca_statistics(x: np.ndarray, log=print) -> tuple[np.ndarray, np.ndarray, np
     try:
         cached = load(path)
         return tuple(cached[k] for k in names)
-    except (OSError, CorruptFileError, KeyError):
+    except (OSError, ValueError, KeyError):  # ValueError: a damaged file (CorruptFileError)
         pass  # not cached yet, or a damaged file to replace
     log(f"ZCA: computing the pixel covariance's eigendecomposition (cached in {path})")
     stats = T.zca_statistics(x)

@@ -4,9 +4,9 @@ re-planned while it runs.
 The schedule needs its length up front (cosine to 0 at the last step), so the epoch count is
 planned from timed training steps on a throwaway copy of the model (`plan_epochs`). A
 machine that gets busier afterwards would make the run overrun that plan, so after every
-epoch `Budget.replan` checks the plan against the time left and changes the number of
-epochs when they no longer fit; `PlannedSchedule.replan` then squeezes the schedule's tail
-into the new length. Runs with `--epochs` have no budget and are never re-planned.
+epoch `EpochBudget.replan` checks the plan against the time left and changes the number of
+epochs when they no longer fit; `RunSchedule.replan` then measures the schedule's progress
+against the new length. Runs with `--epochs` have no budget and are never re-planned.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minigrad.tensor import Tensor
+from minigrad import Tensor
 from minigrad.train.builders import build_model, build_optimizer
 from minigrad.train.checkpoint import save_checkpoint
-from minigrad.train.loop import evaluate, loss_function, tta_views
+from minigrad.train.loop import loss_function, score, tta_views
 
-__all__ = ["Plan", "Budget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
+__all__ = ["Plan", "EpochBudget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
 
 # Kept free at the end of a budget for timing noise.
 MARGIN = 0.03
@@ -62,7 +62,7 @@ def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) 
     return Plan(epochs, epoch_seconds, final, time.time() + usable)
 
 
-class Budget:
+class EpochBudget:
     """Keeps a time-limited run within its budget: call `replan(done, planned)` after each
     epoch; it returns the number of epochs the run should now have.
 
@@ -140,5 +140,5 @@ def _time_eval(model, part, loss_fn, views) -> float:
     x, y = part
     n = min(len(y), 2000)
     start = time.perf_counter()
-    evaluate(model, x[:n], y[:n], loss_fn, views=views)
+    score(model, x[:n], y[:n], loss_fn, views=views)
     return (time.perf_counter() - start) * len(y) / n

@@ -17,55 +17,66 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any, TextIO
 
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.data.datasets import DownloadError
 from minigrad.train.builders import build_model, build_optimizer, reseed_dropout
-from minigrad.train.checkpoint import load_checkpoint, save_checkpoint
-from minigrad.train.config import UNTRAINED, TrainConfig, option_name
-from minigrad.train.data import prepare_data, resolve_dataset
+from minigrad.train.checkpoint import save_checkpoint
+from minigrad.train.config import ConfigError, TrainConfig
+from minigrad.train.data import Splits, prepare_data, resolve_dataset
+from minigrad.train.defaults import with_defaults
 from minigrad.train.evaluate import class_report, draw_figures, run_drawings
-from minigrad.train.loop import evaluate, loss_function, train_epoch, tta_views
+from minigrad.train.loop import VIEW_WORDS, loss_function, score, train_epoch, tta_views
 from minigrad.train.model import TrainedModel
-from minigrad.train.planning import Budget, plan_epochs
+from minigrad.train.planning import EpochBudget, plan_epochs
 from minigrad.train.report import EpochProgress, epoch_line
+from minigrad.train.resume import resume_run
 from minigrad.train.rundir import (
     CHECKPOINT,
+    CONFIG,
     FIGURES,
-    claim_run_dir,
+    check_new_run_dir,
+    clear_run_dir,
     default_run_dir,
     write_history_csv,
     write_json,
 )
-from minigrad.train.schedule import PlannedSchedule
+from minigrad.train.schedule import RunSchedule
 
 __all__ = ["fit"]
+
+Log = Callable[[str], object]
+Callback = Callable[[dict[str, Any]], object]
 
 
 def fit(
     config: TrainConfig,
-    out_dir: str | Path | None = None,
+    out_dir: str | os.PathLike | None = None,
     *,
     resume: bool = False,
     force: bool = False,
-    callbacks=(),
+    callbacks: Iterable[Callback] = (),
     stop_after: int | None = None,
-    log=print,
-    stream=None,
+    log: Log = print,
+    stream: TextIO | None = None,
+    given: Mapping[str, Any] | None = None,
 ) -> TrainedModel:
     """Train as `config` says, writing the run into `out_dir`; return the trained model.
 
     Args:
-        config: the settings; `None` fields take the dataset's defaults.
+        config: the settings; `None` fields take the dataset's defaults (`defaults`).
         out_dir: the run folder (default `runs/<dataset>-<date>-<time>`). A folder that
             already holds a run raises `RunExistsError` unless `resume` or `force`.
-        resume: continue the run saved in `out_dir`. Its saved config is used; fields of
-            `config` changed from their defaults must agree with it (else `ValueError`
-            listing them), except `data_dir`, which says where the data is now, and
-            `figures`, which `config` sets (a run saved without figures may draw them now).
+        resume: continue the run saved in `out_dir`, with its saved settings (see
+            `resume.resume_run`): the fields of `config` changed from their defaults must
+            agree with them (else `ValueError` listing them), except `data_dir`, which says
+            where the data is now, and `figures`, which `config` sets.
         force: delete the run in `out_dir` and start a new one.
         callbacks: each called as `callback(entry)` after every epoch, once its checkpoint
             and metrics are written, with that epoch's history dict (`epoch`, `train_loss`,
@@ -76,10 +87,12 @@ def fit(
         stop_after: train at most this many epochs in this call (continue with `resume`).
         log: prints a line; the first names the run folder, the next the dataset and why.
         stream: where progress goes (default stderr).
+        given: with `resume`, the settings to hold against the saved run instead of the
+            changed fields of `config` (the command line passes every option typed).
 
     Returns:
         a `TrainedModel`: `.model` (eval mode), `.metrics` (as in metrics.json), `.run_dir`,
-        `.config` (resolved), `.predict(x)`.
+        `.config` (with the defaults filled in), `.predict(x)`.
 
     Raises:
         DivergedError: the training loss became NaN or infinite (the previous epoch's
@@ -87,78 +100,68 @@ def fit(
         KeyboardInterrupt: with `.run_dir` and `.epochs_saved` set, after logging them.
     """
     started = time.time()
-    config, out, name, state = _open_run(config, out_dir, resume, force, log)
-    run = None
-    try:
-        cfg, splits = _load(config, name, log)
-        run = _Run(cfg, splits, log, started, None if state is None else state["epochs"])
-        if state is not None:
-            run.restore(state)
-        write_json(cfg.to_dict(), out / "config.json")
-        _describe(run, log)
-        stopped = _train(run, out, callbacks, stop_after, stream)
-    except KeyboardInterrupt as err:
-        err.run_dir = out
-        err.epochs_saved = run.epoch if run is not None else (state or {}).get("epoch", 0)
-        log(f"interrupted: {err.epochs_saved} finished epoch(s) saved in {out}")
-        raise
-    return _finish(run, out, log, time.time() - started, stopped)
-
-
-def _open_run(config: TrainConfig, out_dir, resume: bool, force: bool, log):
-    """Check the settings, claim the run folder, resolve the dataset and say both:
-    `(config, run folder, dataset name, checkpoint state or None)`."""
+    if resume and force:
+        raise ValueError("give resume (--resume) or force (--force), not both")
     state = None
     if resume:
         if out_dir is None:
             raise ValueError("resume needs out_dir, the folder of the run to continue")
-        out = claim_run_dir(Path(out_dir), resume=True, force=force)
-        state = load_checkpoint(out / CHECKPOINT)
-        given = config.changed_fields() | {"figures": config.figures}
-        config = resumed_config(state, given, out)
-        name, sentence = resolve_dataset(config.dataset, config.data_dir)
-        log(f"run folder: {out} (resuming after epoch {state['epoch']} of {state['epochs']})")
+        out = Path(out_dir)
+        if given is None:
+            given = config.changed_fields() | {"figures": config.figures}
+        config, state = resume_run(out, given)
     else:
         config.validate()
-        out = claim_run_dir(Path(out_dir), False, force) if out_dir is not None else None
-        name, sentence = resolve_dataset(config.dataset, config.data_dir)
-        out = out or claim_run_dir(default_run_dir(name), False, force)
+    _check_data_dir(config)
+    name, sentence = resolve_dataset(config.dataset, config.data_dir)
+    if state is not None:
+        log(f"run folder: {out} (resuming after epoch {state['epoch']} of {state['epochs']})")
+    else:
+        out = Path(out_dir) if out_dir is not None else default_run_dir(name)
+        earlier = check_new_run_dir(out, force)
         log(f"run folder: {out}")
     log(sentence)
-    return config, out, name, state
+    run = None
+    try:
+        cfg, splits = _load(config, name, log)
+        if state is None:  # the folder is made once the data is there
+            write_json(cfg.to_dict(), clear_run_dir(out, earlier) / CONFIG)
+        run = _Run(cfg, splits, log, started, None if state is None else state["epochs"])
+        if state is not None:
+            run.restore(state)
+        _describe(run, log)
+        stopped = _train(run, out, callbacks, stop_after, stream)
+    except KeyboardInterrupt as err:
+        err.run_dir = out  # type: ignore[attr-defined]
+        saved = run.epoch if run is not None else (state or {}).get("epoch", 0)
+        err.epochs_saved = saved  # type: ignore[attr-defined]
+        log(f"interrupted: {saved} finished epoch(s) saved in {out}")
+        raise
+    return _finish(run, out, log, time.time() - started, stopped)
 
 
-def resumed_config(state: dict, given: dict, out: Path) -> TrainConfig:
-    """The config saved in checkpoint `state`, after checking that the settings `given` to
-    resume it agree with it (`ValueError` listing each one that does not); a given
-    `data_dir` or `figures` (`UNTRAINED`) replaces the saved one."""
-    saved = TrainConfig.from_dict(state["config"])
-    conflicts = saved.conflicts(given)
-    if conflicts:
-        lines = [
-            f"  {name} ({option_name(name)}): saved {old!r}, given {new!r}"
-            for name, old, new in conflicts
-        ]
-        raise ValueError(
-            f"the run in {out} was trained with other settings than those given to resume "
-            "it:\n" + "\n".join(lines) + "\nleave them out to continue it as saved, or start "
-            "a new run in another folder"
+def _check_data_dir(config: TrainConfig) -> None:
+    """A given data folder must exist: a mistyped path is an error, never a new folder."""
+    if config.data_dir is not None and not Path(config.data_dir).expanduser().exists():
+        raise ConfigError(
+            "data_dir",
+            f"is {config.data_dir}, which does not exist: give the folder that holds "
+            "cifar-10-batches-py/ or cifar-10-python.tar.gz (create it first to download "
+            "CIFAR-10 into it), or leave it out to use the default data folder",
         )
-    now = {name: given[name] for name in UNTRAINED if given.get(name) is not None}
-    return dataclasses.replace(saved, **now)
 
 
-def _load(config: TrainConfig, name: str, log):
-    """`(resolved config, splits)`; a failed download under `dataset="auto"` falls back to
-    the bundled digits. The config records the validation size the data used."""
-    cfg = config.resolved(name)
+def _load(config: TrainConfig, name: str, log: Log) -> tuple[TrainConfig, Splits]:
+    """`(config with defaults, splits)`; a failed download under `dataset="auto"` falls
+    back to the bundled digits. The config records the validation size the data used."""
+    cfg = with_defaults(config, name)
     try:
         splits = prepare_data(name, cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log)
     except DownloadError as err:
         if config.dataset != "auto":
             raise
         log(f"CIFAR-10 download failed ({str(err).splitlines()[0]}); using the bundled digits")
-        cfg = config.resolved("digits")
+        cfg = with_defaults(config, "digits")
         splits = prepare_data("digits", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log)
     return dataclasses.replace(cfg, val_size=splits.val_size), splits
 
@@ -166,7 +169,9 @@ def _load(config: TrainConfig, name: str, log):
 class _Run:
     """Everything one training run holds: data, model, optimizer, schedule, history."""
 
-    def __init__(self, cfg: TrainConfig, splits, log, started: float, epochs: int | None):
+    def __init__(
+        self, cfg: TrainConfig, splits: Splits, log: Log, started: float, epochs: int | None
+    ):
         self.cfg, self.splits, self.log = cfg, splits, log
         dataset = TensorDataset(splits.x_train, splits.y_train)
         self.loader = DataLoader(
@@ -176,11 +181,13 @@ class _Run:
         if epochs is None and cfg.epochs is None:
             budget = cfg.time_limit - (time.time() - started)
             plan = plan_epochs(cfg, self.loader, splits, budget, log)
-            epochs, self.budget = plan.epochs, Budget(plan)
+            epochs, self.budget = plan.epochs, EpochBudget(plan)
         self.epochs = epochs or cfg.epochs
         self.model = build_model(cfg, splits.in_features, splits.num_classes)
         self.opt = build_optimizer(cfg, self.model)
-        self.scheduler = PlannedSchedule(cfg, self.opt, self.epochs * len(self.loader))
+        self.schedule = RunSchedule(
+            self.opt, cfg.schedule, cfg.warmup, self.epochs * len(self.loader)
+        )
         self.loss_fn = loss_function(cfg)
         self.views = tta_views(cfg.tta, splits.preprocess.input_shape)
         self.history: list[dict] = []
@@ -197,7 +204,7 @@ class _Run:
             },
             "model": self.model.state_dict(),
             "optimizer": self.opt.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
+            "schedule": self.schedule.state_dict(),
             "loader": self.loader.state_dict(),
             "epoch": self.epoch,
             "epochs": self.epochs,
@@ -208,7 +215,7 @@ class _Run:
     def restore(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
         self.opt.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
+        self.schedule.load_state_dict(state["schedule"])
         self.loader.load_state_dict(state["loader"])
         self.epoch = int(state["epoch"])
         self.history = list(state["history"])
@@ -226,7 +233,7 @@ class _Run:
                 self.model,
                 self.loader,
                 self.opt,
-                self.scheduler,
+                self.schedule,
                 self.loss_fn,
                 progress,
                 self.epoch + 1,
@@ -243,22 +250,21 @@ class _Run:
         }
         if self.monitor is not None:
             x, y = getattr(self.splits, self.monitor)
-            scores = evaluate(self.model, x, y, self.loss_fn)  # monitoring: no --tta views
+            scores = score(self.model, x, y, self.loss_fn)  # monitoring: no --tta views
             entry[f"{self.monitor}_loss"] = scores.loss
             entry[f"{self.monitor}_accuracy"] = scores.accuracy
         entry["epoch_seconds"] = time.perf_counter() - start
         return entry
 
     def replan(self, entry: dict) -> str | None:
-        """Fit the epochs still to run into the time left (`Budget`). A change squeezes or
-        stretches the schedule's tail, is noted in `entry` as `replanned_epochs`, and is
-        described by the returned line."""
+        """Fit the epochs still to run into the time left (`EpochBudget`). A change moves the
+        schedule's end, is noted in `entry` as `replanned_epochs`, and is described by the
+        returned line."""
         epochs = self.budget.replan(self.epoch, self.epochs)
         if epochs == self.epochs:
             return None
-        steps = len(self.loader)
         if epochs > self.epoch:
-            self.scheduler.replan(self.epoch * steps, epochs * steps)
+            self.schedule.replan(epochs * len(self.loader))
         behind = "behind" if epochs < self.epochs else "ahead of"
         line = f"time limit: {behind} plan, re-planned from {self.epochs} to {epochs} epochs"
         entry["replanned_epochs"] = self.epochs = epochs
@@ -350,16 +356,22 @@ def _final_scores(run: _Run, metrics: dict, log) -> dict | None:
         split, (x, y), key = "val", s.val, "heldout"
     else:
         return None
-    scores = evaluate(run.model, x, y, run.loss_fn, views=run.views)
+    scores = score(run.model, x, y, run.loss_fn, views=run.views)
     metrics.update({f"{key}_loss": scores.loss, f"{key}_accuracy": scores.accuracy})
+    views = ""
+    if run.cfg.tta in VIEW_WORDS:
+        views = (
+            f", each scored as the average of {VIEW_WORDS[run.cfg.tta]} (--tta {run.cfg.tta}; "
+            f"the epoch lines score the images alone)"
+        )
     if key == "test":
-        log(f"test accuracy {100 * scores.accuracy:.2f}% ({len(y)} test samples)")
+        log(f"test accuracy {100 * scores.accuracy:.2f}% ({len(y)} test samples{views})")
     else:
         metrics["heldout_split"] = "val"
         log(
             f"held-out accuracy {100 * scores.accuracy:.2f}% on {len(y)} training images kept "
-            "out of training (this CIFAR-10 copy has no test_batch, so there is no official "
-            "test accuracy)"
+            f"out of training{views} (this CIFAR-10 copy has no test_batch, so there is no "
+            "official test accuracy)"
         )
     report = class_report(y, scores.predicted, s.class_names, split, log)
     metrics.update(report)
