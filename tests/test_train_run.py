@@ -117,7 +117,15 @@ def test_a_run_stopped_early_says_how_to_resume_it_naming_its_folder(tmp_path):
 
 def test_resume_without_checkpoint_raises(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
-        fit(TrainConfig(), tmp_path, resume=True, log=quiet)
+        fit(TrainConfig(), tmp_path / "run", resume=True, log=quiet)
+    assert not (tmp_path / "run").exists()
+
+
+def test_resume_keeps_config_json_as_the_run_wrote_it(tmp_path):
+    fit(small(figures=False), tmp_path, stop_after=1, log=quiet)
+    before = (tmp_path / "config.json").read_bytes()
+    fit(TrainConfig(figures=True, data_dir=str(tmp_path)), tmp_path, resume=True, log=quiet)
+    assert (tmp_path / "config.json").read_bytes() == before
 
 
 def test_resume_with_contradicting_settings_lists_them_and_agreeing_ones_pass(tmp_path):
@@ -194,8 +202,8 @@ def test_ctrl_c_names_the_run_folder_and_the_epochs_saved(tmp_path):
     assert lines[-1] == f"interrupted: 2 finished epoch(s) saved in {tmp_path}"
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # a real divergence overflows
 def test_a_non_finite_loss_raises_diverged_error_naming_epoch_and_step(tmp_path):
+    """...and no NumPy overflow warnings before it (warnings are errors in the tests)."""
     cfg = small(optimizer="sgd", lr=1e12, batch_norm=False, schedule="constant", warmup=0.0)
     with pytest.raises(DivergedError, match=r"epoch 1, step \d+ of 10"):
         fit(cfg, tmp_path, log=quiet)
@@ -238,6 +246,19 @@ def test_cifar10_reports_heldout_accuracy_unless_test_batch_exists(tmp_path, wit
     assert metrics["class_names"][0] == "airplane"
     if not with_test:
         assert any("no test_batch" in line for line in lines)
+
+
+def test_the_final_cifar10_score_names_the_test_time_views_that_made_it(tmp_path):
+    fake_cifar(tmp_path / "cifar-10-batches-py", with_test=True)
+    cfg = TrainConfig(data_dir=str(tmp_path), epochs=1, hidden=(8,), zca=0, tta="shift")
+    lines = []
+    fit(cfg, tmp_path / "run", log=lines.append)
+    final = next(line for line in lines if line.startswith("test accuracy"))
+    assert final.endswith(
+        "(64 test samples, each scored as the average of 18 views (the image and its mirror "
+        "image, as they are and moved 2 pixels in the 8 directions) (--tta shift; the epoch "
+        "lines score the images alone))"
+    )
 
 
 def test_time_limit_plans_the_epochs_and_config_json_keeps_the_limit(tmp_path):

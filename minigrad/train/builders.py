@@ -6,9 +6,10 @@ import numpy as np
 
 import minigrad.nn as nn
 import minigrad.optim as optim
+from minigrad import Tensor
 from minigrad.train.config import OPTIMIZERS, TrainConfig
 
-__all__ = ["build_model", "build_optimizer", "reseed_dropout"]
+__all__ = ["MLP", "build_model", "build_optimizer", "reseed_dropout"]
 
 _ACTIVATION_LAYERS = {
     "relu": nn.ReLU,
@@ -18,7 +19,29 @@ _ACTIVATION_LAYERS = {
 }
 
 
-def build_model(cfg: TrainConfig, in_features: int, num_classes: int) -> nn.Sequential:
+class MLP(nn.Sequential):
+    """The network of a run: an `nn.Sequential` from model inputs, a float `Tensor (N, D)`
+    of normalised values, to logits `(N, C)`. Anything else is refused with a sentence:
+    raw data passed straight in would be scored without the normalisation training used."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor) or x.dtype.kind != "f":
+            raise TypeError(
+                f"the network takes normalised inputs as a float Tensor, not {_kind(x)}: for "
+                "raw inputs as the dataset gives them write `logits, classes = "
+                "trained.predict(x)`, or `trained.model(mg.tensor(trained.preprocess(x)))` "
+                "for the network's own output"
+            )
+        return super().forward(x)
+
+
+def _kind(x: object) -> str:
+    name = "NumPy array" if isinstance(x, np.ndarray) else type(x).__name__
+    dtype = getattr(x, "dtype", None)
+    return f"a {name}" + (f" of {dtype}" if dtype is not None else "")
+
+
+def build_model(cfg: TrainConfig, in_features: int, num_classes: int) -> MLP:
     """`in -> [Linear -> BatchNorm1d -> act -> Dropout] * len(hidden) -> Linear(classes)`.
 
     A Linear followed by BatchNorm1d has no bias (the norm's shift replaces it). Weights are
@@ -26,7 +49,7 @@ def build_model(cfg: TrainConfig, in_features: int, num_classes: int) -> nn.Sequ
     """
     assert cfg.hidden is not None, "fill in the defaults first (defaults.with_defaults)"
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0]))
-    layers = []
+    layers: list[nn.Module] = []
     width = in_features
     for h in cfg.hidden:
         layers.append(nn.Linear(width, h, bias=not cfg.batch_norm, rng=rng))
@@ -37,7 +60,7 @@ def build_model(cfg: TrainConfig, in_features: int, num_classes: int) -> nn.Sequ
             layers.append(nn.Dropout(cfg.dropout))
         width = h
     layers.append(nn.Linear(width, num_classes, rng=rng))
-    return nn.Sequential(*layers)
+    return MLP(*layers)
 
 
 def reseed_dropout(model: nn.Module, seed: int, epoch: int) -> None:

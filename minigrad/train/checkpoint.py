@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ FORMAT = 1
 _META = "meta.json"
 
 
-def pack(tree) -> dict[str, np.ndarray]:
+def pack(tree: Any) -> dict[str, np.ndarray]:
     """Flatten a nest of dicts/lists/tuples/numbers/strings/arrays into `name -> ndarray`."""
     arrays: dict[str, np.ndarray] = {}
     skeleton = _pack(tree, "", arrays)
@@ -46,7 +47,7 @@ def _pack(value, path: str, arrays: dict):
     raise TypeError(f"cannot checkpoint {path or 'value'} of type {type(value).__name__}")
 
 
-def unpack(arrays: dict[str, np.ndarray]):
+def unpack(arrays: dict[str, np.ndarray]) -> Any:
     """Inverse of `pack`: dicts come back with string keys, tuples as lists."""
     if _META not in arrays:
         raise ValueError("not a minigrad training checkpoint: no 'meta.json' entry")

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from minigrad import load, save
 from minigrad.data import transforms as T
@@ -84,7 +85,7 @@ class Preprocess:
         """True for `(H, W)` grey and `(C, H, W)` images, False for points."""
         return len(self.input_shape) in (2, 3)
 
-    def __call__(self, x) -> np.ndarray:
+    def __call__(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x)
         if x.ndim < 1 or x.shape[1:] not in (self.input_shape, (self.in_features,)):
             raise ValueError(

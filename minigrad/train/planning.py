@@ -14,14 +14,18 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from minigrad import Tensor
+from minigrad.data import DataLoader
 from minigrad.train.builders import build_model, build_optimizer
 from minigrad.train.checkpoint import save_checkpoint
+from minigrad.train.config import TrainConfig
+from minigrad.train.data import Splits
 from minigrad.train.loop import loss_function, score, tta_views
 
 __all__ = ["Plan", "EpochBudget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
@@ -44,7 +48,14 @@ class Plan(NamedTuple):
     deadline: float
 
 
-def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) -> Plan:
+def plan_epochs(
+    cfg: TrainConfig,
+    loader: DataLoader,
+    splits: Splits,
+    budget: float,
+    log: Callable[[str], object] = print,
+    steps: int = 12,
+) -> Plan:
     """The number of epochs (>= 1) whose training and per-epoch scoring fit in `budget` s."""
     step_seconds = _time_steps(cfg, loader, splits, steps)
     model = build_model(cfg, splits.in_features, splits.num_classes)
@@ -74,7 +85,7 @@ class EpochBudget:
     back and forth. Zero epochs left means: stop after this one.
     """
 
-    def __init__(self, plan: Plan, clock=None):
+    def __init__(self, plan: Plan, clock: Callable[[], float] | None = None):
         self.deadline = plan.deadline
         self.final_seconds = plan.final_seconds
         self.clock = clock or time.time  # looked up now, so a test can swap the module's clock

@@ -221,7 +221,7 @@ class _Run:
         self.history = list(state["history"])
         self.train_seconds = float(state["train_seconds"])
 
-    def run_epoch(self, stream) -> dict:
+    def run_epoch(self, stream: TextIO | None) -> dict:
         """Train one epoch, score the monitored split, return the history entry."""
         cfg, start = self.cfg, time.perf_counter()
         reseed_dropout(self.model, cfg.seed, self.epoch)
