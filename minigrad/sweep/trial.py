@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from minigrad.train import DivergedError, fit
 from minigrad.train.rundir import CHECKPOINT
 
@@ -76,12 +74,7 @@ def train_trial(trial, config, folder: str | Path, should_stop=lambda: False) ->
 
 def _fit(train_config, out: Path, report) -> float:
     """`fit` with its lines and progress in `out/log.txt`; the last validation accuracy."""
-    # A diverging trial overflows on its way to a NaN loss, which ends it as a failed trial
-    # with the reason: NumPy's overflow warnings would only say it again, once per trial.
-    with (
-        open(out / "log.txt", "w", encoding="utf-8") as log,
-        np.errstate(over="ignore", invalid="ignore"),
-    ):
+    with open(out / "log.txt", "w", encoding="utf-8") as log:
         try:
             result = fit(
                 train_config,

@@ -193,7 +193,7 @@ def prefetch(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     Gathering and augmenting the next batch (NumPy copies, which release the GIL) then runs
     while the current one trains, on a core that BLAS leaves idle when it runs on fewer
     threads than there are cores (with BLAS on every core it saves nothing measurable; see
-    docs/training.md, "The data pipeline"). One thread drains the iterator in order, so the
+    docs/training-recipe.md, "The data pipeline"). One thread drains the iterator in order, so the
     batches are exactly those of a plain loop.
     """
     items: queue.Queue = queue.Queue(maxsize=depth)
