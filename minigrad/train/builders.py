@@ -8,6 +8,7 @@ import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad import Tensor
 from minigrad.train.config import OPTIMIZERS, TrainConfig
+from minigrad.train.defaults import filled
 
 __all__ = ["MLP", "build_model", "build_optimizer", "reseed_dropout"]
 
@@ -47,11 +48,10 @@ def build_model(cfg: TrainConfig, in_features: int, num_classes: int) -> MLP:
     A Linear followed by BatchNorm1d has no bias (the norm's shift replaces it). Weights are
     drawn from a generator seeded by `cfg.seed`.
     """
-    assert cfg.hidden is not None, "fill in the defaults first (defaults.with_defaults)"
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0]))
     layers: list[nn.Module] = []
     width = in_features
-    for h in cfg.hidden:
+    for h in filled(cfg.hidden):
         layers.append(nn.Linear(width, h, bias=not cfg.batch_norm, rng=rng))
         if cfg.batch_norm:
             layers.append(nn.BatchNorm1d(h))

@@ -162,7 +162,7 @@ class Splits:
     name: str
     x_train: np.ndarray
     y_train: np.ndarray
-    transform: object
+    transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None
     val: tuple[np.ndarray, np.ndarray] | None
     test: tuple[np.ndarray, np.ndarray] | None
     test_is_heldout: bool
@@ -235,7 +235,8 @@ def load_raw(name: str, root: str | None = None, val_size: int | float | None = 
         train, val, test = load_digits_split(
             val_size=val_size, test_size=_TEST_FRACTION, seed=SPLIT_SEED
         )
-        shape, classes = (8, 8), tuple(str(d) for d in range(10))
+        shape: tuple[int, ...] = (8, 8)
+        classes = tuple(str(d) for d in range(10))
     else:
         x, y = make_spiral(n_per_class=200, n_classes=_SPIRAL_CLASSES, seed=SPLIT_SEED)
         train, val, test = train_val_test_split(
@@ -265,7 +266,7 @@ def _cifar10(root: str | None, val_size: int | float | None) -> RawSplits:
     train, val = (data.x_train, data.y_train), None
     if val_size:
         train, val = train_val_split(*train, val_size=val_size, seed=SPLIT_SEED)
-    test = (data.x_test, data.y_test) if has_test else None
+    test = None if data.x_test is None or data.y_test is None else (data.x_test, data.y_test)
     return RawSplits(
         "cifar10", train, val, test, not has_test, val_size, (3, 32, 32), CIFAR10_CLASSES
     )
@@ -313,7 +314,7 @@ def prepare_data(
         if value and name != "cifar10":
             raise ValueError(f"{option} is made for CIFAR-10's 32x32 images, not {name}")
     raw = load_raw(name, root, val_size)
-    pre = fit_preprocess(raw, zca, log)
+    pre = fit_preprocess(raw, zca or 0.0, log)
 
     def ready(part):
         return None if part is None else (pre(part[0]), part[1])

@@ -7,7 +7,7 @@ caller left out, once the dataset is known. This is the one place these defaults
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 from minigrad.train.config import ConfigError, TrainConfig
 
@@ -18,7 +18,10 @@ __all__ = [
     "CIFAR10_VAL_SIZE",
     "SOFTMAX_LABEL_SMOOTHING",
     "with_defaults",
+    "filled",
 ]
+
+T = TypeVar("T")
 
 # The peak learning rate of each optimizer (one key per `config.OPTIMIZERS`).
 DEFAULT_LR = {
@@ -85,3 +88,10 @@ def with_defaults(config: TrainConfig, dataset: str) -> TrainConfig:
     if config.tta not in (None, "none") and dataset != "cifar10":
         raise ConfigError("tta", f"(mirrored and moved images) is made for CIFAR-10, not {dataset}")
     return dataclasses.replace(config, dataset=dataset, **fill)
+
+
+def filled(value: T | None) -> T:
+    """A setting that `with_defaults` has filled in: `None` here is a bug, said at once."""
+    if value is None:
+        raise ValueError("a dataset default was used before with_defaults filled it in")
+    return value

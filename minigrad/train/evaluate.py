@@ -96,11 +96,11 @@ def evaluate_run(
     `confusion-<split>-<tta>.png` with `tta`), and returns the numbers written.
     """
     trained = load_model(path)
-    cfg = trained.config
-    edited = config_file_changes(trained.run_dir, cfg) if trained.run_dir else ""
+    cfg, folder = trained.config, Path(path) if Path(path).is_dir() else Path(path).parent
+    edited = config_file_changes(folder, cfg)
     if edited:
         log(
-            f"note: {trained.run_dir / CONFIG} differs from the checkpoint, whose settings "
+            f"note: {folder / CONFIG} differs from the checkpoint, whose settings "
             f"trained this model and are the ones used here:\n{edited}"
         )
     if data_dir is not None:
@@ -129,7 +129,7 @@ def evaluate_run(
         "epochs_completed": trained.epochs_completed,
         **class_report(part[1], scores.predicted, trained.class_names, split, log),
     }
-    folder, name = trained.run_dir, split if tta is None else f"{split}-{tta}"
+    name = split if tta is None else f"{split}-{tta}"
     write_json(numbers, folder / f"evaluate-{name}.json")
     drawn = draw_figures({f"confusion-{name}.png": _confusion(trained, numbers)}, folder, log)
     written = " and ".join([f"evaluate-{name}.json", *(p.name for p in drawn)])

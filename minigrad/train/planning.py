@@ -26,6 +26,7 @@ from minigrad.train.builders import build_model, build_optimizer
 from minigrad.train.checkpoint import save_checkpoint
 from minigrad.train.config import TrainConfig
 from minigrad.train.data import Splits
+from minigrad.train.defaults import filled
 from minigrad.train.loop import loss_function, score, tta_views
 
 __all__ = ["Plan", "EpochBudget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
@@ -60,7 +61,7 @@ def plan_epochs(
     step_seconds = _time_steps(cfg, loader, splits, steps)
     model = build_model(cfg, splits.in_features, splits.num_classes)
     loss_fn = loss_function(cfg)
-    views = tta_views(cfg.tta, splits.preprocess.input_shape)
+    views = tta_views(filled(cfg.tta), splits.preprocess.input_shape)
     eval_seconds = sum(_time_eval(model, part, loss_fn, None) for part in _scored(splits))
     epoch_seconds = step_seconds * len(loader) + eval_seconds + _time_checkpoint(model)
     final = sum(_time_eval(model, part, loss_fn, views) for part in _final(splits))

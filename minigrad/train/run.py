@@ -30,7 +30,7 @@ from minigrad.train.builders import build_model, build_optimizer, reseed_dropout
 from minigrad.train.checkpoint import save_checkpoint
 from minigrad.train.config import ConfigError, TrainConfig
 from minigrad.train.data import Splits, prepare_data, resolve_dataset
-from minigrad.train.defaults import with_defaults
+from minigrad.train.defaults import filled, with_defaults
 from minigrad.train.evaluate import class_report, draw_figures, run_drawings
 from minigrad.train.loop import VIEW_WORDS, loss_function, score, train_epoch, tta_views
 from minigrad.train.model import TrainedModel
@@ -175,21 +175,21 @@ class _Run:
         self.cfg, self.splits, self.log = cfg, splits, log
         dataset = TensorDataset(splits.x_train, splits.y_train)
         self.loader = DataLoader(
-            dataset, cfg.batch_size, shuffle=True, seed=cfg.seed, transform=splits.transform
+            dataset, filled(cfg.batch_size), shuffle=True, seed=cfg.seed, transform=splits.transform
         )
-        self.budget = None  # a resumed run keeps the plan saved in its checkpoint
+        self.budget: EpochBudget | None = None  # a resumed run keeps its checkpoint's plan
         if epochs is None and cfg.epochs is None:
-            budget = cfg.time_limit - (time.time() - started)
+            budget = filled(cfg.time_limit) - (time.time() - started)
             plan = plan_epochs(cfg, self.loader, splits, budget, log)
             epochs, self.budget = plan.epochs, EpochBudget(plan)
-        self.epochs = epochs or cfg.epochs
+        self.epochs: int = filled(epochs or cfg.epochs)
         self.model = build_model(cfg, splits.in_features, splits.num_classes)
         self.opt = build_optimizer(cfg, self.model)
         self.schedule = RunSchedule(
             self.opt, cfg.schedule, cfg.warmup, self.epochs * len(self.loader)
         )
         self.loss_fn = loss_function(cfg)
-        self.views = tta_views(cfg.tta, splits.preprocess.input_shape)
+        self.views = tta_views(filled(cfg.tta), splits.preprocess.input_shape)
         self.history: list[dict] = []
         self.epoch = 0
         self.train_seconds = 0.0
@@ -259,7 +259,9 @@ class _Run:
     def replan(self, entry: dict) -> str | None:
         """Fit the epochs still to run into the time left (`EpochBudget`). A change moves the
         schedule's end, is noted in `entry` as `replanned_epochs`, and is described by the
-        returned line."""
+        returned line. Runs without a time limit have no budget and are never re-planned."""
+        if self.budget is None:
+            return None
         epochs = self.budget.replan(self.epoch, self.epochs)
         if epochs == self.epochs:
             return None
@@ -289,7 +291,7 @@ def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> b
         run.epoch += 1
         run.train_seconds += entry["epoch_seconds"]
         line = epoch_line(entry, run.epochs)  # "epoch 5/30" with the plan it ran under
-        replanned = run.replan(entry) if run.budget is not None else None
+        replanned = run.replan(entry)
         save_checkpoint(run.state(), out / CHECKPOINT)
         write_json(run.metrics(), out / "metrics.json")
         write_history_csv(run.history, out / "history.csv")
@@ -309,7 +311,7 @@ def _describe(run: _Run, log) -> None:
     for part in ("val", "test"):
         if getattr(s, part) is not None:
             sizes += f", {len(getattr(s, part)[1])} {part}"
-    widths = "-".join(str(w) for w in (s.in_features, *cfg.hidden, s.num_classes))
+    widths = "-".join(str(w) for w in (s.in_features, *filled(cfg.hidden), s.num_classes))
     log(
         f"{sizes}; MLP {widths} ({cfg.activation}{', batchnorm' if cfg.batch_norm else ''}); "
         f"{cfg.optimizer} lr {cfg.lr:g}, {cfg.schedule} schedule, {run.epochs} epochs of "
@@ -352,7 +354,7 @@ def _final_scores(run: _Run, metrics: dict, log) -> dict | None:
     s = run.splits
     if s.test is not None:
         split, (x, y), key = "test", s.test, "test"
-    elif s.test_is_heldout:
+    elif s.test_is_heldout and s.val is not None:
         split, (x, y), key = "val", s.val, "heldout"
     else:
         return None
