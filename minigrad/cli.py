@@ -163,7 +163,7 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except RunExistsError as err:
         _fail(parser, str(err))
     except DivergedError as err:
-        out = getattr(err, "run_dir", args.out)
+        out = err.run_dir
         print(
             f"minigrad train: error: {err}\nto train again in {out} from the start: "
             f"minigrad train --force --out {out} --lr LOWER_RATE (and the other options)",

@@ -205,9 +205,9 @@ def test_ctrl_c_names_the_run_folder_and_the_epochs_saved(tmp_path):
 def test_a_non_finite_loss_raises_diverged_error_naming_epoch_and_step(tmp_path):
     """...and no NumPy overflow warnings before it (warnings are errors in the tests)."""
     cfg = small(optimizer="sgd", lr=1e12, batch_norm=False, schedule="constant", warmup=0.0)
-    with pytest.raises(DivergedError, match=r"epoch 1, step \d+ of 10"):
+    with pytest.raises(DivergedError, match=r"epoch 1, step \d+ of 10") as err:
         fit(cfg, tmp_path, log=quiet)
-    assert issubclass(DivergedError, RuntimeError)
+    assert issubclass(DivergedError, RuntimeError) and err.value.run_dir == tmp_path
 
 
 def test_auto_falls_back_to_digits_without_copy_or_network(tmp_path):

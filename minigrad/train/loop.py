@@ -7,6 +7,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -49,7 +50,10 @@ VIEW_WORDS = {
 
 
 class DivergedError(RuntimeError):
-    """The training loss became NaN or infinite; the message names the epoch and step."""
+    """The training loss became NaN or infinite; the message names the epoch and step, and
+    `fit` sets `run_dir` to the run's folder."""
+
+    run_dir: Path | None = None
 
 
 class Scores(NamedTuple):

@@ -1,6 +1,8 @@
 """`fit`: one training run, top to bottom.
 
-1. claim the run folder (never overwriting a run by accident), resolve and load the data;
+1. decide what to train: a new run's settings are checked, a resumed run's come from its
+   checkpoint (`resume`); check the run folder (never overwriting a run by accident),
+   resolve and load the data, and only then make the folder;
 2. build the model, optimizer and schedule (`builders`), planning the epochs from a time
    limit if there is one (`planning`);
 3. train epoch by epoch (`loop`), after each one writing `checkpoint.npz`, `metrics.json`
@@ -32,7 +34,14 @@ from minigrad.train.config import ConfigError, TrainConfig
 from minigrad.train.data import Splits, prepare_data, resolve_dataset
 from minigrad.train.defaults import filled, with_defaults
 from minigrad.train.evaluate import class_report, draw_figures, run_drawings
-from minigrad.train.loop import VIEW_WORDS, loss_function, score, train_epoch, tta_views
+from minigrad.train.loop import (
+    VIEW_WORDS,
+    DivergedError,
+    loss_function,
+    score,
+    train_epoch,
+    tta_views,
+)
 from minigrad.train.model import TrainedModel
 from minigrad.train.planning import EpochBudget, plan_epochs
 from minigrad.train.report import EpochProgress, epoch_line
@@ -131,6 +140,9 @@ def fit(
             run.restore(state)
         _describe(run, log)
         stopped = _train(run, out, callbacks, stop_after, stream)
+    except DivergedError as err:
+        err.run_dir = out
+        raise
     except KeyboardInterrupt as err:
         err.run_dir = out  # type: ignore[attr-defined]
         saved = run.epoch if run is not None else (state or {}).get("epoch", 0)

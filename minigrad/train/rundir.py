@@ -2,6 +2,8 @@
 
 A folder that holds a run (any file below) is refused for a new run unless it is resumed or
 `force` replaces it; `force` deletes only these files, never anything else in the folder.
+A new run's folder is made only once its data is loaded, so a run that cannot start leaves
+no empty folder behind.
 """
 
 from __future__ import annotations
