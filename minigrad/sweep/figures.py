@@ -9,6 +9,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from minigrad.sweep.space import SearchSpace
+
 import warnings
 from pathlib import Path
 
@@ -61,7 +68,7 @@ def _scatter(ax, rows: list[dict], x_of) -> None:
     ax.grid(alpha=0.3)
 
 
-def accuracy_figure(rows: list[dict], space):
+def accuracy_figure(rows: list[dict], space: SearchSpace) -> Figure:
     """Validation accuracy (%) against each parameter, the best trial starred."""
     n = len(space.params)
     cols = min(n, 3)
@@ -86,7 +93,7 @@ def accuracy_figure(rows: list[dict], space):
     return fig
 
 
-def history_figure(rows: list[dict]):
+def history_figure(rows: list[dict]) -> Figure:
     """Each trial's validation accuracy in trial order and the best value so far."""
     fig = _figure(figsize=(6.4, 4.0), layout="constrained")
     ax = fig.subplots()
@@ -102,7 +109,7 @@ def history_figure(rows: list[dict]):
     return fig
 
 
-def importance_figure(study):
+def importance_figure(study: Any) -> tuple[Figure | None, str | None]:
     """Optuna's parameter importances as bars, or `(None, why)` when they cannot be
     computed: too few complete trials, or a single parameter."""
     import optuna
@@ -127,7 +134,9 @@ def importance_figure(study):
     return fig, None
 
 
-def save_figures(study, rows: list[dict], space, folder: Path) -> tuple[list[Path], list[str]]:
+def save_figures(
+    study: Any, rows: list[dict], space: SearchSpace, folder: Path
+) -> tuple[list[Path], list[str]]:
     """Write the figures that can be drawn into `folder`; returns (paths, notes on the
     ones that could not)."""
     scored = [r for r in rows if r["val_accuracy"] is not None]

@@ -10,13 +10,16 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import signal
+from collections.abc import Callable
 
 from minigrad.sweep.worker import STOPPING, TrialBudget, WorkerSpec, run_worker
 
 __all__ = ["run_workers"]
 
 
-def run_workers(specs: list[WorkerSpec], budget: TrialBudget, log=print) -> list[tuple[int, str]]:
+def run_workers(
+    specs: list[WorkerSpec], budget: TrialBudget, log: Callable[[str], object] = print
+) -> list[tuple[int, str]]:
     """Run the workers of `specs` until they are done, passing their lines to `log`; returns
     `(exit code, note)` for each worker process that did not end normally (killed: minus
     the signal; crashed: its error is printed above).

@@ -6,8 +6,10 @@ import dataclasses
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from minigrad.sweep.config import SWEEP_VAL_SIZE, SweepConfig
 from minigrad.sweep.figures import save_figures
@@ -46,7 +48,9 @@ class SweepResult:
     figures: list[Path]
 
 
-def run_sweep(config: SweepConfig, out_dir=None, *, log=print) -> SweepResult:
+def run_sweep(
+    config: SweepConfig, out_dir: str | Path | None = None, *, log: Callable[[str], object] = print
+) -> SweepResult:
     """Add `config.budget` trials (or trials until `config.timeout`) to the study and write
     the results into `out_dir` (default `sweeps/<study>`): `trials.csv`, `best_config.json`
     and the figures. Everything is checked before any training starts.
@@ -84,7 +88,7 @@ def _claim_folder(folder: Path, study: str) -> None:
         write_json({"study": study}, marker)
 
 
-def resolve_data(config: SweepConfig, log=print) -> SweepConfig:
+def resolve_data(config: SweepConfig, log: Callable[[str], object] = print) -> SweepConfig:
     """`config` with its dataset fixed (`auto` resolved on this machine) and a validation
     split for the trials, loading the data once here: a missing dataset fails, and a
     download happens, before any worker starts.
@@ -151,7 +155,9 @@ def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult
     return result
 
 
-def report(study, config: SweepConfig, folder: Path, log=print) -> SweepResult:
+def report(
+    study: Any, config: SweepConfig, folder: Path, log: Callable[[str], object] = print
+) -> SweepResult:
     """Write `trials.csv`, `best_config.json` and the figures; print the table."""
     rows = trial_rows(study, config.space)
     names = config.space.names

@@ -21,7 +21,9 @@ import difflib
 import json
 import math
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from minigrad.train import TrainConfig
 
@@ -72,7 +74,7 @@ class Param:
     def is_choice(self) -> bool:
         return self.choices is not None
 
-    def suggest(self, trial):
+    def suggest(self, trial: Any) -> Any:
         """Ask `trial` (an `optuna.Trial`) for a value; returns the `TrainConfig` value.
         Choices of widths travel through Optuna as JSON text ("[512, 256]")."""
         if self.is_choice:
@@ -83,13 +85,13 @@ class Param:
             return trial.suggest_int(self.name, int(self.low), int(self.high), log=self.log)
         return trial.suggest_float(self.name, float(self.low), float(self.high), log=self.log)
 
-    def decode(self, value):
+    def decode(self, value: Any) -> Any:
         """An Optuna parameter value back to the `TrainConfig` value."""
         if self.is_choice and isinstance(value, str) and value.startswith("["):
             return tuple(json.loads(value))
         return value
 
-    def to_spec(self):
+    def to_spec(self) -> list[Any] | dict[str, Any]:
         """The TOML value this parameter was written as (JSON-compatible)."""
         if self.is_choice:
             return [list(c) if isinstance(c, tuple) else c for c in self.choices]
@@ -115,7 +117,7 @@ class SearchSpace:
     params: tuple[Param, ...]
 
     @classmethod
-    def from_spec(cls, spec: dict, fixed=None) -> SearchSpace:
+    def from_spec(cls, spec: dict, fixed: TrainConfig | None = None) -> SearchSpace:
         """Build and check a space from `{field: TOML value}` against `fixed`, the
         `TrainConfig` whose other fields every trial keeps."""
         fixed = TrainConfig() if fixed is None else fixed
@@ -133,7 +135,7 @@ class SearchSpace:
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
 
-    def sample(self, trial) -> dict:
+    def sample(self, trial: Any) -> dict:
         """Ask `trial` (an `optuna.Trial`) for every parameter; `{field: TrainConfig value}`."""
         return {p.name: p.suggest(trial) for p in self.params}
 
@@ -159,7 +161,7 @@ def _parse(name: str, value, fixed) -> Param:
     return param
 
 
-def did_you_mean(name: str, known) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
     """' (did you mean lr?)' for a misspelt or differently named field, else ''."""
     known = list(known)
     close = [ALIASES[name]] if ALIASES.get(name) in known else []

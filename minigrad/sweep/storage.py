@@ -11,6 +11,11 @@ parameters (Optuna's retry callback), so no trial stays "running" forever.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
+
 import json
 import time
 import warnings
@@ -40,7 +45,7 @@ class SweepError(RuntimeError):
     """A sweep cannot start or go on; the message says what to do."""
 
 
-def import_optuna():
+def import_optuna() -> Any:
     """optuna, or a SweepError saying how to install it."""
     try:
         import optuna
@@ -64,7 +69,7 @@ def shown_url(url: str) -> str:
         return url
 
 
-def open_storage(url: str, heartbeat: int):
+def open_storage(url: str, heartbeat: int) -> Any:
     """An `optuna.storages.RDBStorage` at `url` with heartbeats every `heartbeat` seconds,
     stale trials failed after two silent intervals and queued again up to `MAX_RETRY` times.
 
@@ -130,7 +135,7 @@ def _write_ahead_log(engine) -> None:
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
-    def write_ahead_log(dbapi_connection, record) -> None:
+    def write_ahead_log(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
@@ -145,11 +150,11 @@ def _serialise_sqlite(engine) -> None:
     from sqlalchemy import event
 
     @event.listens_for(engine, "begin")
-    def begin_immediate(connection) -> None:
+    def begin_immediate(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def close_storage(storage) -> None:
+def close_storage(storage: Any) -> None:
     """Close the storage's database connections (a sweep keeps none open after it)."""
     storage.remove_session()
     storage.engine.dispose()
@@ -173,7 +178,7 @@ def _connect_args(url: str) -> dict:
     return {}
 
 
-def open_study(storage, config, sampler=None, pruner=None):
+def open_study(storage: Any, config: SweepConfig, sampler: Any = None, pruner: Any = None) -> Any:
     """Create the study `config.study` in `storage` (an RDBStorage), or load it and check
     that it searches the same space with the same fixed settings; the first run records both
     in the study.
@@ -209,7 +214,7 @@ def open_study(storage, config, sampler=None, pruner=None):
     return study
 
 
-def search_record(config) -> dict:
+def search_record(config: SweepConfig) -> dict:
     """What must match for trials to be compared: the space and the fixed settings."""
     train = {k: v for k, v in config.fixed_train().to_dict().items() if k not in LOCAL_FIELDS}
     return json.loads(json.dumps({"space": config.space.to_spec(), "train": train}))

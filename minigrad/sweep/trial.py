@@ -7,6 +7,12 @@ may stop it there; a run whose loss turns NaN ends as a failed trial with the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
+
 from pathlib import Path
 
 from minigrad.train import DivergedError, fit
@@ -29,7 +35,12 @@ def trial_folder(folder: str | Path, number: int) -> Path:
     return Path(folder) / "trials" / f"{number:04d}"
 
 
-def train_trial(trial, config, folder: str | Path, should_stop=lambda: False) -> float:
+def train_trial(
+    trial: Any,
+    config: SweepConfig,
+    folder: str | Path,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> float:
     """Train the trial's configuration; returns the last epoch's validation accuracy.
 
     Args:

@@ -10,6 +10,13 @@ cores, so two workers on two cores do not fight over them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
+    from minigrad.sweep.space import SearchSpace
+
 import multiprocessing
 import os
 import signal
@@ -34,7 +41,7 @@ STOPPING = "stopping at the end of the running epoch (Ctrl-C again: at once)"
 class WorkerSpec:
     """Everything a worker process needs (picklable: workers are spawned)."""
 
-    config: object  # the SweepConfig
+    config: SweepConfig
     url: str
     folder: str
     index: int
@@ -64,7 +71,7 @@ class TrialBudget:
             return True
 
 
-def make_sampler(config, spec: WorkerSpec):
+def make_sampler(config: SweepConfig, spec: WorkerSpec) -> Any:
     """Random (the course's method) or TPE; seeded per worker and per run when asked."""
     optuna = import_optuna()
     seed = None
@@ -76,7 +83,7 @@ def make_sampler(config, spec: WorkerSpec):
     return optuna.samplers.RandomSampler(seed=seed)
 
 
-def make_pruner(config):
+def make_pruner(config: SweepConfig) -> Any:
     """Median: stop a trial whose accuracy after an epoch is below the median of earlier
     trials at that epoch (after 5 trials, from epoch 2); halving: successive halving."""
     optuna = import_optuna()
@@ -87,7 +94,12 @@ def make_pruner(config):
     return optuna.pruners.NopPruner()
 
 
-def run_worker(spec: WorkerSpec, budget: TrialBudget, log=print, announce_stop=True) -> None:
+def run_worker(
+    spec: WorkerSpec,
+    budget: TrialBudget,
+    log: Callable[[str], object] = print,
+    announce_stop: bool = True,
+) -> None:
     """Take and train trials until the budget is spent and the study is quiet.
 
     Raises:
@@ -143,7 +155,7 @@ class StopRequest:
     broken and its lock held. Installed only where Ctrl-C raises KeyboardInterrupt (the main
     thread, SIGINT not ignored)."""
 
-    def __init__(self, log=None):
+    def __init__(self, log: Callable[[str], object] | None = None):
         self.asked = False
         self._log = log
         self._previous = None
@@ -178,7 +190,7 @@ def _running(study) -> list:
     return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
 
 
-def claim_waiting(study, storage, study_id):
+def claim_waiting(study: Any, storage: Any, study_id: int) -> tuple[int, Any] | None:
     """`(trial_id, trial)` of the oldest waiting trial, now running for us, or None.
     The heartbeat is recorded before the switch, so a worker killed right after it still
     leaves a stale trial that gets retried, never one running forever."""
@@ -215,7 +227,7 @@ def _run_trial(study, storage, trial_id: int, trial, spec: WorkerSpec, stop, log
     log(describe(study.tell(trial, **outcome), spec.config.space))
 
 
-def describe(frozen, space) -> str:
+def describe(frozen: Any, space: SearchSpace) -> str:
     """One line about a finished trial."""
     params = "  ".join(f"{k} {format_value(v)}" for k, v in space.decode(frozen.params).items())
     what = frozen.state.name.lower()
@@ -229,7 +241,7 @@ class _Heartbeat:
     """Records `trial_id`'s heartbeat every `interval` seconds in a thread while the trial
     trains: a worker that dies stops beating, and its trial is then failed and retried."""
 
-    def __init__(self, storage, trial_id: int, interval: int):
+    def __init__(self, storage: Any, trial_id: int, interval: int):
         self.storage, self.trial_id, self.interval = storage, trial_id, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
