@@ -19,7 +19,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 import minigrad.nn as nn
-from minigrad.nn.model_summary import ModelSummary
 from minigrad.train.builders import build_model
 from minigrad.train.checkpoint import load_checkpoint
 from minigrad.train.config import TrainConfig
@@ -64,7 +63,7 @@ class TrainedModel:
             logits[start : start + len(out.data)] = out.data
         return logits, logits.argmax(axis=1)
 
-    def summary(self) -> ModelSummary:
+    def summary(self) -> nn.ModelSummary:
         """Each layer's output shape and parameter count (`nn.summary` on the model's
         flattened input)."""
         return nn.summary(self.model, (self.preprocess.in_features,))
