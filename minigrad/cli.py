@@ -170,7 +170,7 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             file=sys.stderr,
         )
         return 1
-    except (DatasetError, FileNotFoundError) as err:
+    except (DatasetError, FileNotFoundError, ImportError) as err:
         print(f"minigrad train: error: {err}", file=sys.stderr)
         return 1
     except ValueError as err:
@@ -191,14 +191,14 @@ def _config_file(path: str, parser: argparse.ArgumentParser) -> TrainConfig:
     try:
         with open(path) as f:
             return TrainConfig.from_dict(json.load(f))
-    except (OSError, json.JSONDecodeError, ValueError) as err:
+    except (OSError, ValueError, ImportError) as err:  # JSONDecodeError is a ValueError
         _fail(parser, f"--config {path}: {err}")
 
 
 def _evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         evaluate_run(args.run, args.data_dir, args.split, args.tta, log=_log)
-    except (DatasetError, FileNotFoundError, ValueError) as err:
+    except (DatasetError, FileNotFoundError, ValueError, ImportError) as err:
         print(f"minigrad evaluate: error: {err}", file=sys.stderr)
         return 1
     return 0

@@ -303,3 +303,12 @@ def test_evaluate_on_a_file_that_is_not_a_run_says_what_to_give(tmp_path, capsys
     assert f"{path} is not a run: give the run folder that minigrad train wrote" in err
     assert main(["evaluate", str(tmp_path)]) == 1
     assert "holds no trained model" in capsys.readouterr().err
+
+
+def test_config_with_a_value_of_the_wrong_type_names_the_setting(tmp_path, capsys):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"dataset": "spiral", "lr": "0.1"}))
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--config", str(path)])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and f"--config {path}: lr (--lr) has the wrong type" in err
