@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from train_helpers import fake_cifar, no_network, quiet, small  # noqa: F401
 
-from minigrad.train import DivergedError, RunExistsError, TrainConfig, TrainedModel, fit
+from minigrad.train import (
+    DivergedError,
+    RunExistsError,
+    TrainConfig,
+    TrainedModel,
+    fit,
+    load_model,
+)
 from minigrad.train import data as tdata
 from minigrad.train.checkpoint import load_checkpoint
 
@@ -119,6 +126,18 @@ def test_resume_without_checkpoint_raises(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
         fit(TrainConfig(), tmp_path / "run", resume=True, log=quiet)
     assert not (tmp_path / "run").exists()
+
+
+def test_resume_of_a_checkpoint_from_before_the_closed_form_schedule_says_what_to_do(tmp_path):
+    from minigrad.train.checkpoint import save_checkpoint
+
+    fit(small(), tmp_path, stop_after=1, log=quiet)
+    state = load_checkpoint(tmp_path / "checkpoint.npz")
+    state["scheduler"] = state.pop("schedule")
+    save_checkpoint(state, tmp_path / "checkpoint.npz")
+    with pytest.raises(ValueError, match="written by an earlier minigrad.*--config"):
+        fit(TrainConfig(), tmp_path, resume=True, log=quiet)
+    assert load_model(tmp_path).epochs_completed == 1
 
 
 def test_resume_keeps_config_json_as_the_run_wrote_it(tmp_path):

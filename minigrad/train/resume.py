@@ -31,6 +31,12 @@ def resume_run(out: Path, given: Mapping[str, Any]) -> tuple[TrainConfig, dict[s
     if not (out / CHECKPOINT).is_file():
         raise FileNotFoundError(_no_checkpoint(out))
     state = load_checkpoint(out / CHECKPOINT)
+    if "schedule" not in state:  # written before the schedule became a function of progress
+        raise ValueError(
+            f"{out / CHECKPOINT} was written by an earlier minigrad, whose learning-rate "
+            "schedule this one cannot continue; load_model and minigrad evaluate still read "
+            f"it, and minigrad train --config {out / CONFIG} --out NEW_FOLDER trains it again"
+        )
     saved = TrainConfig.from_dict(state["config"])
     edited = config_file_changes(out, saved)
     if edited:
