@@ -42,7 +42,7 @@ SWEEP_VAL_SIZE = 0.1
 TABLES = ("sweep", "train", "space")
 # What every trial is given and nobody sets: no pictures per trial (about 0.5 s each that
 # nobody looks at; docs/sweep.md has the benchmark). The best config keeps the defaults.
-TRIAL_SETTINGS = {"figures": False}
+TRIAL_SETTINGS: dict[str, Any] = {"figures": False}
 
 
 def _field(default, help: str, choices=None):
@@ -134,6 +134,13 @@ class SweepConfig:
         return dataclasses.replace(
             self.fixed_train(), val_size=self.final_val_size, **params, **own
         )
+
+    @property
+    def searched(self) -> SearchSpace:
+        """The search space (`validate` refuses a config without one)."""
+        if self.space is None:
+            raise SpaceError("no search space: give a [space] table or --param flags")
+        return self.space
 
     def fixed_train(self) -> TrainConfig:
         return self.train if self.train is not None else TrainConfig()

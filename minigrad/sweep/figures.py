@@ -80,7 +80,7 @@ def accuracy_figure(rows: list[dict], space: SearchSpace) -> Figure:
         if best is not None:
             x, y = _positions(param, [best]), [100 * best["val_accuracy"]]
             ax.scatter(x, y, marker="*", s=160, c="tab:red", label="best", zorder=3)
-        if param.is_choice:
+        if param.choices is not None:
             ax.set_xticks(range(len(param.choices)), [format_value(c) for c in param.choices])
             ax.set_xlim(-0.5, len(param.choices) - 0.5)
         elif param.log:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import signal
+import typing
 from collections.abc import Callable
 
 from minigrad.sweep.worker import STOPPING, TrialBudget, WorkerSpec, run_worker
@@ -69,7 +70,7 @@ def _relay(readers: list, log) -> None:
     while readers:
         for reader in multiprocessing.connection.wait(readers):
             try:
-                log(reader.recv())
+                log(typing.cast(multiprocessing.connection.Connection, reader).recv())
             except EOFError:
                 readers.remove(reader)
 

@@ -107,7 +107,7 @@ def write_best_config(study: Any, config: SweepConfig, path: Path) -> dict | Non
         best_trial = study.best_trial
     except ValueError:  # Optuna's answer while no trial has completed
         return None
-    params = config.space.decode(best_trial.params)
+    params = config.searched.decode(best_trial.params)
     best = config.best_config(params).to_dict()
     write_json(best, path)
     return best

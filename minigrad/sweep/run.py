@@ -131,7 +131,7 @@ def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult
         f"study {config.study!r} in {shown_url(url)}: {len(study.trials)} trial(s) so far; "
         f"adding {adding} with {workers} worker(s) x {threads} BLAS thread(s)"
     )
-    log("searching " + "; ".join(f"{p.name}: {p.describe()}" for p in config.space.params))
+    log("searching " + "; ".join(f"{p.name}: {p.describe()}" for p in config.searched.params))
     failures = []
     try:
         if workers:
@@ -159,8 +159,8 @@ def report(
     study: Any, config: SweepConfig, folder: Path, log: Callable[[str], object] = print
 ) -> SweepResult:
     """Write `trials.csv`, `best_config.json` and the figures; print the table."""
-    rows = trial_rows(study, config.space)
-    names = config.space.names
+    rows = trial_rows(study, config.searched)
+    names = config.searched.names
     write_csv(rows, names, folder / "trials.csv")
     counts = Counter(r["state"] for r in rows)
     epochs = sum(r["epochs"] or 0 for r in rows)
@@ -182,7 +182,7 @@ def report(
             f"    minigrad train --config {folder / BEST_CONFIG}"
         )
     try:
-        figures, notes = save_figures(study, rows, config.space, folder)
+        figures, notes = save_figures(study, rows, config.searched, folder)
     except ModuleNotFoundError as err:
         figures, notes = [], [str(err)]
     for note in notes:

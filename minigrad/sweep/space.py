@@ -64,8 +64,8 @@ class Param:
     integers when the field holds integers) or a list of `choices`."""
 
     name: str
-    low: float | None = None
-    high: float | None = None
+    low: float = 0.0  # low and high are unused with choices
+    high: float = 0.0
     log: bool = False
     integer: bool = False
     choices: tuple | None = None
@@ -77,7 +77,7 @@ class Param:
     def suggest(self, trial: Any) -> Any:
         """Ask `trial` (an `optuna.Trial`) for a value; returns the `TrainConfig` value.
         Choices of widths travel through Optuna as JSON text ("[512, 256]")."""
-        if self.is_choice:
+        if self.choices is not None:
             return self.decode(
                 trial.suggest_categorical(self.name, [_encode(c) for c in self.choices])
             )
@@ -87,19 +87,19 @@ class Param:
 
     def decode(self, value: Any) -> Any:
         """An Optuna parameter value back to the `TrainConfig` value."""
-        if self.is_choice and isinstance(value, str) and value.startswith("["):
+        if self.choices is not None and isinstance(value, str) and value.startswith("["):
             return tuple(json.loads(value))
         return value
 
     def to_spec(self) -> list[Any] | dict[str, Any]:
         """The TOML value this parameter was written as (JSON-compatible)."""
-        if self.is_choice:
+        if self.choices is not None:
             return [list(c) if isinstance(c, tuple) else c for c in self.choices]
         spec = {"low": self.low, "high": self.high}
         return spec | ({"log": True} if self.log else {})
 
     def describe(self) -> str:
-        if self.is_choice:
+        if self.choices is not None:
             return "one of " + ", ".join(str(_encode(c)) for c in self.choices)
         scale = "log-uniform" if self.log else "uniform"
         kind = "integers" if self.integer else "floats"
@@ -156,7 +156,7 @@ def _parse(name: str, value, fixed) -> Param:
             f"{name} = {value!r}: give a range like {{ low = 1e-4, high = 1e-1, log = true }} "
             f"or a list of choices; a single value belongs with the fixed settings"
         )
-    for candidate in param.choices if param.is_choice else (param.low, param.high):
+    for candidate in param.choices if param.choices is not None else (param.low, param.high):
         _check_value(name, candidate, fixed)
     return param
 

@@ -217,7 +217,7 @@ def open_study(storage: Any, config: SweepConfig, sampler: Any = None, pruner: A
 def search_record(config: SweepConfig) -> dict:
     """What must match for trials to be compared: the space and the fixed settings."""
     train = {k: v for k, v in config.fixed_train().to_dict().items() if k not in LOCAL_FIELDS}
-    return json.loads(json.dumps({"space": config.space.to_spec(), "train": train}))
+    return json.loads(json.dumps({"space": config.searched.to_spec(), "train": train}))
 
 
 def _differences(found: dict, wanted: dict) -> str:

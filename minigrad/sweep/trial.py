@@ -52,7 +52,7 @@ def train_trial(
     Raises:
         TrialEnded: pruned or interrupted after an epoch, or diverged (non-finite loss).
     """
-    params = config.space.sample(trial)
+    params = config.searched.sample(trial)
     train_config = config.trial_config(params)
     out = trial_folder(folder, trial.number)
     out.mkdir(parents=True, exist_ok=True)

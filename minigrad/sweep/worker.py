@@ -224,7 +224,7 @@ def _run_trial(study, storage, trial_id: int, trial, spec: WorkerSpec, stop, log
             trial.set_user_attr("reason", f"{type(err).__name__}: {err}")
             study.tell(trial, state=state.FAIL)
             raise
-    log(describe(study.tell(trial, **outcome), spec.config.space))
+    log(describe(study.tell(trial, **outcome), spec.config.searched))
 
 
 def describe(frozen: Any, space: SearchSpace) -> str:
