@@ -35,6 +35,8 @@ from minigrad.train import (
 
 __all__ = ["main", "build_parser"]
 
+Subparsers = argparse._SubParsersAction  # what `add_subparsers` returns
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -77,7 +79,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_train(sub) -> None:
+def _add_train(sub: Subparsers) -> None:
     p = sub.add_parser(
         "train",
         help="train an MLP (CIFAR-10, digits or spiral)",
@@ -106,7 +108,7 @@ def _add_train(sub) -> None:
     p.set_defaults(handler=_train, subparser=p)
 
 
-def _add_sweep(sub) -> None:
+def _add_sweep(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sweep",
         help="search hyperparameters (Optuna): random search, pruning, many machines",
@@ -118,7 +120,7 @@ def _add_sweep(sub) -> None:
     p.set_defaults(handler=sweep_cli.run, subparser=p)
 
 
-def _add_evaluate(sub) -> None:
+def _add_evaluate(sub: Subparsers) -> None:
     p = sub.add_parser(
         "evaluate",
         help="score a trained model: accuracy, per-class accuracy, confusion matrix",

@@ -65,7 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         )
 
 
-def _config(args) -> SweepConfig:
+def _config(args: argparse.Namespace) -> SweepConfig:
     settings = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(SweepConfig)

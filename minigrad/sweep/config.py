@@ -45,7 +45,7 @@ TABLES = ("sweep", "train", "space")
 TRIAL_SETTINGS: dict[str, Any] = {"figures": False}
 
 
-def _field(default, help: str, choices=None):
+def _field(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
     meta = {"help": help} | ({"choices": choices} if choices else {})
     return field(default=default, metadata=meta)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import signal
-import typing
 from collections.abc import Callable
+from typing import Any, cast
 
 from minigrad.sweep.worker import STOPPING, TrialBudget, WorkerSpec, run_worker
 
@@ -52,7 +52,9 @@ def run_workers(
     ]
 
 
-def _worker_main(spec: WorkerSpec, budget: TrialBudget, lines) -> None:
+def _worker_main(
+    spec: WorkerSpec, budget: TrialBudget, lines: multiprocessing.connection.Connection
+) -> None:
     """Entry point of a spawned worker: its lines go to the command through `lines`,
     prefixed with its number; the command announces Ctrl-C once for all workers."""
 
@@ -65,17 +67,22 @@ def _worker_main(spec: WorkerSpec, budget: TrialBudget, lines) -> None:
         raise SystemExit(130) from None
 
 
-def _relay(readers: list, log) -> None:
+def _relay(readers: list, log: Callable[[str], object]) -> None:
     """Pass the workers' lines to `log` until every worker has closed its pipe (ended)."""
     while readers:
         for reader in multiprocessing.connection.wait(readers):
             try:
-                log(typing.cast(multiprocessing.connection.Connection, reader).recv())
+                log(cast(multiprocessing.connection.Connection, reader).recv())
             except EOFError:
                 readers.remove(reader)
 
 
-def _stop(procs, readers, budget: TrialBudget, log) -> None:
+def _stop(
+    procs: list[Any],
+    readers: list,
+    budget: TrialBudget,
+    log: Callable[[str], object],
+) -> None:
     """Ctrl-C. A terminal sends it to the workers too, and each stops at the end of its
     running epoch; one sent to this process alone still closes the budget, so the workers
     finish their trials and start no other. A second Ctrl-C stops them at once."""

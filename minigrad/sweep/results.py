@@ -3,18 +3,17 @@ table and CSV) and the best configuration as a `config.json` for `minigrad train
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from minigrad.train.rundir import write_json, write_text
 
 if TYPE_CHECKING:
     from minigrad.sweep.config import SweepConfig
     from minigrad.sweep.space import SearchSpace
-
-import csv
-import io
-from pathlib import Path
-
-from minigrad.train.rundir import write_json, write_text
 
 __all__ = [
     "format_value",

@@ -122,7 +122,9 @@ def resolve_data(config: SweepConfig, log: Callable[[str], object] = print) -> S
     return dataclasses.replace(config, train=fixed, final_val_size=final)
 
 
-def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult:
+def _run(
+    config: SweepConfig, folder: Path, url: str, study: Any, log: Callable[[str], object]
+) -> SweepResult:
     """Run this machine's workers on `study`, then report, also after Ctrl-C or an error."""
     budget = config.budget
     workers, threads = config.layout()

@@ -106,7 +106,7 @@ class Param:
         return f"{scale} {kind} in [{self.low:g}, {self.high:g}]"
 
 
-def _encode(choice):
+def _encode(choice: Any) -> Any:
     return json.dumps(list(choice)) if isinstance(choice, tuple) else choice
 
 
@@ -144,7 +144,7 @@ class SearchSpace:
         return {p.name: p.decode(params[p.name]) for p in self.params if p.name in params}
 
 
-def _parse(name: str, value, fixed) -> Param:
+def _parse(name: str, value: Any, fixed: TrainConfig) -> Param:
     _check_name(name, fixed)
     kind = _field_kind(type(fixed), name)
     if isinstance(value, list):
@@ -169,7 +169,7 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def _check_name(name: str, fixed) -> None:
+def _check_name(name: str, fixed: TrainConfig) -> None:
     fields = [f.name for f in dataclasses.fields(fixed)]
     if name not in fields:
         hint = did_you_mean(name, fields)
@@ -181,7 +181,7 @@ def _check_name(name: str, fixed) -> None:
         raise SpaceError(f"{name} cannot be searched: {NOT_SEARCHABLE[name]}; fix it instead")
 
 
-def _field_kind(cls, name: str) -> str:
+def _field_kind(cls: type, name: str) -> str:
     """'int', 'float' or 'other' (choices only), from the field's type annotation."""
     hint = typing.get_type_hints(cls)[name]
     args = set(typing.get_args(hint)) - {type(None)} or {hint}
@@ -239,7 +239,7 @@ def _parse_choices(name: str, values: list, kind: str) -> Param:
     return Param(name, choices=choices)
 
 
-def _check_value(name: str, value, fixed) -> None:
+def _check_value(name: str, value: Any, fixed: TrainConfig) -> None:
     """`fixed` with `name = value` must pass `TrainConfig.validate`."""
     try:
         dataclasses.replace(fixed, **{name: value}).validate()

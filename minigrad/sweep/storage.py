@@ -11,17 +11,16 @@ parameters (Optuna's retry callback), so no trial stays "running" forever.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from minigrad.sweep.config import SweepConfig
-
 import json
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from minigrad.train import LOCAL_SETTINGS
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
 
 __all__ = [
     "SweepError",
@@ -107,7 +106,7 @@ def open_storage(url: str, heartbeat: int) -> Any:
             ) from None
 
 
-def _rdb_storage(optuna, url: str, heartbeat: int):
+def _rdb_storage(optuna: Any, url: str, heartbeat: int) -> Any:
     with warnings.catch_warnings():
         # heartbeats and the retry callback are marked experimental; they are what we want
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -126,7 +125,7 @@ def _rdb_storage(optuna, url: str, heartbeat: int):
     return storage
 
 
-def _write_ahead_log(engine) -> None:
+def _write_ahead_log(engine: Any) -> None:
     """SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit: a
     sweep commits a few times per epoch, and a sync each time made the storage cost as much
     as training a small model. A killed process loses nothing committed; a power cut may
@@ -142,7 +141,7 @@ def _write_ahead_log(engine) -> None:
     engine.dispose()  # connections opened while the tables were made reconnect with it
 
 
-def _serialise_sqlite(engine) -> None:
+def _serialise_sqlite(engine: Any) -> None:
     """Python's sqlite3 reads outside any transaction and locks the file only at the first
     write, so two workers could both read a trial as waiting and both take it. Here every
     transaction begins with BEGIN IMMEDIATE, taking the write lock before it reads

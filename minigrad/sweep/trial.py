@@ -8,15 +8,15 @@ may stop it there; a run whose loss turns NaN ends as a failed trial with the re
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from minigrad.sweep.config import SweepConfig
-
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from minigrad.train import DivergedError, fit
 from minigrad.train.rundir import CHECKPOINT
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
+    from minigrad.train import TrainConfig
 
 __all__ = ["TrialEnded", "train_trial", "trial_folder", "INTERRUPTED"]
 
@@ -83,7 +83,7 @@ def train_trial(
         (out / CHECKPOINT).unlink(missing_ok=True)
 
 
-def _fit(train_config, out: Path, report) -> float:
+def _fit(train_config: TrainConfig, out: Path, report: Callable[[dict], object]) -> float:
     """`fit` with its lines and progress in `out/log.txt`; the last validation accuracy."""
     with open(out / "log.txt", "w", encoding="utf-8") as log:
         try:

@@ -10,13 +10,6 @@ cores, so two workers on two cores do not fight over them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from minigrad.sweep.config import SweepConfig
-    from minigrad.sweep.space import SearchSpace
-
 import multiprocessing
 import os
 import signal
@@ -24,13 +17,19 @@ import socket
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from minigrad.sweep.results import format_value
 from minigrad.sweep.storage import close_storage, import_optuna, open_storage, open_study
 from minigrad.sweep.trial import TrialEnded, train_trial
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
+    from minigrad.sweep.space import SearchSpace
 
 __all__ = ["WorkerSpec", "TrialBudget", "StopRequest", "run_worker", "claim_waiting", "STOPPING"]
 
@@ -119,7 +118,15 @@ def run_worker(
         close_storage(storage)
 
 
-def _work(study, storage, study_id: int, spec: WorkerSpec, budget: TrialBudget, stop, log) -> None:
+def _work(
+    study: Any,
+    storage: Any,
+    study_id: int,
+    spec: WorkerSpec,
+    budget: TrialBudget,
+    stop: StopRequest,
+    log: Callable[[str], object],
+) -> None:
     told_waiting = False
     while True:
         if stop.asked:
@@ -158,19 +165,19 @@ class StopRequest:
     def __init__(self, log: Callable[[str], object] | None = None):
         self.asked = False
         self._log = log
-        self._previous = None
+        self._previous: Any = None  # the SIGINT handler to put back
 
-    def __enter__(self):
+    def __enter__(self) -> StopRequest:
         main = threading.current_thread() is threading.main_thread()
         if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
 
-    def _handle(self, signum, frame) -> None:
+    def _handle(self, signum: int, frame: object) -> None:
         if self.asked:
             raise KeyboardInterrupt
         self.asked = True
@@ -178,14 +185,14 @@ class StopRequest:
             self._log(STOPPING)
 
 
-def _fail_stale_trials(study) -> None:
+def _fail_stale_trials(study: Any) -> None:
     optuna = import_optuna()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
 
 
-def _running(study) -> list:
+def _running(study: Any) -> list:
     optuna = import_optuna()
     return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
 
@@ -207,7 +214,15 @@ def claim_waiting(study: Any, storage: Any, study_id: int) -> tuple[int, Any] | 
     return None
 
 
-def _run_trial(study, storage, trial_id: int, trial, spec: WorkerSpec, stop, log) -> None:
+def _run_trial(
+    study: Any,
+    storage: Any,
+    trial_id: int,
+    trial: Any,
+    spec: WorkerSpec,
+    stop: StopRequest,
+    log: Callable[[str], object],
+) -> None:
     optuna = import_optuna()
     state = optuna.trial.TrialState
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
@@ -246,12 +261,12 @@ class _Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
-    def __enter__(self):
+    def __enter__(self) -> _Heartbeat:
         self.storage.record_heartbeat(self.trial_id)
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
 

@@ -32,7 +32,7 @@ def pack(tree: Any) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _pack(value, path: str, arrays: dict):
+def _pack(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, np.ndarray):
         arrays[path] = value
         return {"__array__": path}
@@ -57,7 +57,7 @@ def unpack(arrays: dict[str, np.ndarray]) -> Any:
     return _unpack(meta["tree"], arrays)
 
 
-def _unpack(node, arrays):
+def _unpack(node: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(node, list):
         return [_unpack(v, arrays) for v in node]
     if isinstance(node, dict):

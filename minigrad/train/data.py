@@ -134,7 +134,7 @@ class Preprocess:
         return cls(**{**state, "input_shape": tuple(state["input_shape"])})
 
 
-def _dims(shape) -> str:
+def _dims(shape: tuple[int, ...]) -> str:
     return ", ".join(str(d) for d in shape)
 
 
@@ -208,7 +208,7 @@ def _unreachable(url: str, timeout: float) -> str | None:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     result: list[str | None] = ["timed out"]
 
-    def probe():
+    def probe() -> None:
         try:
             with socket.create_connection((parts.hostname, port), timeout=timeout):
                 result[0] = None
@@ -316,7 +316,7 @@ def prepare_data(
     raw = load_raw(name, root, val_size)
     pre = fit_preprocess(raw, zca or 0.0, log)
 
-    def ready(part):
+    def ready(part: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
         return None if part is None else (pre(part[0]), part[1])
 
     if raw.name == "cifar10":

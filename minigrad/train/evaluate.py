@@ -74,7 +74,7 @@ def run_drawings(
     return drawings
 
 
-def _confusion(trained: TrainedModel, report: dict):
+def _confusion(trained: TrainedModel, report: dict[str, Any]) -> Callable[[], Any]:
     matrix = np.array(report["confusion_matrix"])
     return lambda: figures.confusion_figure(matrix, trained.class_names, report["scored_split"])
 

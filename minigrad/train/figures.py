@@ -150,7 +150,7 @@ def templates_figure(
     return fig
 
 
-def _tile(images: np.ndarray, cols: int, pad: int = 1):
+def _tile(images: np.ndarray, cols: int, pad: int = 1) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """`(K, H, W, C)` images in a grid `cols` wide on a white background, `pad` pixels apart;
     returns the mosaic and each tile's top-left `(row, column)`."""
     k, h, w, c = images.shape

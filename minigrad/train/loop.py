@@ -203,7 +203,7 @@ def prefetch(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     items: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def put(item) -> bool:
+    def put(item: Any) -> bool:
         while not stop.is_set():
             try:
                 items.put(item, timeout=0.1)
@@ -212,7 +212,7 @@ def prefetch(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
                 continue
         return False
 
-    def produce():
+    def produce() -> None:
         try:
             for item in batches:
                 if not put(item):

@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+import minigrad.nn as nn
 from minigrad import Tensor
 from minigrad.data import DataLoader
 from minigrad.train.builders import build_model, build_optimizer
@@ -27,7 +28,7 @@ from minigrad.train.checkpoint import save_checkpoint
 from minigrad.train.config import TrainConfig
 from minigrad.train.data import Splits
 from minigrad.train.defaults import filled
-from minigrad.train.loop import loss_function, score, tta_views
+from minigrad.train.loop import LossFunction, Views, loss_function, score, tta_views
 
 __all__ = ["Plan", "EpochBudget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
 
@@ -103,25 +104,25 @@ class EpochBudget:
         return fits if fits < planned or fits >= planned + 2 else planned
 
 
-def _scored(splits):
+def _scored(splits: Splits) -> list[tuple[np.ndarray, np.ndarray]]:
     """The split scored after every epoch (no test-time views)."""
     return [part for part in (splits.val, splits.test) if part is not None][:1]
 
 
-def _final(splits):
+def _final(splits: Splits) -> list[tuple[np.ndarray, np.ndarray]]:
     """The split scored at the end (with the test-time views): test, else a held-out val."""
     if splits.test is not None:
         return [splits.test]
-    return [splits.val] if splits.test_is_heldout else []
+    return [splits.val] if splits.test_is_heldout and splits.val is not None else []
 
 
-def _time_steps(cfg, loader, splits, steps: int) -> float:
+def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int) -> float:
     """Median seconds of one training step, batch preparation included."""
     model = build_model(cfg, splits.in_features, splits.num_classes)
     opt = build_optimizer(cfg, model)
     loss_fn = loss_function(cfg)
     rng = np.random.default_rng(0)
-    n = min(cfg.batch_size, len(splits.y_train))
+    n = min(filled(cfg.batch_size), len(splits.y_train))
     times = []
     for _ in range(steps + 2):
         start = time.perf_counter()
@@ -137,7 +138,7 @@ def _time_steps(cfg, loader, splits, steps: int) -> float:
     return float(np.median(times[2:]))
 
 
-def _time_checkpoint(model) -> float:
+def _time_checkpoint(model: nn.Module) -> float:
     """Seconds to write a checkpoint: the model and two optimizer moments per parameter."""
     state = model.state_dict()
     arrays = {**state, **{f"m.{k}": v for k, v in state.items()}}
@@ -148,7 +149,12 @@ def _time_checkpoint(model) -> float:
         return time.perf_counter() - start
 
 
-def _time_eval(model, part, loss_fn, views) -> float:
+def _time_eval(
+    model: nn.Module,
+    part: tuple[np.ndarray, np.ndarray],
+    loss_fn: LossFunction,
+    views: Views | None,
+) -> float:
     x, y = part
     n = min(len(y), 2000)
     start = time.perf_counter()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -85,7 +85,7 @@ def _in_notebook() -> bool:
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
-def _tqdm_bar(total: int, desc: str, stream):
+def _tqdm_bar(total: int, desc: str, stream: TextIO) -> Any:
     notebook = _in_notebook()
     if not notebook and not getattr(stream, "isatty", lambda: False)():
         return None

@@ -294,7 +294,13 @@ class _Run:
         }
 
 
-def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> bool:
+def _train(
+    run: _Run,
+    out: Path,
+    callbacks: Iterable[Callback],
+    stop_after: int | None,
+    stream: TextIO | None,
+) -> bool:
     """Train up to the last epoch of this call; True if a callback stopped it early."""
     stop = math.inf if stop_after is None else run.epoch + stop_after
     while run.epoch < min(run.epochs, stop):
@@ -317,7 +323,7 @@ def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> b
     return False
 
 
-def _describe(run: _Run, log) -> None:
+def _describe(run: _Run, log: Log) -> None:
     cfg, s = run.cfg, run.splits
     sizes = f"{len(s.y_train)} train"
     for part in ("val", "test"):
@@ -331,7 +337,7 @@ def _describe(run: _Run, log) -> None:
     )
 
 
-def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedModel:
+def _finish(run: _Run, out: Path, log: Log, wall: float, stopped: bool) -> TrainedModel:
     """Score the final model, write metrics.json and (unless `figures` is off) the figures,
     print the result."""
     run.model.eval()
@@ -360,7 +366,7 @@ def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedMod
     return trained
 
 
-def _final_scores(run: _Run, metrics: dict, log) -> dict | None:
+def _final_scores(run: _Run, metrics: dict[str, Any], log: Log) -> dict[str, Any] | None:
     """Score the test split (or CIFAR-10's held-out split when it has no test batch) into
     `metrics`, with the per-class table; the report's numbers, or None without a split."""
     s = run.splits
