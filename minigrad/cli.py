@@ -210,7 +210,7 @@ def _log(line: str) -> None:
     print(line, flush=True)
 
 
-def _add_export_onnx(sub) -> None:
+def _add_export_onnx(sub: Subparsers) -> None:
     p = sub.add_parser(
         "export-onnx",
         help="write a trained model as ONNX: raw inputs in, logits out (onnxruntime)",
@@ -222,7 +222,7 @@ def _add_export_onnx(sub) -> None:
     p.set_defaults(handler=_export_onnx, subparser=p)
 
 
-def _export_onnx(args, parser) -> int:
+def _export_onnx(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         trained = load_model(args.run)
         out = args.out or Path(trained.run_dir or ".") / "model.onnx"
