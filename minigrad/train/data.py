@@ -354,7 +354,7 @@ def zca_statistics(
     names = ("mean", "eigenvalues", "eigenvectors")
     try:
         cached = load(path)
-        return tuple(cached[k] for k in names)
+        return cached["mean"], cached["eigenvalues"], cached["eigenvectors"]
     except (OSError, ValueError, KeyError):  # ValueError: a damaged file (CorruptFileError)
         pass  # not cached yet, or a damaged file to replace
     log(f"ZCA: computing the pixel covariance's eigendecomposition (cached in {path})")
