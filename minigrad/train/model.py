@@ -87,7 +87,8 @@ class TrainedModel:
 
 
 def load_model(path: str | os.PathLike) -> TrainedModel:
-    """Rebuild the trained model of a run folder, or of a `checkpoint.npz` in one.
+    """Rebuild the trained model of a run folder, or of its `checkpoint.npz` (or that
+    checkpoint converted with `mg.save` to `.safetensors`).
 
     Raises `FileNotFoundError` without a checkpoint there, `ValueError` for a file that is
     not a checkpoint.
@@ -95,7 +96,7 @@ def load_model(path: str | os.PathLike) -> TrainedModel:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no run folder or checkpoint at {path}")
-    if path.is_file() and path.suffix != ".npz":
+    if path.is_file() and path.suffix.lower() not in (".npz", ".safetensors"):  # mg.load's
         raise ValueError(
             f"{path} is not a run: give the run folder that minigrad train wrote (its first "
             f"line names it), or the {CHECKPOINT} in it"
