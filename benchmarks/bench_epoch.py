@@ -21,8 +21,10 @@ from minigrad.data import DataLoader, TensorDataset
 from minigrad.data import transforms as T
 from minigrad.tensor import Tensor
 from minigrad.train import TrainConfig
-from minigrad.train.builders import build_model, build_optimizer, build_scheduler
+from minigrad.train.builders import build_model, build_optimizer
+from minigrad.train.defaults import with_defaults
 from minigrad.train.loop import loss_function, prefetch
+from minigrad.train.schedule import RunSchedule
 
 
 def images(data_dir, n):
@@ -38,7 +40,7 @@ def images(data_dir, n):
 def make_trainer(cfg, steps):
     model = build_model(cfg, 3072, 10)
     opt = build_optimizer(cfg, model)
-    sched = build_scheduler(cfg, opt, steps)
+    sched = RunSchedule(opt, cfg.schedule, cfg.warmup, steps)
     loss_fn = loss_function(cfg)
 
     def step(xb, yb):
@@ -58,7 +60,7 @@ def main():
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    cfg = TrainConfig(dataset="cifar10").resolved("cifar10")
+    cfg = with_defaults(TrainConfig(dataset="cifar10"), "cifar10")
     n = args.batches * cfg.batch_size
     x, y = images(args.data_dir, n)
     mean, std = T.channel_stats(x)

@@ -78,12 +78,13 @@ def minigrad_trainer(cfg, steps: int):
     """`(phases, evaluate)`: `phases(xb, yb, clock)` runs one step lapping `clock` after the
     forward, backward and update phases; `evaluate(x, y)` scores a split."""
     from minigrad.tensor import Tensor
-    from minigrad.train.builders import build_model, build_optimizer, build_scheduler
-    from minigrad.train.loop import evaluate, loss_function
+    from minigrad.train.builders import build_model, build_optimizer
+    from minigrad.train.loop import loss_function, score
+    from minigrad.train.schedule import RunSchedule
 
     model = build_model(cfg, 3072, 10)
     opt = build_optimizer(cfg, model)
-    sched = build_scheduler(cfg, opt, steps)
+    sched = RunSchedule(opt, cfg.schedule, cfg.warmup, steps)
     loss_fn = loss_function(cfg)
 
     def phases(xb, yb, clock):
@@ -98,7 +99,7 @@ def minigrad_trainer(cfg, steps: int):
         sched.step()
         clock.lap("update")
 
-    return phases, lambda x, y: evaluate(model, x, y, loss_fn)
+    return phases, lambda x, y: score(model, x, y, loss_fn)
 
 
 def torch_trainer(cfg, steps: int):
@@ -132,10 +133,11 @@ def measure(framework: str, threads: int, steps: int, data_dir) -> dict:
 
     from minigrad.data import DataLoader, TensorDataset
     from minigrad.train import TrainConfig
+    from minigrad.train.defaults import with_defaults
     from minigrad.train.loop import prefetch
 
     make = torch_trainer if framework == "torch" else minigrad_trainer
-    cfg = TrainConfig(dataset="cifar10", data_dir=data_dir).resolved("cifar10")
+    cfg = with_defaults(TrainConfig(dataset="cifar10", data_dir=data_dir), "cifar10")
     phases, evaluate = make(cfg, 10 * steps)
     threadpool_limits(threads)
     if framework == "torch":
@@ -215,8 +217,9 @@ def main():
         print(json.dumps(measure(framework, threads, args.steps, args.data_dir)))
         return
     from minigrad.train import TrainConfig
+    from minigrad.train.defaults import with_defaults
 
-    batch = TrainConfig(dataset="cifar10").resolved("cifar10").batch_size
+    batch = with_defaults(TrainConfig(dataset="cifar10"), "cifar10").batch_size
     results = {
         f"{fw}, {t} thread{'s' * (t > 1)}": [] for t in args.threads for fw in args.frameworks
     }

@@ -5,9 +5,9 @@ Everything but the network's arithmetic is minigrad's, so the two runs differ on
 framework: the data (`prepare_data`: the same split, ZCA whitening, and crop + flip
 transform in the same prefetch thread), the recipe (the resolved CIFAR-10 defaults of
 `TrainConfig`: widths, BatchNorm, AdamW with decay on weight matrices only, label smoothing,
-batch size), the learning-rate schedule (minigrad's recorded schedule, copied into torch's
+batch size), the learning-rate schedule (minigrad's schedule, copied into torch's
 parameter groups after every step), the time budget (the same planning margin and
-`Budget` re-planning) and the test-time views of the final score. PyTorch is imported only
+`EpochBudget` re-planning) and the test-time views of the final score. PyTorch is imported only
 here and is never a minigrad dependency.
 
     python benchmarks/cifar_torch_baseline.py --data-dir DIR        # the default time limit
@@ -28,9 +28,10 @@ from minigrad import Tensor
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.train import TrainConfig
 from minigrad.train.data import prepare_data
+from minigrad.train.defaults import with_defaults
 from minigrad.train.loop import prefetch, tta_views
-from minigrad.train.planning import MARGIN, Budget, Plan
-from minigrad.train.schedule import PlannedSchedule
+from minigrad.train.planning import MARGIN, EpochBudget, Plan
+from minigrad.train.schedule import RunSchedule
 
 
 def build_model(torch, cfg):
@@ -61,7 +62,7 @@ class Trainer:
             lr=cfg.lr,
             betas=tuple(cfg.betas),
         )
-        self.schedule = PlannedSchedule(cfg, stand_in, steps)
+        self.schedule = RunSchedule(stand_in, cfg.schedule, cfg.warmup, steps)
         self.loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
         self._copy_rates()
 
@@ -139,7 +140,7 @@ def main(argv=None):
     cfg = TrainConfig(dataset="cifar10", data_dir=args.data_dir, epochs=args.epochs)
     if args.time_limit:
         cfg = cfg.with_overrides({"time_limit": args.time_limit})
-    cfg = cfg.resolved("cifar10")
+    cfg = with_defaults(cfg, "cifar10")
     splits = prepare_data("cifar10", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca)
     dataset = TensorDataset(splits.x_train, splits.y_train)
     loader = DataLoader(
@@ -150,7 +151,7 @@ def main(argv=None):
     epochs = cfg.epochs
     if epochs is None:
         planned = plan(torch, cfg, splits, loader, views, cfg.time_limit - (time.time() - started))
-        epochs, budget = planned.epochs, Budget(planned)
+        epochs, budget = planned.epochs, EpochBudget(planned)
     trainer = Trainer(torch, cfg, epochs * len(loader))
     train_seconds, epoch = 0.0, 0
     while epoch < epochs:
@@ -171,7 +172,7 @@ def main(argv=None):
         if budget is not None:
             replanned = budget.replan(epoch, epochs)
             if replanned > epoch and replanned != epochs:
-                trainer.schedule.replan(epoch * len(loader), replanned * len(loader))
+                trainer.schedule.replan(replanned * len(loader))
             epochs = replanned
     final = trainer.accuracy(*splits.val, views)
     wall = time.time() - started

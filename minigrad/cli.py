@@ -2,14 +2,14 @@
 `minigrad sweep` (whose own options live in `minigrad.sweep.cli`) and `minigrad export-onnx RUN`.
 
 Each subcommand is an `_add_<name>(subparsers)` function that builds its parser and sets
-the function that runs it. The training options are generated from `TrainConfig`'s fields:
-their defaults, choices and help texts are written only there.
+the function that runs it. The training options come from `TrainConfig`'s fields
+(`minigrad.train.add_config_options`); `minigrad train` hands them to `fit` and says in a
+sentence what went wrong, if anything did.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -20,13 +20,22 @@ from minigrad import __version__
 from minigrad.data.datasets import DatasetError
 from minigrad.sweep import cli as sweep_cli
 from minigrad.sweep.config import TRIAL_SETTINGS
-from minigrad.train import DivergedError, RunExistsError, evaluate_run, export_onnx, fit, load_model
-from minigrad.train.checkpoint import load_checkpoint
-from minigrad.train.config import TTA, TrainConfig, default_text, option_name
-from minigrad.train.run import resumed_config
-from minigrad.train.rundir import CHECKPOINT
+from minigrad.train import (
+    TTA,
+    DivergedError,
+    RunExistsError,
+    TrainConfig,
+    add_config_options,
+    config_from_options,
+    evaluate_run,
+    export_onnx,
+    fit,
+    load_model,
+)
 
-__all__ = ["main", "build_parser", "add_config_options"]
+__all__ = ["main", "build_parser"]
+
+Subparsers = argparse._SubParsersAction  # what `add_subparsers` returns
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,57 +69,17 @@ def _fail(parser: argparse.ArgumentParser, message: str) -> typing.NoReturn:
     parser.exit(2, f"{parser.prog}: error: {message}\n")
 
 
-def add_config_options(parser: argparse.ArgumentParser, exclude=()) -> dict:
-    """One option per `TrainConfig` field not in `exclude`, in argument groups (returned by
-    name). An option not given is absent from the parsed namespace (a saved config or run
-    keeps its value)."""
-    groups: dict[str, argparse._ArgumentGroup] = {}
-    hints = typing.get_type_hints(TrainConfig)
-    for f in dataclasses.fields(TrainConfig):
-        if f.name in exclude:
-            continue
-        meta = f.metadata
-        if meta["group"] not in groups:
-            groups[meta["group"]] = parser.add_argument_group(meta["group"])
-        help_text = f"{meta['help']} (default: {default_text(f.name)})".replace("%", "%%")
-        kwargs = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text}
-        if hints[f.name] in (bool, bool | None):
-            kwargs["action"] = argparse.BooleanOptionalAction
-        else:
-            kwargs["type"] = _from_text(meta.get("parse") or _scalar_type(hints[f.name]))
-            for key in ("choices", "metavar"):
-                if key in meta:
-                    kwargs[key] = meta[key]
-        groups[meta["group"]].add_argument(option_name(f.name), **kwargs)
-    return groups
-
-
-def _scalar_type(hint):
-    """`int`, `float` or `str` out of an annotation such as `float | None`."""
-    return next(t for t in (int, float, str) if t is hint or t in typing.get_args(hint))
-
-
-def _from_text(parse):
-    """`parse` for argparse: its ValueError becomes a usage error with that message."""
-
-    def convert(text: str):
-        try:
-            return parse(text)
-        except ValueError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
-
-    convert.__name__ = getattr(parse, "__name__", "value")
-    return convert
-
-
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
-        raise ValueError(f"must be >= 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
 
 
-def _add_train(sub) -> None:
+def _add_train(sub: Subparsers) -> None:
     p = sub.add_parser(
         "train",
         help="train an MLP (CIFAR-10, digits or spiral)",
@@ -132,14 +101,14 @@ def _add_train(sub) -> None:
     )
     run.add_argument(
         "--stop-after",
-        type=_from_text(_positive_int),
+        type=_positive_int,
         metavar="EPOCHS",
         help="train at most this many epochs now; continue later with --resume",
     )
     p.set_defaults(handler=_train, subparser=p)
 
 
-def _add_sweep(sub) -> None:
+def _add_sweep(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sweep",
         help="search hyperparameters (Optuna): random search, pruning, many machines",
@@ -151,7 +120,7 @@ def _add_sweep(sub) -> None:
     p.set_defaults(handler=sweep_cli.run, subparser=p)
 
 
-def _add_evaluate(sub) -> None:
+def _add_evaluate(sub: Subparsers) -> None:
     p = sub.add_parser(
         "evaluate",
         help="score a trained model: accuracy, per-class accuracy, confusion matrix",
@@ -174,58 +143,36 @@ def _add_evaluate(sub) -> None:
     p.set_defaults(handler=_evaluate, subparser=p)
 
 
-def _train_config(args, parser) -> TrainConfig:
-    """The config the options describe: a `--config` file's settings (if given) with the
-    options given on the command line over them."""
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
-    given = {k: v for k, v in vars(args).items() if k in names}
-    if args.resume:
-        if not args.out:
-            _fail(parser, "--resume needs --out DIR, the folder of the run to continue")
-        if args.config:
-            _fail(parser, "--resume continues with the run's own saved settings: drop --config")
-        return _checked_resume(args.out, given, parser)
-    base = TrainConfig()
-    if args.config:
-        try:
-            with open(args.config) as f:
-                base = TrainConfig.from_dict(json.load(f))
-        except (OSError, json.JSONDecodeError, ValueError, TypeError) as err:
-            _fail(parser, f"--config {args.config}: {err}")
-    config = base.with_overrides(given)
-    try:
-        config.validate()
-    except ValueError as err:
-        _fail(parser, str(err))
-    return config
-
-
-def _checked_resume(out: str, given: dict, parser) -> TrainConfig:
-    """Every option given with --resume must agree with the saved run (not only those that
-    differ from a default, as `fit` can check)."""
-    try:
-        state = load_checkpoint(Path(out) / CHECKPOINT)
-        return resumed_config(state, given, Path(out))
-    except FileNotFoundError as err:
-        _fail(parser, f"--resume: {err}")
-    except ValueError as err:
-        _fail(parser, str(err))
-
-
-def _train(args, parser) -> int:
-    config = _train_config(args, parser)
+def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """`minigrad train`: the options as a `TrainConfig` (over a `--config` file's settings),
+    handed to `fit`, which decides everything else (resuming included)."""
+    given = config_from_options(args)
+    if args.resume and args.config:
+        _fail(parser, "--resume continues with the run's own saved settings: drop --config")
+    if args.resume and not args.out:
+        _fail(parser, "--resume needs --out DIR, the folder of the run to continue")
+    config = _config_file(args.config, parser) if args.config else TrainConfig()
     try:
         fit(
-            config,
+            config.with_overrides(given),
             args.out,
             resume=args.resume,
             force=args.force,
             stop_after=args.stop_after,
             log=_log,
+            given=given if args.resume else None,
         )
     except RunExistsError as err:
         _fail(parser, str(err))
-    except (DatasetError, FileNotFoundError, DivergedError) as err:
+    except DivergedError as err:
+        out = err.run_dir
+        print(
+            f"minigrad train: error: {err}\nto train again in {out} from the start: "
+            f"minigrad train --force --out {out} --lr LOWER_RATE (and the other options)",
+            file=sys.stderr,
+        )
+        return 1
+    except (DatasetError, FileNotFoundError, ImportError) as err:
         print(f"minigrad train: error: {err}", file=sys.stderr)
         return 1
     except ValueError as err:
@@ -241,10 +188,19 @@ def _train(args, parser) -> int:
     return 0
 
 
-def _evaluate(args, parser) -> int:
+def _config_file(path: str, parser: argparse.ArgumentParser) -> TrainConfig:
+    """The settings of a saved `config.json` (`--config`)."""
+    try:
+        with open(path) as f:
+            return TrainConfig.from_dict(json.load(f))
+    except (OSError, ValueError, ImportError) as err:  # JSONDecodeError is a ValueError
+        _fail(parser, f"--config {path}: {err}")
+
+
+def _evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         evaluate_run(args.run, args.data_dir, args.split, args.tta, log=_log)
-    except (DatasetError, FileNotFoundError, ValueError) as err:
+    except (DatasetError, FileNotFoundError, ValueError, ImportError) as err:
         print(f"minigrad evaluate: error: {err}", file=sys.stderr)
         return 1
     return 0
@@ -254,7 +210,7 @@ def _log(line: str) -> None:
     print(line, flush=True)
 
 
-def _add_export_onnx(sub) -> None:
+def _add_export_onnx(sub: Subparsers) -> None:
     p = sub.add_parser(
         "export-onnx",
         help="write a trained model as ONNX: raw inputs in, logits out (onnxruntime)",
@@ -266,7 +222,7 @@ def _add_export_onnx(sub) -> None:
     p.set_defaults(handler=_export_onnx, subparser=p)
 
 
-def _export_onnx(args, parser) -> int:
+def _export_onnx(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         trained = load_model(args.run)
         out = args.out or Path(trained.run_dir or ".") / "model.onnx"

@@ -196,3 +196,119 @@ def test_python_dash_m_minigrad_help():
     assert result.returncode == 0
     assert "--dataset" in result.stdout and "--time-limit" in result.stdout
     assert "--config" in result.stdout and "--force" in result.stdout
+
+
+def _spiral_run(tmp_path, *extra):
+    out = tmp_path / "run"
+    argv = ["train", "--dataset", "spiral", "--epochs", "2", "--out", str(out), *extra]
+    assert main(argv) == 0
+    return out
+
+
+def test_resume_after_editing_config_json_says_what_differs_and_leaves_the_file(tmp_path, capsys):
+    out = _spiral_run(tmp_path, "--stop-after", "1")
+    edited = (out / "config.json").read_text().replace('"epochs": 2', '"epochs": 3')
+    (out / "config.json").write_text(edited)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--resume", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "Traceback" not in err
+    assert "config.json was edited after the run started" in err
+    assert "epochs: 3 in config.json, 2 in checkpoint.npz" in err
+    assert f"minigrad train --config {out / 'config.json'} --out NEW_FOLDER" in err
+    assert (out / "config.json").read_text() == edited  # never rewritten
+
+
+def test_resume_after_misspelling_a_key_in_config_json_names_it(tmp_path, capsys):
+    out = _spiral_run(tmp_path, "--stop-after", "1")
+    text = (out / "config.json").read_text().replace('"epochs"', '"epoch"')
+    (out / "config.json").write_text(text)
+    with pytest.raises(SystemExit):
+        main(["train", "--resume", "--out", str(out)])
+    assert "epoch (did you mean epochs?)" in capsys.readouterr().err
+    assert (out / "config.json").read_text() == text
+
+
+def test_evaluate_says_how_an_edited_config_json_differs_and_what_it_wrote(tmp_path, capsys):
+    out = _spiral_run(tmp_path)
+    edited = (out / "config.json").read_text().replace('"dropout": 0.0', '"dropout": 0.5')
+    (out / "config.json").write_text(edited)
+    capsys.readouterr()
+    assert main(["evaluate", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"note: {out / 'config.json'} differs from the checkpoint" in text
+    assert "dropout: 0.5 in config.json, 0.0 in checkpoint.npz" in text
+    assert f"wrote evaluate-test.json and confusion-test.png in {out}" in text
+    assert (out / "config.json").read_text() == edited
+
+
+def test_a_data_dir_that_does_not_exist_is_named_and_nothing_is_created(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "nonexistent"
+    for out in ([], ["--out", str(tmp_path / "run")]):
+        with pytest.raises(SystemExit) as exc:
+            main(["train", "--dataset", "cifar10", "--data-dir", str(missing), *out])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and "Traceback" not in err
+        assert f"data_dir (--data-dir) is {missing}, which does not exist" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no-data"]  # no folder made
+
+
+def test_a_run_whose_data_cannot_be_had_leaves_no_empty_run_folder(tmp_path, capsys):
+    empty = tmp_path / "data"
+    empty.mkdir()
+    argv = ["train", "--dataset", "cifar10", "--data-dir", str(empty)]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "(from --data-dir)" in err and "(from root)" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_diverged_run_says_how_to_start_again_with_no_warnings_and_no_loop(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    argv = ["train", "--dataset", "digits", "--hidden", "32", "--epochs", "2", "--out", out]
+    wild = ["--optimizer", "sgd", "--lr", "1e12", "--no-batch-norm", "--warmup", "0"]
+    assert main([*argv, *wild]) == 1  # NumPy warnings are errors in the tests: none came
+    err = capsys.readouterr().err
+    assert "training diverged: the loss is" in err and "Traceback" not in err
+    assert f"minigrad train --force --out {out} --lr LOWER_RATE" in err
+    with pytest.raises(SystemExit):
+        main(argv)
+    err = capsys.readouterr().err
+    assert "replace it with --force" in err and "--resume" not in err
+    assert main(["train", "--resume", "--out", out]) == 1
+    err = capsys.readouterr().err
+    assert "no checkpoint" in err and "start it again with --force" in err
+    assert main([*argv, "--force"]) == 0
+
+
+def test_out_naming_an_existing_file_is_refused_in_a_sentence(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("mine")
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--dataset", "spiral", "--epochs", "1", "--out", str(path)])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "Traceback" not in err
+    assert f"--out {path} is a file, not a folder" in err and path.read_text() == "mine"
+
+
+def test_evaluate_on_a_file_that_is_not_a_run_says_what_to_give(tmp_path, capsys):
+    path = tmp_path / "some-file.txt"
+    path.write_text("hello")
+    assert main(["evaluate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} is not a run: give the run folder that minigrad train wrote" in err
+    assert main(["evaluate", str(tmp_path)]) == 1
+    assert "holds no trained model" in capsys.readouterr().err
+
+
+def test_config_with_a_value_of_the_wrong_type_names_the_setting(tmp_path, capsys):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"dataset": "spiral", "lr": "0.1"}))
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--config", str(path)])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and f"--config {path}: lr (--lr) has the wrong type" in err

@@ -7,7 +7,7 @@ import optuna
 import pytest
 
 from minigrad.sweep.storage import close_storage, default_url, open_storage
-from minigrad.sweep.worker import Budget, StopRequest, claim_waiting
+from minigrad.sweep.worker import StopRequest, TrialBudget, claim_waiting
 
 
 def claim_until_empty(url: str, claimed: list) -> None:
@@ -38,9 +38,9 @@ def test_each_waiting_trial_is_taken_by_one_worker_only(tmp_path):
 
 
 def test_budget_counts_down_and_closes():
-    budget = Budget(2)
+    budget = TrialBudget(2)
     assert [budget.take() for _ in range(3)] == [True, True, False]
-    unlimited = Budget(None)
+    unlimited = TrialBudget(None)
     assert all(unlimited.take() for _ in range(100))
     unlimited.close()
     assert not unlimited.take()

@@ -72,3 +72,20 @@ def test_a_run_without_matplotlib_says_which_pictures_it_skipped(tmp_path, monke
     ]
     with pytest.raises(ImportError, match=r"minigrad\[train\]"):
         figures.curves_figure([])
+
+
+def test_curves_have_whole_epoch_ticks_and_weights_a_caption():
+    pytest.importorskip("matplotlib")
+    history = [
+        {"epoch": e, "train_loss": 1.0 / e, "train_accuracy": 0.5 + e / 10} for e in (1, 2, 3)
+    ]
+    fig = figures.curves_figure(history)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        ticks = [t for t in ax.get_xticks() if 1 <= t <= 3]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    mlp = nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 2))
+    caption = figures.first_layer_figure(mlp, (4, 4))._suptitle.get_text()
+    assert caption.startswith("first layer's weights: the input pattern each of 8 of its 8")
+    linear = figures.first_layer_figure(nn.Sequential(nn.Linear(16, 2)), (4, 4), ["a", "b"])
+    assert "one template per class" in linear._suptitle.get_text()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad.nn as nn
-from minigrad.train.loop import evaluate, logits_of, prefetch, tta_views
+from minigrad.train.loop import logits_of, prefetch, score, tta_views
 
 
 def test_prefetch_keeps_order_and_raises_the_producers_error():
@@ -21,12 +21,12 @@ def test_prefetch_keeps_order_and_raises_the_producers_error():
     early.close()  # leaving mid-way stops the thread
 
 
-def test_evaluate_scores_in_eval_mode_and_restores_the_mode():
+def test_score_is_taken_in_eval_mode_and_restores_the_mode():
     model = nn.Sequential(nn.Linear(2, 2, bias=False))
     model[0].weight.data[...] = np.eye(2)
     x = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]], np.float32)
     y = np.array([0, 0, 0])
-    scores = evaluate(model, x, y, lambda logits, y: logits.sum() * 0, batch_size=2)
+    scores = score(model, x, y, lambda logits, y: logits.sum() * 0, batch_size=2)
     assert scores.predicted.tolist() == [0, 1, 0] and scores.accuracy == pytest.approx(2 / 3)
     assert model.training
 
@@ -64,4 +64,4 @@ def test_scores_with_views_average_the_probabilities():
     ((_, logits),) = logits_of(model, x, views=views)
     np.testing.assert_allclose(np.exp(logits.data), expected, rtol=1e-5)
     y = expected.argmax(axis=1)
-    assert evaluate(model, x, y, lambda z, t: z.sum() * 0, views=views).accuracy == 1.0
+    assert score(model, x, y, lambda z, t: z.sum() * 0, views=views).accuracy == 1.0

@@ -78,3 +78,21 @@ def test_predict_whitens_and_averages_the_mirror_views_as_scoring_did(tmp_path):
     with no_grad():
         probs = [F.softmax(result.model(Tensor(v)), axis=1).data for v in (white, mirrored)]
     np.testing.assert_allclose(np.exp(logits), (probs[0] + probs[1]) / 2, rtol=1e-5)
+
+
+def test_the_spellings_a_newcomer_tries_work_or_say_what_to_write(tmp_path):
+    import minigrad as mg
+
+    trained = fit(small(epochs=1), tmp_path, log=quiet)
+    x, _ = load_digits()
+    with pytest.raises(TypeError, match=r"write `logits, classes = trained.predict\(x\)`"):
+        trained(x)
+    scaled = r"raw digits pixel values 0\.\.16, got floats in \[0, 1\]"
+    with pytest.raises(ValueError, match=scaled):
+        trained.predict(x / 16)  # already scaled: would be scaled twice
+    with pytest.raises(TypeError, match=r"not a NumPy array of float32: for raw inputs"):
+        trained.model(x)  # raw data straight into the network
+    with pytest.raises(TypeError, match="not a Tensor of int64"):
+        trained.model(mg.tensor(x.astype(np.int64)))
+    logits = trained.model(mg.tensor(trained.preprocess(x[:5]))).numpy()
+    np.testing.assert_allclose(logits, trained.predict(x[:5])[0], rtol=1e-5)

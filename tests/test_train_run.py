@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from train_helpers import fake_cifar, no_network, quiet, small  # noqa: F401
 
-from minigrad.train import DivergedError, RunExistsError, TrainConfig, TrainedModel, fit
+from minigrad.train import (
+    DivergedError,
+    RunExistsError,
+    TrainConfig,
+    TrainedModel,
+    fit,
+    load_model,
+)
 from minigrad.train import data as tdata
 from minigrad.train.checkpoint import load_checkpoint
 
@@ -117,7 +124,27 @@ def test_a_run_stopped_early_says_how_to_resume_it_naming_its_folder(tmp_path):
 
 def test_resume_without_checkpoint_raises(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        fit(TrainConfig(), tmp_path / "run", resume=True, log=quiet)
+    assert not (tmp_path / "run").exists()
+
+
+def test_resume_of_a_checkpoint_from_before_the_closed_form_schedule_says_what_to_do(tmp_path):
+    from minigrad.train.checkpoint import save_checkpoint
+
+    fit(small(), tmp_path, stop_after=1, log=quiet)
+    state = load_checkpoint(tmp_path / "checkpoint.npz")
+    state["scheduler"] = state.pop("schedule")
+    save_checkpoint(state, tmp_path / "checkpoint.npz")
+    with pytest.raises(ValueError, match="written by an earlier minigrad.*--config"):
         fit(TrainConfig(), tmp_path, resume=True, log=quiet)
+    assert load_model(tmp_path).epochs_completed == 1
+
+
+def test_resume_keeps_config_json_as_the_run_wrote_it(tmp_path):
+    fit(small(figures=False), tmp_path, stop_after=1, log=quiet)
+    before = (tmp_path / "config.json").read_bytes()
+    fit(TrainConfig(figures=True, data_dir=str(tmp_path)), tmp_path, resume=True, log=quiet)
+    assert (tmp_path / "config.json").read_bytes() == before
 
 
 def test_resume_with_contradicting_settings_lists_them_and_agreeing_ones_pass(tmp_path):
@@ -194,12 +221,12 @@ def test_ctrl_c_names_the_run_folder_and_the_epochs_saved(tmp_path):
     assert lines[-1] == f"interrupted: 2 finished epoch(s) saved in {tmp_path}"
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # a real divergence overflows
 def test_a_non_finite_loss_raises_diverged_error_naming_epoch_and_step(tmp_path):
+    """...and no NumPy overflow warnings before it (warnings are errors in the tests)."""
     cfg = small(optimizer="sgd", lr=1e12, batch_norm=False, schedule="constant", warmup=0.0)
-    with pytest.raises(DivergedError, match=r"epoch 1, step \d+ of 10"):
+    with pytest.raises(DivergedError, match=r"epoch 1, step \d+ of 10") as err:
         fit(cfg, tmp_path, log=quiet)
-    assert issubclass(DivergedError, RuntimeError)
+    assert issubclass(DivergedError, RuntimeError) and err.value.run_dir == tmp_path
 
 
 def test_auto_falls_back_to_digits_without_copy_or_network(tmp_path):
@@ -238,6 +265,19 @@ def test_cifar10_reports_heldout_accuracy_unless_test_batch_exists(tmp_path, wit
     assert metrics["class_names"][0] == "airplane"
     if not with_test:
         assert any("no test_batch" in line for line in lines)
+
+
+def test_the_final_cifar10_score_names_the_test_time_views_that_made_it(tmp_path):
+    fake_cifar(tmp_path / "cifar-10-batches-py", with_test=True)
+    cfg = TrainConfig(data_dir=str(tmp_path), epochs=1, hidden=(8,), zca=0, tta="shift")
+    lines = []
+    fit(cfg, tmp_path / "run", log=lines.append)
+    final = next(line for line in lines if line.startswith("test accuracy"))
+    assert final.endswith(
+        "(64 test samples, each scored as the average of 18 views (the image and its mirror "
+        "image, as they are and moved 2 pixels in the 8 directions) (--tta shift; the epoch "
+        "lines score the images alone))"
+    )
 
 
 def test_time_limit_plans_the_epochs_and_config_json_keeps_the_limit(tmp_path):

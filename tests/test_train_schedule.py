@@ -1,82 +1,121 @@
-"""minigrad.train.schedule: the recorded schedule plays the scheduler's exact values, and a
-re-plan squeezes or stretches its tail without a jump."""
+"""minigrad.train.schedule: the rate is a function of the run's progress, set in the
+optimizer's groups; a re-plan moves the end without a jump; the state restores bit for bit."""
+
+import math
 
 import numpy as np
 import pytest
 from train_helpers import small
 
-from minigrad.train.builders import build_model, build_optimizer, build_scheduler
-from minigrad.train.schedule import PlannedSchedule
-
-SCHEDULED = ("lr", "betas", "momentum")
-
-
-def _pair(**kw):
-    cfg = small(**kw).resolved("digits")
-    live = build_optimizer(cfg, build_model(cfg, 4, 3))
-    played = build_optimizer(cfg, build_model(cfg, 4, 3))
-    return cfg, live, played
+from minigrad.optim import lr_scheduler
+from minigrad.train.builders import build_model, build_optimizer
+from minigrad.train.config import SCHEDULES
+from minigrad.train.defaults import with_defaults
+from minigrad.train.schedule import RunSchedule, lr_factor
 
 
-def _values(opt):
-    return [{k: g[k] for k in SCHEDULED if k in g} for g in opt.param_groups]
+def _optimizer(**kw):
+    cfg = with_defaults(small(**kw), "digits")
+    return cfg, build_optimizer(cfg, build_model(cfg, 4, 3))
 
 
-@pytest.mark.parametrize("schedule", ["cosine", "step", "exponential", "onecycle", "constant"])
-@pytest.mark.parametrize("optimizer", ["adamw", "nesterov", "sgd"])
-def test_without_replan_it_sets_exactly_the_schedulers_values(schedule, optimizer):
-    cfg, live, played = _pair(schedule=schedule, optimizer=optimizer)
-    scheduler, planned = build_scheduler(cfg, live, 50), PlannedSchedule(cfg, played, 50)
-    for _ in range(50):
-        assert _values(played) == _values(live)
-        scheduler.step()
-        planned.step()
-
-
-def _run(planned, opt, steps, replans=()):
+def _rates(schedule, opt, steps, replans=()):
     rates = []
     for step in range(steps):
         for at, total in replans:
             if step == at:
-                planned.replan(at, total)
+                schedule.replan(total)
         rates.append(opt.param_groups[0]["lr"])
-        planned.step()
+        schedule.step()
     return np.array(rates)
 
 
-def test_a_replan_squeezes_the_cosine_tail_into_the_remaining_steps():
-    cfg, _, opt = _pair()
-    planned = PlannedSchedule(cfg, opt, 100)
-    rates = _run(planned, opt, 70, replans=[(50, 70)])
-    assert planned.total_steps == 70
+def test_warmup_climbs_to_the_peak_and_cosine_ends_near_zero():
+    cfg, opt = _optimizer(warmup=0.1)
+    rates = _rates(RunSchedule(opt, "cosine", 0.1, 100), opt, 100)
+    np.testing.assert_allclose(rates[:10], cfg.lr * np.arange(1, 11) / 10)
+    assert rates.max() == cfg.lr and np.all(np.diff(rates[9:]) <= 0)
+    assert rates[-1] < 1e-3 * cfg.lr
+    assert [g["lr"] for g in opt.param_groups] == [0.0, 0.0]  # every group, after the end
+
+
+def test_after_the_warmup_cosine_matches_pytorchs_cosine_annealing():
+    cfg, mine = _optimizer()
+    _, torchlike = _optimizer()
+    ours = _rates(RunSchedule(mine, "cosine", 0.0, 50), mine, 50)
+    theirs = _rates(lr_scheduler.CosineAnnealingLR(torchlike, T_max=50), torchlike, 50)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_every_schedule_stays_within_the_peak_and_reaches_it(schedule):
+    cfg, opt = _optimizer(schedule=schedule)
+    rates = _rates(RunSchedule(opt, schedule, 0.05, 60), opt, 60)
+    assert rates.max() == pytest.approx(cfg.lr) and rates.min() >= 0.0
+
+
+def test_step_and_exponential_end_at_a_hundredth_of_the_peak():
+    assert lr_factor("step", 0.0, 0.99, 1.0) == pytest.approx(0.01)
+    assert lr_factor("exponential", 0.0, 1.0, 1.0) == pytest.approx(0.01)
+    assert lr_factor("constant", 0.5, 0.25, 0.3) == pytest.approx(0.6)  # warming up
+
+
+def test_onecycle_is_pytorchs_shape_and_cycles_beta1():
+    cfg, opt = _optimizer(schedule="onecycle", optimizer="adam")
+    schedule = RunSchedule(opt, "onecycle", 0.0, 100)
+    assert opt.param_groups[0]["lr"] == pytest.approx(cfg.lr / 25)
+    assert opt.param_groups[0]["betas"] == (pytest.approx(0.95), 0.999)
+    for _ in range(30):
+        schedule.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(cfg.lr)
+    assert opt.param_groups[0]["betas"][0] == pytest.approx(0.85)
+    for _ in range(70):
+        schedule.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(cfg.lr / 25e4)
+
+
+def test_onecycle_leaves_plain_sgd_without_momentum():
+    _, opt = _optimizer(schedule="onecycle", optimizer="sgd")
+    RunSchedule(opt, "onecycle", 0.0, 10).step()
+    assert opt.param_groups[0]["momentum"] == 0.0
+
+
+def test_a_replan_continues_the_rate_and_ends_the_cosine_at_the_new_total():
+    cfg, opt = _optimizer()
+    schedule = RunSchedule(opt, "cosine", 0.05, 100)
+    rates = _rates(schedule, opt, 70, replans=[(50, 70)])
+    assert schedule.total_steps == 70
     assert np.all(np.diff(rates[5:]) <= 0)  # still falling after the warm-up, no jump up
-    steps_before = abs(rates[50] - rates[49])
-    assert abs(rates[51] - rates[50]) < 3 * steps_before  # continuous: no jump at the re-plan
-    assert rates[-1] < 0.01 * cfg.lr  # and it still ends at (nearly) zero
-    assert opt.param_groups[0]["lr"] == 0.0  # the position after the last step: the end
+    before = abs(rates[50] - rates[49])
+    assert abs(rates[51] - rates[50]) < 3 * before  # continuous: no jump at the re-plan
+    assert rates[-1] < 0.01 * cfg.lr and opt.param_groups[0]["lr"] == 0.0
 
 
-def test_a_replan_can_stretch_the_tail_too():
-    cfg, _, opt = _pair()
-    planned = PlannedSchedule(cfg, opt, 40)
-    rates = _run(planned, opt, 80, replans=[(20, 80)])
+def test_a_replan_can_stretch_the_run_too():
+    cfg, opt = _optimizer()
+    schedule = RunSchedule(opt, "cosine", 0.05, 40)
+    rates = _rates(schedule, opt, 80, replans=[(20, 80)])
     assert np.all(np.diff(rates[2:]) <= 0) and rates[-1] < 0.01 * cfg.lr
 
 
 def test_state_dict_restores_the_replans_bit_for_bit():
-    cfg, _, opt = _pair(schedule="onecycle")
-    planned = PlannedSchedule(cfg, opt, 60)
-    _run(planned, opt, 30, replans=[(10, 50), (20, 40)])
-    state = planned.state_dict()
-    ahead = _run(planned, opt, 10)
+    _, opt = _optimizer(schedule="onecycle")
+    schedule = RunSchedule(opt, "onecycle", 0.05, 60)
+    _rates(schedule, opt, 30, replans=[(10, 50), (20, 40)])
+    state = schedule.state_dict()
+    ahead = _rates(schedule, opt, 10)
 
-    cfg, _, other = _pair(schedule="onecycle")
-    restored = PlannedSchedule(cfg, other, 40)  # the re-planned length, as a resumed run has
+    _, other = _optimizer(schedule="onecycle")
+    restored = RunSchedule(other, "onecycle", 0.05, 999)
     restored.load_state_dict(state)
-    assert restored.total_steps == 40 and np.array_equal(_run(restored, other, 10), ahead)
+    assert restored.total_steps == 40 and np.array_equal(_rates(restored, other, 10), ahead)
 
 
-def test_a_replan_must_end_after_the_step_it_is_made_at():
-    cfg, _, opt = _pair()
+def test_a_replan_must_end_after_the_current_step():
+    _, opt = _optimizer()
+    schedule = RunSchedule(opt, "cosine", 0.0, 10)
+    for _ in range(5):
+        schedule.step()
     with pytest.raises(ValueError, match="must end later"):
-        PlannedSchedule(cfg, opt, 10).replan(5, 5)
+        schedule.replan(5)
+    assert math.isclose(schedule.progress(5), 0.5)

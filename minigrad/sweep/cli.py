@@ -17,7 +17,7 @@ import typing
 from minigrad.sweep.config import SweepConfig, build_config, parse_assignment
 from minigrad.sweep.space import SpaceError
 from minigrad.sweep.storage import SweepError
-from minigrad.train import TrainConfig
+from minigrad.train import config_from_options
 
 __all__ = ["add_arguments", "run"]
 
@@ -65,21 +65,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         )
 
 
-def _config(args) -> SweepConfig:
+def _config(args: argparse.Namespace) -> SweepConfig:
     settings = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(SweepConfig)
         if f.metadata and getattr(args, f.name) is not None
     }
-    names = (f.name for f in dataclasses.fields(TrainConfig))
-    fixed = {name: getattr(args, name) for name in names if hasattr(args, name)}
-    space = {}
+    fixed = config_from_options(args)
+    space: dict[str, object] = {}
     for line in args.param:
         space |= parse_assignment(line, "--param")
     return build_config(args.file, settings, fixed, space)
 
 
-def run(args, parser: argparse.ArgumentParser) -> int:
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run the sweep the flags describe; returns the exit status."""
     from minigrad.sweep.run import run_sweep
 

@@ -18,6 +18,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from minigrad.sweep.space import NOT_SEARCHABLE, SearchSpace, SpaceError, did_you_mean
 from minigrad.train import TrainConfig
@@ -41,10 +42,10 @@ SWEEP_VAL_SIZE = 0.1
 TABLES = ("sweep", "train", "space")
 # What every trial is given and nobody sets: no pictures per trial (about 0.5 s each that
 # nobody looks at; docs/sweep.md has the benchmark). The best config keeps the defaults.
-TRIAL_SETTINGS = {"figures": False}
+TRIAL_SETTINGS: dict[str, Any] = {"figures": False}
 
 
-def _field(default, help: str, choices=None):
+def _field(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
     meta = {"help": help} | ({"choices": choices} if choices else {})
     return field(default=default, metadata=meta)
 
@@ -120,12 +121,12 @@ class SweepConfig:
             workers = min(workers, self.budget)
         return workers, self.threads or max(1, cores() // max(workers, 1))
 
-    def trial_config(self, params: dict):
+    def trial_config(self, params: dict[str, Any]) -> TrainConfig:
         """The `TrainConfig` of one trial: the fixed settings with `params` and
         `TRIAL_SETTINGS` over them."""
         return dataclasses.replace(self.fixed_train(), **params, **TRIAL_SETTINGS)
 
-    def best_config(self, params: dict):
+    def best_config(self, params: dict[str, Any]) -> TrainConfig:
         """The `TrainConfig` to train the final model with: on the whole training set unless
         `final_val_size` keeps a split out, with `TrainConfig`'s own defaults where trials
         had `TRIAL_SETTINGS` (the final run draws its figures)."""
@@ -134,7 +135,14 @@ class SweepConfig:
             self.fixed_train(), val_size=self.final_val_size, **params, **own
         )
 
-    def fixed_train(self):
+    @property
+    def searched(self) -> SearchSpace:
+        """The search space (`validate` refuses a config without one)."""
+        if self.space is None:
+            raise SpaceError("no search space: give a [space] table or --param flags")
+        return self.space
+
+    def fixed_train(self) -> TrainConfig:
         return self.train if self.train is not None else TrainConfig()
 
 
@@ -183,7 +191,12 @@ def parse_assignment(text: str, flag: str) -> dict:
     return load_toml(text, f"{flag} {text!r} (expected a TOML line such as 'epochs = 5')")
 
 
-def build_config(path=None, settings=None, fixed=None, space=None) -> SweepConfig:
+def build_config(
+    path: str | Path | None = None,
+    settings: dict[str, Any] | None = None,
+    fixed: dict[str, Any] | None = None,
+    space: dict[str, Any] | None = None,
+) -> SweepConfig:
     """A checked `SweepConfig` from a sweep file's tables and overrides (which win):
     `settings` for SweepConfig fields, `fixed` for TrainConfig fields, `space` for the
     searched ones. Raises ValueError (or its subclass SpaceError) naming what is wrong."""

@@ -9,13 +9,21 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from minigrad.sweep.results import format_value
 from minigrad.train.figures import save_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from minigrad.sweep.space import Param, SearchSpace
 
 __all__ = [
     "accuracy_figure",
@@ -30,7 +38,7 @@ MIN_TRIALS_FOR_IMPORTANCE = 8
 COMPLETE, PRUNED = "tab:blue", "0.6"
 
 
-def _figure(**kwargs):
+def _figure(**kwargs: Any) -> Figure:
     try:
         from matplotlib.figure import Figure
     except ModuleNotFoundError:
@@ -40,17 +48,17 @@ def _figure(**kwargs):
     return Figure(**kwargs)
 
 
-def _positions(param, rows: list[dict]) -> np.ndarray:
+def _positions(param: Param, rows: list[dict]) -> np.ndarray:
     """x positions of `rows` on `param`'s axis: the value, or a choice's index spread
     sideways by a fixed amount per trial so that equal values do not hide each other."""
-    if not param.is_choice:
+    if param.choices is None:
         return np.asarray([r[param.name] for r in rows], dtype=float)
     index = {c: i for i, c in enumerate(param.choices)}
     spread = np.array([(0.618 * r["trial"]) % 1.0 - 0.5 for r in rows]) * 0.3
     return np.array([index[r[param.name]] for r in rows], dtype=float).reshape(-1) + spread
 
 
-def _scatter(ax, rows: list[dict], x_of) -> None:
+def _scatter(ax: Any, rows: list[dict], x_of: Callable[[list[dict]], Any]) -> None:
     """Complete trials as blue dots, pruned ones as grey crosses at the accuracy they had
     when stopped; `x_of(rows)` gives the x positions."""
     for state, color, marker in (("pruned", PRUNED, "x"), ("complete", COMPLETE, "o")):
@@ -61,7 +69,7 @@ def _scatter(ax, rows: list[dict], x_of) -> None:
     ax.grid(alpha=0.3)
 
 
-def accuracy_figure(rows: list[dict], space):
+def accuracy_figure(rows: list[dict], space: SearchSpace) -> Figure:
     """Validation accuracy (%) against each parameter, the best trial starred."""
     n = len(space.params)
     cols = min(n, 3)
@@ -69,11 +77,11 @@ def accuracy_figure(rows: list[dict], space):
     axes = fig.subplots(-(-n // cols), cols, squeeze=False).ravel()
     best = next((r for r in rows if r["state"] == "complete"), None)
     for ax, param in zip(axes, space.params):
-        _scatter(ax, rows, lambda part, param=param: _positions(param, part))
+        _scatter(ax, rows, functools.partial(_positions, param))
         if best is not None:
             x, y = _positions(param, [best]), [100 * best["val_accuracy"]]
             ax.scatter(x, y, marker="*", s=160, c="tab:red", label="best", zorder=3)
-        if param.is_choice:
+        if param.choices is not None:
             ax.set_xticks(range(len(param.choices)), [format_value(c) for c in param.choices])
             ax.set_xlim(-0.5, len(param.choices) - 0.5)
         elif param.log:
@@ -86,7 +94,7 @@ def accuracy_figure(rows: list[dict], space):
     return fig
 
 
-def history_figure(rows: list[dict]):
+def history_figure(rows: list[dict]) -> Figure:
     """Each trial's validation accuracy in trial order and the best value so far."""
     fig = _figure(figsize=(6.4, 4.0), layout="constrained")
     ax = fig.subplots()
@@ -102,7 +110,7 @@ def history_figure(rows: list[dict]):
     return fig
 
 
-def importance_figure(study):
+def importance_figure(study: Any) -> tuple[Figure | None, str | None]:
     """Optuna's parameter importances as bars, or `(None, why)` when they cannot be
     computed: too few complete trials, or a single parameter."""
     import optuna
@@ -127,7 +135,9 @@ def importance_figure(study):
     return fig, None
 
 
-def save_figures(study, rows: list[dict], space, folder: Path) -> tuple[list[Path], list[str]]:
+def save_figures(
+    study: Any, rows: list[dict], space: SearchSpace, folder: Path
+) -> tuple[list[Path], list[str]]:
     """Write the figures that can be drawn into `folder`; returns (paths, notes on the
     ones that could not)."""
     scored = [r for r in rows if r["val_accuracy"] is not None]

@@ -10,13 +10,17 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import signal
+from collections.abc import Callable
+from typing import Any, cast
 
-from minigrad.sweep.worker import STOPPING, Budget, WorkerSpec, run_worker
+from minigrad.sweep.worker import STOPPING, TrialBudget, WorkerSpec, run_worker
 
 __all__ = ["run_workers"]
 
 
-def run_workers(specs: list[WorkerSpec], budget: Budget, log=print) -> list[tuple[int, str]]:
+def run_workers(
+    specs: list[WorkerSpec], budget: TrialBudget, log: Callable[[str], object] = print
+) -> list[tuple[int, str]]:
     """Run the workers of `specs` until they are done, passing their lines to `log`; returns
     `(exit code, note)` for each worker process that did not end normally (killed: minus
     the signal; crashed: its error is printed above).
@@ -48,7 +52,9 @@ def run_workers(specs: list[WorkerSpec], budget: Budget, log=print) -> list[tupl
     ]
 
 
-def _worker_main(spec: WorkerSpec, budget: Budget, lines) -> None:
+def _worker_main(
+    spec: WorkerSpec, budget: TrialBudget, lines: multiprocessing.connection.Connection
+) -> None:
     """Entry point of a spawned worker: its lines go to the command through `lines`,
     prefixed with its number; the command announces Ctrl-C once for all workers."""
 
@@ -61,17 +67,22 @@ def _worker_main(spec: WorkerSpec, budget: Budget, lines) -> None:
         raise SystemExit(130) from None
 
 
-def _relay(readers: list, log) -> None:
+def _relay(readers: list, log: Callable[[str], object]) -> None:
     """Pass the workers' lines to `log` until every worker has closed its pipe (ended)."""
     while readers:
         for reader in multiprocessing.connection.wait(readers):
             try:
-                log(reader.recv())
+                log(cast(multiprocessing.connection.Connection, reader).recv())
             except EOFError:
                 readers.remove(reader)
 
 
-def _stop(procs, readers, budget: Budget, log) -> None:
+def _stop(
+    procs: list[Any],
+    readers: list,
+    budget: TrialBudget,
+    log: Callable[[str], object],
+) -> None:
     """Ctrl-C. A terminal sends it to the workers too, and each stops at the end of its
     running epoch; one sent to this process alone still closes the budget, so the workers
     finish their trials and start no other. A second Ctrl-C stops them at once."""

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from minigrad.train.rundir import write_json, write_text
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
+    from minigrad.sweep.space import SearchSpace
 
 __all__ = [
     "format_value",
@@ -20,7 +26,7 @@ __all__ = [
 STATE_ORDER = {"complete": 0, "pruned": 1, "fail": 2, "running": 3, "waiting": 4}
 
 
-def trial_rows(study, space) -> list[dict]:
+def trial_rows(study: Any, space: SearchSpace) -> list[dict]:
     """One dict per trial, best first: `trial`, `state`, `val_accuracy`, each parameter,
     `epochs`, `train_seconds`, `worker`, `note` (why it ended early)."""
     trials = study.get_trials(deepcopy=False)
@@ -53,7 +59,7 @@ def trial_rows(study, space) -> list[dict]:
     return rows
 
 
-def format_value(value) -> str:
+def format_value(value: object) -> str:
     """A parameter or measurement as a table shows it; widths as 512-256."""
     if value is None:
         return ""
@@ -64,7 +70,7 @@ def format_value(value) -> str:
     return str(value)
 
 
-def format_table(rows: list[dict], names, limit: int | None = 20) -> str:
+def format_table(rows: list[dict], names: Sequence[str], limit: int | None = 20) -> str:
     """A plain-text table of `rows` (the first `limit`), accuracy as a percentage."""
     columns = ["trial", "state", "val acc", *names, "epochs", "seconds", "note"]
     body = []
@@ -81,7 +87,7 @@ def format_table(rows: list[dict], names, limit: int | None = 20) -> str:
     return "\n".join(lines)
 
 
-def write_csv(rows: list[dict], names, path: Path) -> None:
+def write_csv(rows: list[dict], names: Sequence[str], path: Path) -> None:
     """Every trial, best first, one column per parameter."""
     columns = ["trial", "state", "val_accuracy", *names, "epochs", "train_seconds"]
     columns += ["worker", "note"]
@@ -93,14 +99,14 @@ def write_csv(rows: list[dict], names, path: Path) -> None:
     write_text(out.getvalue(), path)
 
 
-def write_best_config(study, config, path: Path) -> dict | None:
+def write_best_config(study: Any, config: SweepConfig, path: Path) -> dict | None:
     """The best complete trial's settings over the fixed ones, as a TrainConfig dict in
     `path`; None (nothing written) while no trial has completed."""
     try:
         best_trial = study.best_trial
     except ValueError:  # Optuna's answer while no trial has completed
         return None
-    params = config.space.decode(best_trial.params)
+    params = config.searched.decode(best_trial.params)
     best = config.best_config(params).to_dict()
     write_json(best, path)
     return best

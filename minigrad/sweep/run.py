@@ -6,8 +6,10 @@ import dataclasses
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from minigrad.sweep.config import SWEEP_VAL_SIZE, SweepConfig
 from minigrad.sweep.figures import save_figures
@@ -26,7 +28,7 @@ from minigrad.sweep.storage import (
     open_study,
     shown_url,
 )
-from minigrad.sweep.worker import Budget, WorkerSpec
+from minigrad.sweep.worker import TrialBudget, WorkerSpec
 from minigrad.train.rundir import write_json
 
 __all__ = ["SweepResult", "run_sweep", "report", "resolve_data"]
@@ -46,7 +48,9 @@ class SweepResult:
     figures: list[Path]
 
 
-def run_sweep(config: SweepConfig, out_dir=None, *, log=print) -> SweepResult:
+def run_sweep(
+    config: SweepConfig, out_dir: str | Path | None = None, *, log: Callable[[str], object] = print
+) -> SweepResult:
     """Add `config.budget` trials (or trials until `config.timeout`) to the study and write
     the results into `out_dir` (default `sweeps/<study>`): `trials.csv`, `best_config.json`
     and the figures. Everything is checked before any training starts.
@@ -84,7 +88,7 @@ def _claim_folder(folder: Path, study: str) -> None:
         write_json({"study": study}, marker)
 
 
-def resolve_data(config: SweepConfig, log=print) -> SweepConfig:
+def resolve_data(config: SweepConfig, log: Callable[[str], object] = print) -> SweepConfig:
     """`config` with its dataset fixed (`auto` resolved on this machine) and a validation
     split for the trials, loading the data once here: a missing dataset fails, and a
     download happens, before any worker starts.
@@ -118,7 +122,9 @@ def resolve_data(config: SweepConfig, log=print) -> SweepConfig:
     return dataclasses.replace(config, train=fixed, final_val_size=final)
 
 
-def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult:
+def _run(
+    config: SweepConfig, folder: Path, url: str, study: Any, log: Callable[[str], object]
+) -> SweepResult:
     """Run this machine's workers on `study`, then report, also after Ctrl-C or an error."""
     budget = config.budget
     workers, threads = config.layout()
@@ -127,7 +133,7 @@ def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult
         f"study {config.study!r} in {shown_url(url)}: {len(study.trials)} trial(s) so far; "
         f"adding {adding} with {workers} worker(s) x {threads} BLAS thread(s)"
     )
-    log("searching " + "; ".join(f"{p.name}: {p.describe()}" for p in config.space.params))
+    log("searching " + "; ".join(f"{p.name}: {p.describe()}" for p in config.searched.params))
     failures = []
     try:
         if workers:
@@ -136,7 +142,7 @@ def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult
                 WorkerSpec(config, url, str(folder), i + 1, threads, deadline, len(study.trials))
                 for i in range(workers)
             ]
-            for code, note in run_workers(specs, Budget(budget), log):
+            for code, note in run_workers(specs, TrialBudget(budget), log):
                 log(note)
                 failures += [note] if code > 0 else []
     except KeyboardInterrupt:
@@ -151,10 +157,12 @@ def _run(config: SweepConfig, folder: Path, url: str, study, log) -> SweepResult
     return result
 
 
-def report(study, config: SweepConfig, folder: Path, log=print) -> SweepResult:
+def report(
+    study: Any, config: SweepConfig, folder: Path, log: Callable[[str], object] = print
+) -> SweepResult:
     """Write `trials.csv`, `best_config.json` and the figures; print the table."""
-    rows = trial_rows(study, config.space)
-    names = config.space.names
+    rows = trial_rows(study, config.searched)
+    names = config.searched.names
     write_csv(rows, names, folder / "trials.csv")
     counts = Counter(r["state"] for r in rows)
     epochs = sum(r["epochs"] or 0 for r in rows)
@@ -176,7 +184,7 @@ def report(study, config: SweepConfig, folder: Path, log=print) -> SweepResult:
             f"    minigrad train --config {folder / BEST_CONFIG}"
         )
     try:
-        figures, notes = save_figures(study, rows, config.space, folder)
+        figures, notes = save_figures(study, rows, config.searched, folder)
     except ModuleNotFoundError as err:
         figures, notes = [], [str(err)]
     for note in notes:

@@ -21,7 +21,9 @@ import difflib
 import json
 import math
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from minigrad.train import TrainConfig
 
@@ -62,8 +64,8 @@ class Param:
     integers when the field holds integers) or a list of `choices`."""
 
     name: str
-    low: float | None = None
-    high: float | None = None
+    low: float = 0.0  # low and high are unused with choices
+    high: float = 0.0
     log: bool = False
     integer: bool = False
     choices: tuple | None = None
@@ -72,10 +74,10 @@ class Param:
     def is_choice(self) -> bool:
         return self.choices is not None
 
-    def suggest(self, trial):
+    def suggest(self, trial: Any) -> Any:
         """Ask `trial` (an `optuna.Trial`) for a value; returns the `TrainConfig` value.
         Choices of widths travel through Optuna as JSON text ("[512, 256]")."""
-        if self.is_choice:
+        if self.choices is not None:
             return self.decode(
                 trial.suggest_categorical(self.name, [_encode(c) for c in self.choices])
             )
@@ -83,28 +85,28 @@ class Param:
             return trial.suggest_int(self.name, int(self.low), int(self.high), log=self.log)
         return trial.suggest_float(self.name, float(self.low), float(self.high), log=self.log)
 
-    def decode(self, value):
+    def decode(self, value: Any) -> Any:
         """An Optuna parameter value back to the `TrainConfig` value."""
-        if self.is_choice and isinstance(value, str) and value.startswith("["):
+        if self.choices is not None and isinstance(value, str) and value.startswith("["):
             return tuple(json.loads(value))
         return value
 
-    def to_spec(self):
+    def to_spec(self) -> list[Any] | dict[str, Any]:
         """The TOML value this parameter was written as (JSON-compatible)."""
-        if self.is_choice:
+        if self.choices is not None:
             return [list(c) if isinstance(c, tuple) else c for c in self.choices]
         spec = {"low": self.low, "high": self.high}
         return spec | ({"log": True} if self.log else {})
 
     def describe(self) -> str:
-        if self.is_choice:
+        if self.choices is not None:
             return "one of " + ", ".join(str(_encode(c)) for c in self.choices)
         scale = "log-uniform" if self.log else "uniform"
         kind = "integers" if self.integer else "floats"
         return f"{scale} {kind} in [{self.low:g}, {self.high:g}]"
 
 
-def _encode(choice):
+def _encode(choice: Any) -> Any:
     return json.dumps(list(choice)) if isinstance(choice, tuple) else choice
 
 
@@ -115,7 +117,7 @@ class SearchSpace:
     params: tuple[Param, ...]
 
     @classmethod
-    def from_spec(cls, spec: dict, fixed=None) -> SearchSpace:
+    def from_spec(cls, spec: dict, fixed: TrainConfig | None = None) -> SearchSpace:
         """Build and check a space from `{field: TOML value}` against `fixed`, the
         `TrainConfig` whose other fields every trial keeps."""
         fixed = TrainConfig() if fixed is None else fixed
@@ -133,7 +135,7 @@ class SearchSpace:
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
 
-    def sample(self, trial) -> dict:
+    def sample(self, trial: Any) -> dict:
         """Ask `trial` (an `optuna.Trial`) for every parameter; `{field: TrainConfig value}`."""
         return {p.name: p.suggest(trial) for p in self.params}
 
@@ -142,7 +144,7 @@ class SearchSpace:
         return {p.name: p.decode(params[p.name]) for p in self.params if p.name in params}
 
 
-def _parse(name: str, value, fixed) -> Param:
+def _parse(name: str, value: Any, fixed: TrainConfig) -> Param:
     _check_name(name, fixed)
     kind = _field_kind(type(fixed), name)
     if isinstance(value, list):
@@ -154,12 +156,12 @@ def _parse(name: str, value, fixed) -> Param:
             f"{name} = {value!r}: give a range like {{ low = 1e-4, high = 1e-1, log = true }} "
             f"or a list of choices; a single value belongs with the fixed settings"
         )
-    for candidate in param.choices if param.is_choice else (param.low, param.high):
+    for candidate in param.choices if param.choices is not None else (param.low, param.high):
         _check_value(name, candidate, fixed)
     return param
 
 
-def did_you_mean(name: str, known) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
     """' (did you mean lr?)' for a misspelt or differently named field, else ''."""
     known = list(known)
     close = [ALIASES[name]] if ALIASES.get(name) in known else []
@@ -167,7 +169,7 @@ def did_you_mean(name: str, known) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def _check_name(name: str, fixed) -> None:
+def _check_name(name: str, fixed: TrainConfig) -> None:
     fields = [f.name for f in dataclasses.fields(fixed)]
     if name not in fields:
         hint = did_you_mean(name, fields)
@@ -179,7 +181,7 @@ def _check_name(name: str, fixed) -> None:
         raise SpaceError(f"{name} cannot be searched: {NOT_SEARCHABLE[name]}; fix it instead")
 
 
-def _field_kind(cls, name: str) -> str:
+def _field_kind(cls: type, name: str) -> str:
     """'int', 'float' or 'other' (choices only), from the field's type annotation."""
     hint = typing.get_type_hints(cls)[name]
     args = set(typing.get_args(hint)) - {type(None)} or {hint}
@@ -237,7 +239,7 @@ def _parse_choices(name: str, values: list, kind: str) -> Param:
     return Param(name, choices=choices)
 
 
-def _check_value(name: str, value, fixed) -> None:
+def _check_value(name: str, value: Any, fixed: TrainConfig) -> None:
     """`fixed` with `name = value` must pass `TrainConfig.validate`."""
     try:
         dataclasses.replace(fixed, **{name: value}).validate()

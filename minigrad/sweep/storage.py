@@ -15,8 +15,12 @@ import json
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from minigrad.train.config import UNTRAINED
+from minigrad.train import LOCAL_SETTINGS
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
 
 __all__ = [
     "SweepError",
@@ -31,7 +35,7 @@ STUDY_ATTR = "minigrad_sweep"
 # Training settings that may differ between machines and runs of one search: where the data
 # is, whether pictures are drawn (not part of a study's record, so a study recorded before a
 # field of this kind existed still matches).
-LOCAL_FIELDS = UNTRAINED
+LOCAL_FIELDS = LOCAL_SETTINGS
 MAX_RETRY = 2  # a trial that keeps killing its worker (out of memory, say) is not run forever
 CONNECT_TIMEOUT = 10  # seconds; an unreachable server fails this fast instead of hanging
 
@@ -40,7 +44,7 @@ class SweepError(RuntimeError):
     """A sweep cannot start or go on; the message says what to do."""
 
 
-def import_optuna():
+def import_optuna() -> Any:
     """optuna, or a SweepError saying how to install it."""
     try:
         import optuna
@@ -64,7 +68,7 @@ def shown_url(url: str) -> str:
         return url
 
 
-def open_storage(url: str, heartbeat: int):
+def open_storage(url: str, heartbeat: int) -> Any:
     """An `optuna.storages.RDBStorage` at `url` with heartbeats every `heartbeat` seconds,
     stale trials failed after two silent intervals and queued again up to `MAX_RETRY` times.
 
@@ -102,7 +106,7 @@ def open_storage(url: str, heartbeat: int):
             ) from None
 
 
-def _rdb_storage(optuna, url: str, heartbeat: int):
+def _rdb_storage(optuna: Any, url: str, heartbeat: int) -> Any:
     with warnings.catch_warnings():
         # heartbeats and the retry callback are marked experimental; they are what we want
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -121,7 +125,7 @@ def _rdb_storage(optuna, url: str, heartbeat: int):
     return storage
 
 
-def _write_ahead_log(engine) -> None:
+def _write_ahead_log(engine: Any) -> None:
     """SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit: a
     sweep commits a few times per epoch, and a sync each time made the storage cost as much
     as training a small model. A killed process loses nothing committed; a power cut may
@@ -130,14 +134,14 @@ def _write_ahead_log(engine) -> None:
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
-    def write_ahead_log(dbapi_connection, record) -> None:
+    def write_ahead_log(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
     engine.dispose()  # connections opened while the tables were made reconnect with it
 
 
-def _serialise_sqlite(engine) -> None:
+def _serialise_sqlite(engine: Any) -> None:
     """Python's sqlite3 reads outside any transaction and locks the file only at the first
     write, so two workers could both read a trial as waiting and both take it. Here every
     transaction begins with BEGIN IMMEDIATE, taking the write lock before it reads
@@ -145,11 +149,11 @@ def _serialise_sqlite(engine) -> None:
     from sqlalchemy import event
 
     @event.listens_for(engine, "begin")
-    def begin_immediate(connection) -> None:
+    def begin_immediate(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def close_storage(storage) -> None:
+def close_storage(storage: Any) -> None:
     """Close the storage's database connections (a sweep keeps none open after it)."""
     storage.remove_session()
     storage.engine.dispose()
@@ -173,7 +177,7 @@ def _connect_args(url: str) -> dict:
     return {}
 
 
-def open_study(storage, config, sampler=None, pruner=None):
+def open_study(storage: Any, config: SweepConfig, sampler: Any = None, pruner: Any = None) -> Any:
     """Create the study `config.study` in `storage` (an RDBStorage), or load it and check
     that it searches the same space with the same fixed settings; the first run records both
     in the study.
@@ -209,10 +213,10 @@ def open_study(storage, config, sampler=None, pruner=None):
     return study
 
 
-def search_record(config) -> dict:
+def search_record(config: SweepConfig) -> dict:
     """What must match for trials to be compared: the space and the fixed settings."""
     train = {k: v for k, v in config.fixed_train().to_dict().items() if k not in LOCAL_FIELDS}
-    return json.loads(json.dumps({"space": config.space.to_spec(), "train": train}))
+    return json.loads(json.dumps({"space": config.searched.to_spec(), "train": train}))
 
 
 def _differences(found: dict, wanted: dict) -> str:

@@ -7,12 +7,16 @@ may stop it there; a run whose loss turns NaN ends as a failed trial with the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from minigrad.train import DivergedError, fit
 from minigrad.train.rundir import CHECKPOINT
+
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
+    from minigrad.train import TrainConfig
 
 __all__ = ["TrialEnded", "train_trial", "trial_folder", "INTERRUPTED"]
 
@@ -31,7 +35,12 @@ def trial_folder(folder: str | Path, number: int) -> Path:
     return Path(folder) / "trials" / f"{number:04d}"
 
 
-def train_trial(trial, config, folder: str | Path, should_stop=lambda: False) -> float:
+def train_trial(
+    trial: Any,
+    config: SweepConfig,
+    folder: str | Path,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> float:
     """Train the trial's configuration; returns the last epoch's validation accuracy.
 
     Args:
@@ -43,7 +52,7 @@ def train_trial(trial, config, folder: str | Path, should_stop=lambda: False) ->
     Raises:
         TrialEnded: pruned or interrupted after an epoch, or diverged (non-finite loss).
     """
-    params = config.space.sample(trial)
+    params = config.searched.sample(trial)
     train_config = config.trial_config(params)
     out = trial_folder(folder, trial.number)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,14 +83,9 @@ def train_trial(trial, config, folder: str | Path, should_stop=lambda: False) ->
         (out / CHECKPOINT).unlink(missing_ok=True)
 
 
-def _fit(train_config, out: Path, report) -> float:
+def _fit(train_config: TrainConfig, out: Path, report: Callable[[dict], object]) -> float:
     """`fit` with its lines and progress in `out/log.txt`; the last validation accuracy."""
-    # A diverging trial overflows on its way to a NaN loss, which ends it as a failed trial
-    # with the reason: NumPy's overflow warnings would only say it again, once per trial.
-    with (
-        open(out / "log.txt", "w", encoding="utf-8") as log,
-        np.errstate(over="ignore", invalid="ignore"),
-    ):
+    with open(out / "log.txt", "w", encoding="utf-8") as log:
         try:
             result = fit(
                 train_config,

@@ -17,7 +17,9 @@ import socket
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,7 +27,11 @@ from minigrad.sweep.results import format_value
 from minigrad.sweep.storage import close_storage, import_optuna, open_storage, open_study
 from minigrad.sweep.trial import TrialEnded, train_trial
 
-__all__ = ["WorkerSpec", "Budget", "StopRequest", "run_worker", "claim_waiting", "STOPPING"]
+if TYPE_CHECKING:
+    from minigrad.sweep.config import SweepConfig
+    from minigrad.sweep.space import SearchSpace
+
+__all__ = ["WorkerSpec", "TrialBudget", "StopRequest", "run_worker", "claim_waiting", "STOPPING"]
 
 STOPPING = "stopping at the end of the running epoch (Ctrl-C again: at once)"
 
@@ -34,7 +40,7 @@ STOPPING = "stopping at the end of the running epoch (Ctrl-C again: at once)"
 class WorkerSpec:
     """Everything a worker process needs (picklable: workers are spawned)."""
 
-    config: object  # the SweepConfig
+    config: SweepConfig
     url: str
     folder: str
     index: int
@@ -43,7 +49,7 @@ class WorkerSpec:
     seed_offset: int  # trials in the study when the run began: re-runs sample afresh
 
 
-class Budget:
+class TrialBudget:
     """Trials this run may still add, shared by its local workers; None: no limit."""
 
     def __init__(self, trials: int | None):
@@ -64,7 +70,7 @@ class Budget:
             return True
 
 
-def make_sampler(config, spec: WorkerSpec):
+def make_sampler(config: SweepConfig, spec: WorkerSpec) -> Any:
     """Random (the course's method) or TPE; seeded per worker and per run when asked."""
     optuna = import_optuna()
     seed = None
@@ -76,7 +82,7 @@ def make_sampler(config, spec: WorkerSpec):
     return optuna.samplers.RandomSampler(seed=seed)
 
 
-def make_pruner(config):
+def make_pruner(config: SweepConfig) -> Any:
     """Median: stop a trial whose accuracy after an epoch is below the median of earlier
     trials at that epoch (after 5 trials, from epoch 2); halving: successive halving."""
     optuna = import_optuna()
@@ -87,7 +93,12 @@ def make_pruner(config):
     return optuna.pruners.NopPruner()
 
 
-def run_worker(spec: WorkerSpec, budget: Budget, log=print, announce_stop=True) -> None:
+def run_worker(
+    spec: WorkerSpec,
+    budget: TrialBudget,
+    log: Callable[[str], object] = print,
+    announce_stop: bool = True,
+) -> None:
     """Take and train trials until the budget is spent and the study is quiet.
 
     Raises:
@@ -107,7 +118,15 @@ def run_worker(spec: WorkerSpec, budget: Budget, log=print, announce_stop=True) 
         close_storage(storage)
 
 
-def _work(study, storage, study_id: int, spec: WorkerSpec, budget: Budget, stop, log) -> None:
+def _work(
+    study: Any,
+    storage: Any,
+    study_id: int,
+    spec: WorkerSpec,
+    budget: TrialBudget,
+    stop: StopRequest,
+    log: Callable[[str], object],
+) -> None:
     told_waiting = False
     while True:
         if stop.asked:
@@ -143,22 +162,22 @@ class StopRequest:
     broken and its lock held. Installed only where Ctrl-C raises KeyboardInterrupt (the main
     thread, SIGINT not ignored)."""
 
-    def __init__(self, log=None):
+    def __init__(self, log: Callable[[str], object] | None = None):
         self.asked = False
         self._log = log
-        self._previous = None
+        self._previous: Any = None  # the SIGINT handler to put back
 
-    def __enter__(self):
+    def __enter__(self) -> StopRequest:
         main = threading.current_thread() is threading.main_thread()
         if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
 
-    def _handle(self, signum, frame) -> None:
+    def _handle(self, signum: int, frame: object) -> None:
         if self.asked:
             raise KeyboardInterrupt
         self.asked = True
@@ -166,19 +185,19 @@ class StopRequest:
             self._log(STOPPING)
 
 
-def _fail_stale_trials(study) -> None:
+def _fail_stale_trials(study: Any) -> None:
     optuna = import_optuna()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
 
 
-def _running(study) -> list:
+def _running(study: Any) -> list:
     optuna = import_optuna()
     return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
 
 
-def claim_waiting(study, storage, study_id):
+def claim_waiting(study: Any, storage: Any, study_id: int) -> tuple[int, Any] | None:
     """`(trial_id, trial)` of the oldest waiting trial, now running for us, or None.
     The heartbeat is recorded before the switch, so a worker killed right after it still
     leaves a stale trial that gets retried, never one running forever."""
@@ -195,7 +214,15 @@ def claim_waiting(study, storage, study_id):
     return None
 
 
-def _run_trial(study, storage, trial_id: int, trial, spec: WorkerSpec, stop, log) -> None:
+def _run_trial(
+    study: Any,
+    storage: Any,
+    trial_id: int,
+    trial: Any,
+    spec: WorkerSpec,
+    stop: StopRequest,
+    log: Callable[[str], object],
+) -> None:
     optuna = import_optuna()
     state = optuna.trial.TrialState
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
@@ -212,10 +239,10 @@ def _run_trial(study, storage, trial_id: int, trial, spec: WorkerSpec, stop, log
             trial.set_user_attr("reason", f"{type(err).__name__}: {err}")
             study.tell(trial, state=state.FAIL)
             raise
-    log(describe(study.tell(trial, **outcome), spec.config.space))
+    log(describe(study.tell(trial, **outcome), spec.config.searched))
 
 
-def describe(frozen, space) -> str:
+def describe(frozen: Any, space: SearchSpace) -> str:
     """One line about a finished trial."""
     params = "  ".join(f"{k} {format_value(v)}" for k, v in space.decode(frozen.params).items())
     what = frozen.state.name.lower()
@@ -229,17 +256,17 @@ class _Heartbeat:
     """Records `trial_id`'s heartbeat every `interval` seconds in a thread while the trial
     trains: a worker that dies stops beating, and its trial is then failed and retried."""
 
-    def __init__(self, storage, trial_id: int, interval: int):
+    def __init__(self, storage: Any, trial_id: int, interval: int):
         self.storage, self.trial_id, self.interval = storage, trial_id, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
-    def __enter__(self):
+    def __enter__(self) -> _Heartbeat:
         self.storage.record_heartbeat(self.trial_id)
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
 

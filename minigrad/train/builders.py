@@ -1,8 +1,4 @@
-"""Model, optimizer and learning-rate schedule of a run, built from its `TrainConfig`.
-
-Schedules are per step (one `scheduler.step()` after every `optimizer.step()`), so the same
-recipe works for 1 epoch or 100: `warmup` is a fraction of all steps.
-"""
+"""The model and optimizer of a run, built from its (filled-in) `TrainConfig`."""
 
 from __future__ import annotations
 
@@ -10,10 +6,11 @@ import numpy as np
 
 import minigrad.nn as nn
 import minigrad.optim as optim
-from minigrad.optim import lr_scheduler as sched
-from minigrad.train.config import OPTIMIZERS, SCHEDULES
+from minigrad import Tensor
+from minigrad.train.config import OPTIMIZERS, TrainConfig
+from minigrad.train.defaults import filled
 
-__all__ = ["build_model", "build_optimizer", "build_scheduler", "reseed_dropout"]
+__all__ = ["MLP", "build_model", "build_optimizer", "reseed_dropout"]
 
 _ACTIVATION_LAYERS = {
     "relu": nn.ReLU,
@@ -21,19 +18,40 @@ _ACTIVATION_LAYERS = {
     "tanh": nn.Tanh,
     "sigmoid": nn.Sigmoid,
 }
-_HAS_MOMENTUM = ("momentum", "nesterov", "adam", "adamw")
 
 
-def build_model(cfg, in_features: int, num_classes: int) -> nn.Sequential:
+class MLP(nn.Sequential):
+    """The network of a run: an `nn.Sequential` from model inputs, a float `Tensor (N, D)`
+    of normalised values, to logits `(N, C)`. Anything else is refused with a sentence:
+    raw data passed straight in would be scored without the normalisation training used."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor) or x.dtype.kind != "f":
+            raise TypeError(
+                f"the network takes normalised inputs as a float Tensor, not {_kind(x)}: for "
+                "raw inputs as the dataset gives them write `logits, classes = "
+                "trained.predict(x)`, or `trained.model(mg.tensor(trained.preprocess(x)))` "
+                "for the network's own output"
+            )
+        return super().forward(x)
+
+
+def _kind(x: object) -> str:
+    name = "NumPy array" if isinstance(x, np.ndarray) else type(x).__name__
+    dtype = getattr(x, "dtype", None)
+    return f"a {name}" + (f" of {dtype}" if dtype is not None else "")
+
+
+def build_model(cfg: TrainConfig, in_features: int, num_classes: int) -> MLP:
     """`in -> [Linear -> BatchNorm1d -> act -> Dropout] * len(hidden) -> Linear(classes)`.
 
     A Linear followed by BatchNorm1d has no bias (the norm's shift replaces it). Weights are
     drawn from a generator seeded by `cfg.seed`.
     """
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0]))
-    layers = []
+    layers: list[nn.Module] = []
     width = in_features
-    for h in cfg.hidden:
+    for h in filled(cfg.hidden):
         layers.append(nn.Linear(width, h, bias=not cfg.batch_norm, rng=rng))
         if cfg.batch_norm:
             layers.append(nn.BatchNorm1d(h))
@@ -42,7 +60,7 @@ def build_model(cfg, in_features: int, num_classes: int) -> nn.Sequential:
             layers.append(nn.Dropout(cfg.dropout))
         width = h
     layers.append(nn.Linear(width, num_classes, rng=rng))
-    return nn.Sequential(*layers)
+    return MLP(*layers)
 
 
 def reseed_dropout(model: nn.Module, seed: int, epoch: int) -> None:
@@ -53,9 +71,10 @@ def reseed_dropout(model: nn.Module, seed: int, epoch: int) -> None:
         m.rng = np.random.default_rng(np.random.SeedSequence([seed, 1], spawn_key=(epoch, k)))
 
 
-def build_optimizer(cfg, model: nn.Module) -> optim.Optimizer:
+def build_optimizer(cfg: TrainConfig, model: nn.Module) -> optim.Optimizer:
     """`cfg.optimizer` over two groups: weight matrices with `cfg.weight_decay`, the rest
-    (biases, BatchNorm scales and shifts) without decay."""
+    (biases, BatchNorm scales and shifts) without decay, at the peak rate `cfg.lr` (which
+    the run's schedule then scales step by step)."""
     params = list(model.parameters())
     groups = [{"params": [p for p in params if p.ndim == 2], "weight_decay": cfg.weight_decay}]
     rest = [p for p in params if p.ndim != 2]
@@ -76,40 +95,3 @@ def build_optimizer(cfg, model: nn.Module) -> optim.Optimizer:
     if name == "adamw":
         return optim.AdamW(groups, lr=lr, betas=tuple(cfg.betas))
     raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-
-
-def build_scheduler(cfg, opt: optim.Optimizer, total_steps: int):
-    """Linear warm-up over `cfg.warmup` of the steps, then `cfg.schedule` to the end.
-
-    cosine: to 0; step: x0.1 at 1/3 and 2/3 of the rest; exponential: down to 1% of the peak;
-    constant: the peak. onecycle: PyTorch's OneCycleLR with `pct_start=cfg.warmup`
-    (0.3 if 0), cycling momentum/beta1 for the optimizers that have one.
-    """
-    if cfg.schedule == "onecycle":
-        # The warm-up phase needs two steps at least, else OneCycleLR divides by zero.
-        pct_start = min(max(cfg.warmup or 0.3, 2.0 / total_steps), 0.5)
-        return sched.OneCycleLR(
-            opt,
-            max_lr=cfg.lr,
-            total_steps=total_steps,
-            pct_start=pct_start,
-            cycle_momentum=cfg.optimizer in _HAS_MOMENTUM,
-        )
-    warm = min(int(round(cfg.warmup * total_steps)), total_steps - 1)
-    main = _main_schedule(cfg.schedule, opt, total_steps - warm)
-    if warm == 0:
-        return main
-    ramp = sched.LinearLR(opt, start_factor=1.0 / warm, end_factor=1.0, total_iters=warm)
-    return sched.SequentialLR(opt, [ramp, main], milestones=[warm])
-
-
-def _main_schedule(name: str, opt, steps: int):
-    if name == "cosine":
-        return sched.CosineAnnealingLR(opt, T_max=steps)
-    if name == "step":
-        return sched.StepLR(opt, step_size=max(1, steps // 3), gamma=0.1)
-    if name == "exponential":
-        return sched.ExponentialLR(opt, gamma=0.01 ** (1.0 / steps))
-    if name == "constant":
-        return sched.LinearLR(opt, start_factor=1.0, end_factor=1.0, total_iters=1)
-    raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")

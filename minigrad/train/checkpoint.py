@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from minigrad.serialization import load, save
+from minigrad import load, save
 
 __all__ = ["pack", "unpack", "save_checkpoint", "load_checkpoint"]
 
@@ -23,7 +24,7 @@ FORMAT = 1
 _META = "meta.json"
 
 
-def pack(tree) -> dict[str, np.ndarray]:
+def pack(tree: Any) -> dict[str, np.ndarray]:
     """Flatten a nest of dicts/lists/tuples/numbers/strings/arrays into `name -> ndarray`."""
     arrays: dict[str, np.ndarray] = {}
     skeleton = _pack(tree, "", arrays)
@@ -31,7 +32,7 @@ def pack(tree) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _pack(value, path: str, arrays: dict):
+def _pack(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, np.ndarray):
         arrays[path] = value
         return {"__array__": path}
@@ -46,7 +47,7 @@ def _pack(value, path: str, arrays: dict):
     raise TypeError(f"cannot checkpoint {path or 'value'} of type {type(value).__name__}")
 
 
-def unpack(arrays: dict[str, np.ndarray]):
+def unpack(arrays: dict[str, np.ndarray]) -> Any:
     """Inverse of `pack`: dicts come back with string keys, tuples as lists."""
     if _META not in arrays:
         raise ValueError("not a minigrad training checkpoint: no 'meta.json' entry")
@@ -56,7 +57,7 @@ def unpack(arrays: dict[str, np.ndarray]):
     return _unpack(meta["tree"], arrays)
 
 
-def _unpack(node, arrays):
+def _unpack(node: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(node, list):
         return [_unpack(v, arrays) for v in node]
     if isinstance(node, dict):

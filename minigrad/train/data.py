@@ -16,14 +16,18 @@ import hashlib
 import socket
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from minigrad import load, save
 from minigrad.data import transforms as T
 from minigrad.data.datasets import (
     CIFAR10_CLASSES,
     DatasetError,
+    DownloadError,
     cifar10_url,
     data_dir,
     find_cifar10,
@@ -33,8 +37,7 @@ from minigrad.data.datasets import (
     train_val_split,
     train_val_test_split,
 )
-from minigrad.serialization import CorruptFileError, load, save
-from minigrad.train.config import CIFAR10_VAL_SIZE, DATASET_DEFAULTS
+from minigrad.train.defaults import CIFAR10_VAL_SIZE, DATASET_DEFAULTS
 
 __all__ = [
     "Preprocess",
@@ -82,19 +85,14 @@ class Preprocess:
         """True for `(H, W)` grey and `(C, H, W)` images, False for points."""
         return len(self.input_shape) in (2, 3)
 
-    def __call__(self, x) -> np.ndarray:
+    def __call__(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x)
         if x.ndim < 1 or x.shape[1:] not in (self.input_shape, (self.in_features,)):
             raise ValueError(
                 f"expected raw {self.dataset} inputs of shape (N, {_dims(self.input_shape)}) "
                 f"or (N, {self.in_features}), got {x.shape}"
             )
-        pixels = self.per_channel or self.whitening is not None  # CIFAR-10's 0..255 values
-        if pixels and x.dtype.kind == "f" and x.size and x.max() <= 1.0:
-            raise ValueError(
-                f"expected raw {self.dataset} pixel values 0..255, got floats in "
-                f"[{x.min():g}, {x.max():g}]: give the uint8 images (or multiply by 255)"
-            )
+        self._check_raw(x)
         n = len(x)
         if self.whitening is not None:
             return T.whiten(x.reshape(n, -1), self.mean, self.whitening, self.scale)
@@ -103,6 +101,21 @@ class Preprocess:
             return T.normalize(images, self.mean, self.std).reshape(n, -1)
         flat = x.reshape(n, -1)
         return ((flat * np.float32(self.scale) - self.mean) / self.std).astype(np.float32)
+
+    def _check_raw(self, x: np.ndarray) -> None:
+        """Refuse image inputs that were already scaled or normalised: they would be
+        normalised a second time and all predicted as one class."""
+        if not self.is_image or not x.size:
+            return
+        top = 255 if self.dataset == "cifar10" else round(1 / self.scale)
+        low, high = float(x.min()), float(x.max())
+        if low < 0 or (x.dtype.kind == "f" and high <= 1.0 < top):
+            raise ValueError(
+                f"expected raw {self.dataset} pixel values 0..{top}, got floats in "
+                f"[{low:g}, {high:g}]: give the inputs as the dataset gives them (predict "
+                f"normalises them as training did)"
+                + (", e.g. the uint8 images, not divided by 255" if top == 255 else "")
+            )
 
     def state(self) -> dict:
         """Plain values and arrays, for a checkpoint."""
@@ -121,7 +134,7 @@ class Preprocess:
         return cls(**{**state, "input_shape": tuple(state["input_shape"])})
 
 
-def _dims(shape) -> str:
+def _dims(shape: tuple[int, ...]) -> str:
     return ", ".join(str(d) for d in shape)
 
 
@@ -149,7 +162,7 @@ class Splits:
     name: str
     x_train: np.ndarray
     y_train: np.ndarray
-    transform: object
+    transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None
     val: tuple[np.ndarray, np.ndarray] | None
     test: tuple[np.ndarray, np.ndarray] | None
     test_is_heldout: bool
@@ -166,7 +179,7 @@ class Splits:
         return len(self.class_names)
 
 
-def resolve_dataset(name: str, root=None) -> tuple[str, str]:
+def resolve_dataset(name: str, root: str | None = None) -> tuple[str, str]:
     """`(dataset, sentence)`: the dataset a run uses and why, without loading it.
 
     `auto` picks CIFAR-10 when a local copy is found or the download host answers within
@@ -195,7 +208,7 @@ def _unreachable(url: str, timeout: float) -> str | None:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     result: list[str | None] = ["timed out"]
 
-    def probe():
+    def probe() -> None:
         try:
             with socket.create_connection((parts.hostname, port), timeout=timeout):
                 result[0] = None
@@ -209,7 +222,7 @@ def _unreachable(url: str, timeout: float) -> str | None:
     return result[0]
 
 
-def load_raw(name: str, root=None, val_size=None) -> RawSplits:
+def load_raw(name: str, root: str | None = None, val_size: int | float | None = None) -> RawSplits:
     """Load dataset `name` (`cifar10`, `digits`, `spiral`) and cut it into raw splits;
     `val_size=None` takes the dataset's default."""
     if name == "cifar10":
@@ -222,7 +235,8 @@ def load_raw(name: str, root=None, val_size=None) -> RawSplits:
         train, val, test = load_digits_split(
             val_size=val_size, test_size=_TEST_FRACTION, seed=SPLIT_SEED
         )
-        shape, classes = (8, 8), tuple(str(d) for d in range(10))
+        shape: tuple[int, ...] = (8, 8)
+        classes = tuple(str(d) for d in range(10))
     else:
         x, y = make_spiral(n_per_class=200, n_classes=_SPIRAL_CLASSES, seed=SPLIT_SEED)
         train, val, test = train_val_test_split(
@@ -233,9 +247,15 @@ def load_raw(name: str, root=None, val_size=None) -> RawSplits:
     return RawSplits(name, train, val, test, False, val_size, shape, classes)
 
 
-def _cifar10(root, val_size) -> RawSplits:
+def _cifar10(root: str | None, val_size: int | float | None) -> RawSplits:
     """CIFAR-10: 5,000 validation images by default without `test_batch`, none with it."""
-    data = load_cifar10(root, download=True, url=DOWNLOAD_URL, timeout=NETWORK_TIMEOUT)
+    try:
+        data = load_cifar10(root, download=True, url=DOWNLOAD_URL, timeout=NETWORK_TIMEOUT)
+    except DownloadError as err:
+        if root is None:
+            raise
+        # The library names its argument; the person at the command line typed --data-dir.
+        raise DownloadError(str(err).replace("(from root)", "(from --data-dir)")) from err
     has_test = data.x_test is not None
     if val_size is None:
         val_size = 0 if has_test else CIFAR10_VAL_SIZE
@@ -246,13 +266,15 @@ def _cifar10(root, val_size) -> RawSplits:
     train, val = (data.x_train, data.y_train), None
     if val_size:
         train, val = train_val_split(*train, val_size=val_size, seed=SPLIT_SEED)
-    test = (data.x_test, data.y_test) if has_test else None
+    test = None if data.x_test is None or data.y_test is None else (data.x_test, data.y_test)
     return RawSplits(
         "cifar10", train, val, test, not has_test, val_size, (3, 32, 32), CIFAR10_CLASSES
     )
 
 
-def fit_preprocess(raw: RawSplits, zca: float = 0.0, log=print) -> Preprocess:
+def fit_preprocess(
+    raw: RawSplits, zca: float = 0.0, log: Callable[[str], object] = print
+) -> Preprocess:
     """Normalisation statistics of the training split: ZCA whitening with `eps=zca` or per
     channel for CIFAR-10, per feature (after scaling digits' 0..16 counts to 0..1) otherwise."""
     x = raw.train[0]
@@ -273,7 +295,14 @@ def fit_preprocess(raw: RawSplits, zca: float = 0.0, log=print) -> Preprocess:
     return Preprocess(raw.name, raw.input_shape, mean, std, scale)
 
 
-def prepare_data(name: str, root=None, val_size=None, augment=False, zca=0.0, log=print) -> Splits:
+def prepare_data(
+    name: str,
+    root: str | None = None,
+    val_size: int | float | None = None,
+    augment: bool | None = False,
+    zca: float | None = 0.0,
+    log: Callable[[str], object] = print,
+) -> Splits:
     """`load_raw`, then ready the splits for training (crop + flip when `augment`; ZCA
     whitening with `eps=zca` if > 0, of the whole training split before training, so that
     the crops and flips work on whitened images: they commute with the whitening, flips
@@ -285,9 +314,9 @@ def prepare_data(name: str, root=None, val_size=None, augment=False, zca=0.0, lo
         if value and name != "cifar10":
             raise ValueError(f"{option} is made for CIFAR-10's 32x32 images, not {name}")
     raw = load_raw(name, root, val_size)
-    pre = fit_preprocess(raw, zca, log)
+    pre = fit_preprocess(raw, zca or 0.0, log)
 
-    def ready(part):
+    def ready(part: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
         return None if part is None else (pre(part[0]), part[1])
 
     if raw.name == "cifar10":
@@ -313,7 +342,9 @@ def prepare_data(name: str, root=None, val_size=None, augment=False, zca=0.0, lo
     )
 
 
-def zca_statistics(x: np.ndarray, log=print) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def zca_statistics(
+    x: np.ndarray, log: Callable[[str], object] = print
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`T.zca_statistics` of training images `x`, cached in the data folder (`data_dir()`)
     under a digest of the images: the eigendecomposition of CIFAR-10's 3072 x 3072 pixel
     covariance takes a minute on two cores, loading it a fraction of a second. Without a
@@ -323,8 +354,8 @@ def zca_statistics(x: np.ndarray, log=print) -> tuple[np.ndarray, np.ndarray, np
     names = ("mean", "eigenvalues", "eigenvectors")
     try:
         cached = load(path)
-        return tuple(cached[k] for k in names)
-    except (OSError, CorruptFileError, KeyError):
+        return cached["mean"], cached["eigenvalues"], cached["eigenvectors"]
+    except (OSError, ValueError, KeyError):  # ValueError: a damaged file (CorruptFileError)
         pass  # not cached yet, or a damaged file to replace
     log(f"ZCA: computing the pixel covariance's eigendecomposition (cached in {path})")
     stats = T.zca_statistics(x)

@@ -5,20 +5,31 @@ confusion matrix, in the terminal, as numbers and as pictures. `minigrad evaluat
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from minigrad.train import figures
 from minigrad.train.data import load_raw
+from minigrad.train.defaults import with_defaults
 from minigrad.train.model import TrainedModel, load_model
 from minigrad.train.report import class_table, confusion_matrix, per_class_accuracy
-from minigrad.train.rundir import write_json
+from minigrad.train.resume import config_file_changes
+from minigrad.train.rundir import CONFIG, write_json
 
 __all__ = ["evaluate_run", "class_report", "draw_figures"]
 
 
-def class_report(y, predicted, class_names, split: str, log=print) -> dict:
+def class_report(
+    y: np.ndarray,
+    predicted: np.ndarray,
+    class_names: Sequence[str],
+    split: str,
+    log: Callable[[str], object] = print,
+) -> dict[str, Any]:
     """Log the per-class table of `predicted` against labels `y` on `split`; return its
     numbers for `metrics.json` (rows of `confusion_matrix` are true classes)."""
     matrix = confusion_matrix(y, predicted, len(class_names))
@@ -32,7 +43,9 @@ def class_report(y, predicted, class_names, split: str, log=print) -> dict:
     }
 
 
-def draw_figures(drawings: dict, folder: Path, log=print) -> list[Path]:
+def draw_figures(
+    drawings: dict[str, Callable[[], Any]], folder: Path, log: Callable[[str], object] = print
+) -> list[Path]:
     """Save each `name -> function returning a Figure` as `folder/name`, skipping all of
     them (said once) without matplotlib."""
     if figures.matplotlib_missing():
@@ -42,7 +55,9 @@ def draw_figures(drawings: dict, folder: Path, log=print) -> list[Path]:
     return [figures.save_figure(draw(), folder / name) for name, draw in drawings.items()]
 
 
-def run_drawings(trained: TrainedModel, report: dict | None, history=None) -> dict:
+def run_drawings(
+    trained: TrainedModel, report: dict[str, Any] | None, history: list[dict] | None = None
+) -> dict[str, Callable[[], Any]]:
     """The figures of a run: curves (with a history), the confusion matrix (with a
     `class_report`) and, for image inputs, the first layer's templates."""
     drawings = {}
@@ -59,14 +74,18 @@ def run_drawings(trained: TrainedModel, report: dict | None, history=None) -> di
     return drawings
 
 
-def _confusion(trained: TrainedModel, report: dict):
+def _confusion(trained: TrainedModel, report: dict[str, Any]) -> Callable[[], Any]:
     matrix = np.array(report["confusion_matrix"])
     return lambda: figures.confusion_figure(matrix, trained.class_names, report["scored_split"])
 
 
 def evaluate_run(
-    path, data_dir=None, split: str | None = None, tta: str | None = None, log=print
-) -> dict:
+    path: str | os.PathLike,
+    data_dir: str | os.PathLike | None = None,
+    split: str | None = None,
+    tta: str | None = None,
+    log: Callable[[str], object] = print,
+) -> dict[str, Any]:
     """Score the model of run folder (or checkpoint) `path` on `split`: `test` by default
     when the dataset has one, else the held-out validation split (`val`); with `tta`
     (`none`, `flip`, `shift`) the same weights are scored with those test-time views instead
@@ -77,13 +96,19 @@ def evaluate_run(
     `confusion-<split>-<tta>.png` with `tta`), and returns the numbers written.
     """
     trained = load_model(path)
-    cfg = trained.config
+    cfg, folder = trained.config, Path(path) if Path(path).is_dir() else Path(path).parent
+    edited = config_file_changes(folder, cfg)
+    if edited:
+        log(
+            f"note: {folder / CONFIG} differs from the checkpoint, whose settings "
+            f"trained this model and are the ones used here:\n{edited}"
+        )
     if data_dir is not None:
         cfg = dataclasses.replace(cfg, data_dir=str(data_dir))
     if tta is not None:
         cfg = dataclasses.replace(cfg, tta=tta)
         cfg.validate()
-        cfg.resolved(cfg.dataset)  # refuses views the dataset has none of
+        with_defaults(cfg, cfg.dataset)  # refuses views the dataset has none of
         trained = dataclasses.replace(trained, config=cfg)
     raw = load_raw(cfg.dataset, cfg.data_dir, cfg.val_size)
     split = split or ("test" if raw.test is not None else "val")
@@ -104,8 +129,9 @@ def evaluate_run(
         "epochs_completed": trained.epochs_completed,
         **class_report(part[1], scores.predicted, trained.class_names, split, log),
     }
-    folder, name = trained.run_dir, split if tta is None else f"{split}-{tta}"
+    name = split if tta is None else f"{split}-{tta}"
     write_json(numbers, folder / f"evaluate-{name}.json")
-    draw_figures({f"confusion-{name}.png": _confusion(trained, numbers)}, folder, log)
-    log(f"wrote {folder / f'evaluate-{name}.json'}")
+    drawn = draw_figures({f"confusion-{name}.png": _confusion(trained, numbers)}, folder, log)
+    written = " and ".join([f"evaluate-{name}.json", *(p.name for p in drawn)])
+    log(f"wrote {written} in {folder}")
     return numbers

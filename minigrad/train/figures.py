@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 import minigrad.nn as nn
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "curves_figure",
@@ -38,7 +44,7 @@ def matplotlib_missing() -> bool:
     return False
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float) -> Figure:
     if matplotlib_missing():
         raise ImportError(f"drawing figures needs matplotlib: {INSTALL_HINT}")
     from matplotlib.figure import Figure
@@ -46,7 +52,7 @@ def _figure(width: float, height: float):
     return Figure(figsize=(width, height))
 
 
-def curves_figure(history: list[dict], title: str = ""):
+def curves_figure(history: list[dict[str, Any]], title: str = "") -> Figure:
     """Loss and accuracy per epoch of a run's `history` (train, and val/test when scored)."""
     fig = _figure(10, 4)
     ax_loss, ax_acc = fig.subplots(1, 2)
@@ -57,7 +63,10 @@ def curves_figure(history: list[dict], title: str = ""):
             ax_acc.plot(epochs, [100 * h[f"{key}_accuracy"] for h in history], label=label)
     ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    from matplotlib.ticker import MaxNLocator
+
     for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
         ax.grid(alpha=0.3)
         ax.legend()
     if title:
@@ -66,7 +75,7 @@ def curves_figure(history: list[dict], title: str = ""):
     return fig
 
 
-def confusion_figure(matrix, class_names, title: str = ""):
+def confusion_figure(matrix: ArrayLike, class_names: Sequence[str], title: str = "") -> Figure:
     """The confusion matrix `(C, C)` (rows: true class, columns: predicted) as a heat map of
     each row's fractions, with the counts written in the cells."""
     matrix = np.asarray(matrix)
@@ -93,13 +102,20 @@ def confusion_figure(matrix, class_names, title: str = ""):
     return fig
 
 
-def templates_figure(weight, image_shape, titles=None, max_templates: int = 100):
+def templates_figure(
+    weight: ArrayLike,
+    image_shape: Sequence[int],
+    titles: Sequence[str] | None = None,
+    max_templates: int = 100,
+    caption: str = "",
+) -> Figure:
     """Rows of a weight matrix `(K, D)` drawn as images of `image_shape` (`(C, H, W)` colour
     or `(H, W)` grey, `D = prod(image_shape)`): what each unit responds to in the input.
 
     Each template is stretched to the full range on its own (min -> black, max -> white),
     as cs231n draws them, and the first `max_templates` are tiled into one image, ten to a
-    row (one image, not one plot per template: drawing stays fast for a hundred).
+    row (one image, not one plot per template: drawing stays fast for a hundred). `caption`
+    becomes the figure's title.
     """
     weight = np.asarray(weight, dtype=np.float64)[:max_templates]
     image_shape = tuple(image_shape)
@@ -116,7 +132,8 @@ def templates_figure(weight, image_shape, titles=None, max_templates: int = 100)
     cols = min(10, len(images))
     rows = math.ceil(len(images) / cols)
     mosaic, origins = _tile(images, cols)
-    fig = _figure(0.9 * cols + 0.4, (1.2 if titles is not None else 0.9) * rows + 0.4)
+    height = (1.2 if titles is not None else 0.9) * rows + 0.4 + (0.8 if caption else 0)
+    fig = _figure(max(0.9 * cols + 0.4, 6.0 if caption else 0), height)
     ax = fig.subplots()
     grey = mosaic.shape[-1] == 1
     ax.imshow(
@@ -127,11 +144,13 @@ def templates_figure(weight, image_shape, titles=None, max_templates: int = 100)
         width = images.shape[2]
         for (top, left), title in zip(origins, titles):
             ax.text(left + width / 2, top - 0.5, str(title), ha="center", va="bottom", fontsize=8)
+    if caption:
+        fig.suptitle(caption, fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def _tile(images: np.ndarray, cols: int, pad: int = 1):
+def _tile(images: np.ndarray, cols: int, pad: int = 1) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """`(K, H, W, C)` images in a grid `cols` wide on a white background, `pad` pixels apart;
     returns the mosaic and each tile's top-left `(row, column)`."""
     k, h, w, c = images.shape
@@ -145,18 +164,32 @@ def _tile(images: np.ndarray, cols: int, pad: int = 1):
     return mosaic, origins
 
 
-def first_layer_figure(model, image_shape, class_names=None, max_templates: int = 100):
+def first_layer_figure(
+    model: nn.Module,
+    image_shape: Sequence[int],
+    class_names: Sequence[str] | None = None,
+    max_templates: int = 100,
+) -> Figure:
     """`templates_figure` of the first `nn.Linear` in `model`. When that layer is the last
     one too (a linear classifier), its rows are the class templates, titled by
     `class_names`; otherwise the first `max_templates` hidden units are shown."""
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not linears:
         raise ValueError(f"{type(model).__name__} has no nn.Linear layer to draw")
-    titles = class_names if len(linears) == 1 else None
-    return templates_figure(linears[0].weight.data, image_shape, titles, max_templates)
+    weight = linears[0].weight.data
+    if len(linears) == 1:
+        caption = "the linear classifier's weights: one template per class, drawn as an image"
+        return templates_figure(weight, image_shape, class_names, max_templates, caption)
+    shown = min(len(weight), max_templates)
+    caption = (
+        f"first layer's weights: the input pattern each of {shown} of its {len(weight)} units "
+        "responds to most\n(each drawn as an image and scaled on its own: black lowest, white "
+        "highest)"
+    )
+    return templates_figure(weight, image_shape, None, max_templates, caption)
 
 
-def save_figure(fig, path: str | os.PathLike, dpi: int = 100) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> Path:
     """Write `fig` as a PNG at `path` atomically (a temporary file renamed into place)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -6,22 +6,30 @@ import math
 import queue
 import threading
 import time
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
+import minigrad.nn as nn
 import minigrad.nn.functional as F
+from minigrad import Tensor, no_grad
+from minigrad.data import DataLoader
 from minigrad.data import transforms as T
-from minigrad.grad_mode import no_grad
-from minigrad.tensor import Tensor
+from minigrad.optim import Optimizer
+from minigrad.train.config import TrainConfig
+from minigrad.train.report import EpochProgress
+from minigrad.train.schedule import RunSchedule
 
 __all__ = [
     "DivergedError",
     "Scores",
     "VIEWS",
+    "VIEW_WORDS",
     "loss_function",
     "tta_views",
-    "evaluate",
+    "score",
     "train_epoch",
     "prefetch",
 ]
@@ -34,10 +42,18 @@ VIEWS = {
     "flip": ((0, 0, False), (0, 0, True)),
     "shift": tuple((dy, dx, mirrored) for dy, dx in _SHIFTS for mirrored in (False, True)),
 }
+VIEW_WORDS = {
+    "flip": "2 views (the image and its mirror image)",
+    "shift": "18 views (the image and its mirror image, as they are and moved 2 pixels in the "
+    "8 directions)",
+}
 
 
 class DivergedError(RuntimeError):
-    """The training loss became NaN or infinite; the message names the epoch and step."""
+    """The training loss became NaN or infinite; the message names the epoch and step, and
+    `fit` sets `run_dir` to the run's folder."""
+
+    run_dir: Path | None = None
 
 
 class Scores(NamedTuple):
@@ -49,26 +65,30 @@ class Scores(NamedTuple):
     predicted: np.ndarray
 
 
-def loss_function(cfg):
+LossFunction = Callable[[Tensor, Any], Tensor]
+Views = Callable[[np.ndarray], list[np.ndarray]]
+
+
+def loss_function(cfg: TrainConfig) -> LossFunction:
     """`loss(logits, y)` for `cfg.loss`: softmax cross-entropy (with smoothing) or SVM."""
     if cfg.loss == "svm":
         return F.svm_loss
     smoothing = cfg.label_smoothing
 
-    def cross_entropy(logits, y):
+    def cross_entropy(logits: Tensor, y: Any) -> Tensor:
         return F.cross_entropy(logits, y, label_smoothing=smoothing)
 
     return cross_entropy
 
 
-def tta_views(tta: str, input_shape):
+def tta_views(tta: str, input_shape: tuple[int, ...]) -> Views | None:
     """`views(x (B, D)) -> [x' (B, D), ...]`, the inputs `--tta` scores average over (for
     images of `input_shape (C, H, W)`), or None for `none`."""
     if tta == "none":
         return None
     shape = tuple(input_shape)
 
-    def views(x):
+    def views(x: np.ndarray) -> list[np.ndarray]:
         out = []
         for dy, dx, mirrored in VIEWS[tta]:
             moved = T.translate(x, dy, dx, shape) if dy or dx else x
@@ -79,7 +99,9 @@ def tta_views(tta: str, input_shape):
     return views
 
 
-def logits_of(model, x: np.ndarray, batch_size: int = 1000, views=None):
+def logits_of(
+    model: nn.Module, x: np.ndarray, batch_size: int = 1000, views: Views | None = None
+) -> Iterator[tuple[int, Tensor]]:
     """Yield `(start, logits (B, C) Tensor)` of `model` on ready inputs `x (N, D)`, batch by
     batch, in eval mode without a graph (the mode is restored afterwards).
 
@@ -101,8 +123,13 @@ def logits_of(model, x: np.ndarray, batch_size: int = 1000, views=None):
         model.train(was_training)
 
 
-def evaluate(
-    model, x: np.ndarray, y: np.ndarray, loss_fn, batch_size: int = 1000, views=None
+def score(
+    model: nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    loss_fn: LossFunction,
+    batch_size: int = 1000,
+    views: Views | None = None,
 ) -> Scores:
     """`Scores` of `model` in eval mode on ready inputs `x (N, D)` with labels `y (N,)`,
     averaged over `views` (test-time augmentation) if given."""
@@ -115,7 +142,15 @@ def evaluate(
     return Scores(loss_sum / len(y), float(np.mean(predicted == y)), predicted)
 
 
-def train_epoch(model, loader, opt, scheduler, loss_fn, progress, epoch: int = 1) -> float:
+def train_epoch(
+    model: nn.Module,
+    loader: DataLoader,
+    opt: Optimizer,
+    schedule: RunSchedule,
+    loss_fn: LossFunction,
+    progress: EpochProgress,
+    epoch: int = 1,
+) -> float:
     """One pass over `loader`: forward, loss, backward, update, schedule step per batch.
 
     Returns the seconds spent waiting for batches: what the data pipeline adds to the epoch.
@@ -125,47 +160,50 @@ def train_epoch(model, loader, opt, scheduler, loss_fn, progress, epoch: int = 1
     batches = prefetch(loader.iter_arrays())
     waited = 0.0
     step = 0
-    while True:
-        start = time.perf_counter()
-        batch = next(batches, None)
-        waited += time.perf_counter() - start
-        if batch is None:
-            return waited
-        xb, yb = batch
-        step += 1
-        logits = model(Tensor(xb.reshape(len(xb), -1)))
-        loss = loss_fn(logits, yb)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise DivergedError(
-                f"training diverged: the loss is {value} at epoch {epoch}, step {step} of "
-                f"{len(loader)} (learning rate {opt.param_groups[0]['lr']:.3g}); "
-                "try a lower learning rate"
-            )
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        scheduler.step()
-        n = len(yb)
-        progress.update(n, value * n, int((logits.data.argmax(axis=1) == yb).sum()))
+    # A diverging run overflows before its loss turns non-finite: the check below says so in
+    # a sentence, so NumPy's warnings about it would only be noise.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        while True:
+            start = time.perf_counter()
+            batch = next(batches, None)
+            waited += time.perf_counter() - start
+            if batch is None:
+                return waited
+            xb, yb = batch
+            step += 1
+            logits = model(Tensor(xb.reshape(len(xb), -1)))
+            loss = loss_fn(logits, yb)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise DivergedError(
+                    f"training diverged: the loss is {value} at epoch {epoch}, step {step} of "
+                    f"{len(loader)} (learning rate {opt.param_groups[0]['lr']:.3g}); "
+                    "try a lower learning rate"
+                )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            schedule.step()
+            n = len(yb)
+            progress.update(n, value * n, int((logits.data.argmax(axis=1) == yb).sum()))
 
 
 _DONE = object()
 
 
-def prefetch(batches, depth: int = 2):
+def prefetch(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     """Yield from the iterator `batches`, produced `depth` items ahead in a thread.
 
     Gathering and augmenting the next batch (NumPy copies, which release the GIL) then runs
     while the current one trains, on a core that BLAS leaves idle when it runs on fewer
     threads than there are cores (with BLAS on every core it saves nothing measurable; see
-    docs/training.md, "The data pipeline"). One thread drains the iterator in order, so the
+    docs/training-recipe.md, "The data pipeline"). One thread drains the iterator in order, so the
     batches are exactly those of a plain loop.
     """
     items: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def put(item) -> bool:
+    def put(item: Any) -> bool:
         while not stop.is_set():
             try:
                 items.put(item, timeout=0.1)
@@ -174,7 +212,7 @@ def prefetch(batches, depth: int = 2):
                 continue
         return False
 
-    def produce():
+    def produce() -> None:
         try:
             for item in batches:
                 if not put(item):

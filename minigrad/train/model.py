@@ -10,18 +10,20 @@ knowing it), the weights, and the input preprocessing fitted on the training spl
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 import minigrad.nn as nn
-from minigrad.nn.model_summary import ModelSummary
 from minigrad.train.builders import build_model
 from minigrad.train.checkpoint import load_checkpoint
 from minigrad.train.config import TrainConfig
 from minigrad.train.data import Preprocess
-from minigrad.train.loop import Scores, evaluate, logits_of, loss_function, tta_views
+from minigrad.train.loop import Scores, Views, logits_of, loss_function, score, tta_views
 from minigrad.train.rundir import CHECKPOINT
 
 __all__ = ["TrainedModel", "load_model"]
@@ -49,7 +51,7 @@ class TrainedModel:
     metrics: dict = field(default_factory=dict)
     epochs_completed: int = 0
 
-    def predict(self, x, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, x: ArrayLike, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
         """Logits `(N, C)` float32 and predicted classes `(N,)` int64 for raw inputs `x`, as
         the dataset gives them: uint8 images `(N, 3, 32, 32)` or `(N, 3072)` for CIFAR-10,
         pixel counts `(N, 8, 8)` or `(N, 64)` for digits, points `(N, 2)` for spiral. The
@@ -61,31 +63,50 @@ class TrainedModel:
             logits[start : start + len(out.data)] = out.data
         return logits, logits.argmax(axis=1)
 
-    def summary(self) -> ModelSummary:
+    def summary(self) -> nn.ModelSummary:
         """Each layer's output shape and parameter count (`nn.summary` on the model's
         flattened input)."""
         return nn.summary(self.model, (self.preprocess.in_features,))
 
-    def score(self, x, y) -> Scores:
+    def score(self, x: ArrayLike, y: ArrayLike) -> Scores:
         """Loss, accuracy and predicted classes on raw inputs `x` with labels `y (N,)`."""
         ready, loss_fn = self.preprocess(x), loss_function(self.config)
-        return evaluate(self.model, ready, np.asarray(y), loss_fn, views=self.views)
+        return score(self.model, ready, np.asarray(y), loss_fn, views=self.views)
+
+    def __call__(self, x: object) -> NoReturn:
+        raise TypeError(
+            "a TrainedModel is not called: write `logits, classes = trained.predict(x)` for "
+            "raw inputs (normalised as in training), or `trained.model(mg.tensor("
+            "trained.preprocess(x)))` for the network alone"
+        )
 
     @property
-    def views(self):
+    def views(self) -> Views | None:
         """What scoring averages over (`config.tta`; see `loop.tta_views`)."""
         return tta_views(self.config.tta or "none", self.preprocess.input_shape)
 
 
-def load_model(path) -> TrainedModel:
-    """Rebuild the trained model of a run folder, or of a `checkpoint.npz` in one.
+def load_model(path: str | os.PathLike) -> TrainedModel:
+    """Rebuild the trained model of a run folder, or of its `checkpoint.npz` (or that
+    checkpoint converted with `mg.save` to `.safetensors`).
 
-    Raises `FileNotFoundError` without a checkpoint there.
+    Raises `FileNotFoundError` without a checkpoint there, `ValueError` for a file that is
+    not a checkpoint.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no run folder or checkpoint at {path}")
+    if path.is_file() and path.suffix.lower() not in (".npz", ".safetensors"):  # mg.load's
+        raise ValueError(
+            f"{path} is not a run: give the run folder that minigrad train wrote (its first "
+            f"line names it), or the {CHECKPOINT} in it"
+        )
     checkpoint = path / CHECKPOINT if path.is_dir() else path
+    if path.is_dir() and not checkpoint.is_file():
+        raise FileNotFoundError(
+            f"no checkpoint at {checkpoint}: {path} holds no trained model (a run saves one "
+            "after its first epoch)"
+        )
     return from_state(load_checkpoint(checkpoint), checkpoint.parent)
 
 

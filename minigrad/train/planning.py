@@ -4,9 +4,9 @@ re-planned while it runs.
 The schedule needs its length up front (cosine to 0 at the last step), so the epoch count is
 planned from timed training steps on a throwaway copy of the model (`plan_epochs`). A
 machine that gets busier afterwards would make the run overrun that plan, so after every
-epoch `Budget.replan` checks the plan against the time left and changes the number of
-epochs when they no longer fit; `PlannedSchedule.replan` then squeezes the schedule's tail
-into the new length. Runs with `--epochs` have no budget and are never re-planned.
+epoch `EpochBudget.replan` checks the plan against the time left and changes the number of
+epochs when they no longer fit; `RunSchedule.replan` then measures the schedule's progress
+against the new length. Runs with `--epochs` have no budget and are never re-planned.
 """
 
 from __future__ import annotations
@@ -14,17 +14,23 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from minigrad.tensor import Tensor
+import minigrad.nn as nn
+from minigrad import Tensor
+from minigrad.data import DataLoader
 from minigrad.train.builders import build_model, build_optimizer
 from minigrad.train.checkpoint import save_checkpoint
-from minigrad.train.loop import evaluate, loss_function, tta_views
+from minigrad.train.config import TrainConfig
+from minigrad.train.data import Splits
+from minigrad.train.defaults import filled
+from minigrad.train.loop import LossFunction, Views, loss_function, score, tta_views
 
-__all__ = ["Plan", "Budget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
+__all__ = ["Plan", "EpochBudget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
 
 # Kept free at the end of a budget for timing noise.
 MARGIN = 0.03
@@ -44,12 +50,19 @@ class Plan(NamedTuple):
     deadline: float
 
 
-def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) -> Plan:
+def plan_epochs(
+    cfg: TrainConfig,
+    loader: DataLoader,
+    splits: Splits,
+    budget: float,
+    log: Callable[[str], object] = print,
+    steps: int = 12,
+) -> Plan:
     """The number of epochs (>= 1) whose training and per-epoch scoring fit in `budget` s."""
     step_seconds = _time_steps(cfg, loader, splits, steps)
     model = build_model(cfg, splits.in_features, splits.num_classes)
     loss_fn = loss_function(cfg)
-    views = tta_views(cfg.tta, splits.preprocess.input_shape)
+    views = tta_views(filled(cfg.tta), splits.preprocess.input_shape)
     eval_seconds = sum(_time_eval(model, part, loss_fn, None) for part in _scored(splits))
     epoch_seconds = step_seconds * len(loader) + eval_seconds + _time_checkpoint(model)
     final = sum(_time_eval(model, part, loss_fn, views) for part in _final(splits))
@@ -62,7 +75,7 @@ def plan_epochs(cfg, loader, splits, budget: float, log=print, steps: int = 12) 
     return Plan(epochs, epoch_seconds, final, time.time() + usable)
 
 
-class Budget:
+class EpochBudget:
     """Keeps a time-limited run within its budget: call `replan(done, planned)` after each
     epoch; it returns the number of epochs the run should now have.
 
@@ -74,7 +87,7 @@ class Budget:
     back and forth. Zero epochs left means: stop after this one.
     """
 
-    def __init__(self, plan: Plan, clock=None):
+    def __init__(self, plan: Plan, clock: Callable[[], float] | None = None):
         self.deadline = plan.deadline
         self.final_seconds = plan.final_seconds
         self.clock = clock or time.time  # looked up now, so a test can swap the module's clock
@@ -91,25 +104,25 @@ class Budget:
         return fits if fits < planned or fits >= planned + 2 else planned
 
 
-def _scored(splits):
+def _scored(splits: Splits) -> list[tuple[np.ndarray, np.ndarray]]:
     """The split scored after every epoch (no test-time views)."""
     return [part for part in (splits.val, splits.test) if part is not None][:1]
 
 
-def _final(splits):
+def _final(splits: Splits) -> list[tuple[np.ndarray, np.ndarray]]:
     """The split scored at the end (with the test-time views): test, else a held-out val."""
     if splits.test is not None:
         return [splits.test]
-    return [splits.val] if splits.test_is_heldout else []
+    return [splits.val] if splits.test_is_heldout and splits.val is not None else []
 
 
-def _time_steps(cfg, loader, splits, steps: int) -> float:
+def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int) -> float:
     """Median seconds of one training step, batch preparation included."""
     model = build_model(cfg, splits.in_features, splits.num_classes)
     opt = build_optimizer(cfg, model)
     loss_fn = loss_function(cfg)
     rng = np.random.default_rng(0)
-    n = min(cfg.batch_size, len(splits.y_train))
+    n = min(filled(cfg.batch_size), len(splits.y_train))
     times = []
     for _ in range(steps + 2):
         start = time.perf_counter()
@@ -125,7 +138,7 @@ def _time_steps(cfg, loader, splits, steps: int) -> float:
     return float(np.median(times[2:]))
 
 
-def _time_checkpoint(model) -> float:
+def _time_checkpoint(model: nn.Module) -> float:
     """Seconds to write a checkpoint: the model and two optimizer moments per parameter."""
     state = model.state_dict()
     arrays = {**state, **{f"m.{k}": v for k, v in state.items()}}
@@ -136,9 +149,14 @@ def _time_checkpoint(model) -> float:
         return time.perf_counter() - start
 
 
-def _time_eval(model, part, loss_fn, views) -> float:
+def _time_eval(
+    model: nn.Module,
+    part: tuple[np.ndarray, np.ndarray],
+    loss_fn: LossFunction,
+    views: Views | None,
+) -> float:
     x, y = part
     n = min(len(y), 2000)
     start = time.perf_counter()
-    evaluate(model, x[:n], y[:n], loss_fn, views=views)
+    score(model, x[:n], y[:n], loss_fn, views=views)
     return (time.perf_counter() - start) * len(y) / n

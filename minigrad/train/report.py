@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "EpochProgress",
@@ -25,7 +28,9 @@ class EpochProgress:
     """Progress through one epoch: a tqdm bar in a notebook or on a terminal, else a plain
     line every `interval` seconds. `update(batch_size, loss_sum, correct)` after each batch."""
 
-    def __init__(self, total_batches: int, desc: str, stream=None, interval: float = 15.0):
+    def __init__(
+        self, total_batches: int, desc: str, stream: TextIO | None = None, interval: float = 15.0
+    ):
         self.stream = stream or sys.stderr
         self.desc = desc
         self.total = total_batches
@@ -80,7 +85,7 @@ def _in_notebook() -> bool:
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
-def _tqdm_bar(total: int, desc: str, stream):
+def _tqdm_bar(total: int, desc: str, stream: TextIO) -> Any:
     notebook = _in_notebook()
     if not notebook and not getattr(stream, "isatty", lambda: False)():
         return None
@@ -110,7 +115,7 @@ def epoch_line(entry: dict, epochs: int) -> str:
     )
 
 
-def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int) -> np.ndarray:
     """`(C, C)` int64 counts: entry `[i, j]` is the number of samples of true class `i`
     predicted as class `j` (rows: truth, columns: prediction)."""
     y_true = np.asarray(y_true, dtype=np.int64)
@@ -128,7 +133,7 @@ def per_class_accuracy(matrix: np.ndarray) -> list[float | None]:
     return [float(matrix[i, i] / n) if n else None for i, n in enumerate(totals)]
 
 
-def class_table(matrix: np.ndarray, class_names) -> str:
+def class_table(matrix: np.ndarray, class_names: Sequence[str]) -> str:
     """Per-class accuracy and sample count beside the confusion matrix, as a text table:
     one row per true class, one column per predicted class (headed by its name's start)."""
     accs = per_class_accuracy(matrix)

@@ -1,6 +1,8 @@
 """`fit`: one training run, top to bottom.
 
-1. claim the run folder (never overwriting a run by accident), resolve and load the data;
+1. decide what to train: a new run's settings are checked, a resumed run's come from its
+   checkpoint (`resume`); check the run folder (never overwriting a run by accident),
+   resolve and load the data, and only then make the folder;
 2. build the model, optimizer and schedule (`builders`), planning the epochs from a time
    limit if there is one (`planning`);
 3. train epoch by epoch (`loop`), after each one writing `checkpoint.npz`, `metrics.json`
@@ -17,55 +19,73 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any, TextIO
 
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.data.datasets import DownloadError
 from minigrad.train.builders import build_model, build_optimizer, reseed_dropout
-from minigrad.train.checkpoint import load_checkpoint, save_checkpoint
-from minigrad.train.config import UNTRAINED, TrainConfig, option_name
-from minigrad.train.data import prepare_data, resolve_dataset
+from minigrad.train.checkpoint import save_checkpoint
+from minigrad.train.config import ConfigError, TrainConfig
+from minigrad.train.data import Splits, prepare_data, resolve_dataset
+from minigrad.train.defaults import filled, with_defaults
 from minigrad.train.evaluate import class_report, draw_figures, run_drawings
-from minigrad.train.loop import evaluate, loss_function, train_epoch, tta_views
+from minigrad.train.loop import (
+    VIEW_WORDS,
+    DivergedError,
+    loss_function,
+    score,
+    train_epoch,
+    tta_views,
+)
 from minigrad.train.model import TrainedModel
-from minigrad.train.planning import Budget, plan_epochs
+from minigrad.train.planning import EpochBudget, plan_epochs
 from minigrad.train.report import EpochProgress, epoch_line
+from minigrad.train.resume import resume_run
 from minigrad.train.rundir import (
     CHECKPOINT,
+    CONFIG,
     FIGURES,
-    claim_run_dir,
+    check_new_run_dir,
+    clear_run_dir,
     default_run_dir,
     write_history_csv,
     write_json,
 )
-from minigrad.train.schedule import PlannedSchedule
+from minigrad.train.schedule import RunSchedule
 
 __all__ = ["fit"]
+
+Log = Callable[[str], object]
+Callback = Callable[[dict[str, Any]], object]
 
 
 def fit(
     config: TrainConfig,
-    out_dir: str | Path | None = None,
+    out_dir: str | os.PathLike | None = None,
     *,
     resume: bool = False,
     force: bool = False,
-    callbacks=(),
+    callbacks: Iterable[Callback] = (),
     stop_after: int | None = None,
-    log=print,
-    stream=None,
+    log: Log = print,
+    stream: TextIO | None = None,
+    given: Mapping[str, Any] | None = None,
 ) -> TrainedModel:
     """Train as `config` says, writing the run into `out_dir`; return the trained model.
 
     Args:
-        config: the settings; `None` fields take the dataset's defaults.
+        config: the settings; `None` fields take the dataset's defaults (`defaults`).
         out_dir: the run folder (default `runs/<dataset>-<date>-<time>`). A folder that
             already holds a run raises `RunExistsError` unless `resume` or `force`.
-        resume: continue the run saved in `out_dir`. Its saved config is used; fields of
-            `config` changed from their defaults must agree with it (else `ValueError`
-            listing them), except `data_dir`, which says where the data is now, and
-            `figures`, which `config` sets (a run saved without figures may draw them now).
+        resume: continue the run saved in `out_dir`, with its saved settings (see
+            `resume.resume_run`): the fields of `config` changed from their defaults must
+            agree with them (else `ValueError` listing them), except `data_dir`, which says
+            where the data is now, and `figures`, which `config` sets.
         force: delete the run in `out_dir` and start a new one.
         callbacks: each called as `callback(entry)` after every epoch, once its checkpoint
             and metrics are written, with that epoch's history dict (`epoch`, `train_loss`,
@@ -76,10 +96,12 @@ def fit(
         stop_after: train at most this many epochs in this call (continue with `resume`).
         log: prints a line; the first names the run folder, the next the dataset and why.
         stream: where progress goes (default stderr).
+        given: with `resume`, the settings to hold against the saved run instead of the
+            changed fields of `config` (the command line passes every option typed).
 
     Returns:
         a `TrainedModel`: `.model` (eval mode), `.metrics` (as in metrics.json), `.run_dir`,
-        `.config` (resolved), `.predict(x)`.
+        `.config` (with the defaults filled in), `.predict(x)`.
 
     Raises:
         DivergedError: the training loss became NaN or infinite (the previous epoch's
@@ -87,78 +109,71 @@ def fit(
         KeyboardInterrupt: with `.run_dir` and `.epochs_saved` set, after logging them.
     """
     started = time.time()
-    config, out, name, state = _open_run(config, out_dir, resume, force, log)
-    run = None
-    try:
-        cfg, splits = _load(config, name, log)
-        run = _Run(cfg, splits, log, started, None if state is None else state["epochs"])
-        if state is not None:
-            run.restore(state)
-        write_json(cfg.to_dict(), out / "config.json")
-        _describe(run, log)
-        stopped = _train(run, out, callbacks, stop_after, stream)
-    except KeyboardInterrupt as err:
-        err.run_dir = out
-        err.epochs_saved = run.epoch if run is not None else (state or {}).get("epoch", 0)
-        log(f"interrupted: {err.epochs_saved} finished epoch(s) saved in {out}")
-        raise
-    return _finish(run, out, log, time.time() - started, stopped)
-
-
-def _open_run(config: TrainConfig, out_dir, resume: bool, force: bool, log):
-    """Check the settings, claim the run folder, resolve the dataset and say both:
-    `(config, run folder, dataset name, checkpoint state or None)`."""
+    if resume and force:
+        raise ValueError("give resume (--resume) or force (--force), not both")
     state = None
     if resume:
         if out_dir is None:
             raise ValueError("resume needs out_dir, the folder of the run to continue")
-        out = claim_run_dir(Path(out_dir), resume=True, force=force)
-        state = load_checkpoint(out / CHECKPOINT)
-        given = config.changed_fields() | {"figures": config.figures}
-        config = resumed_config(state, given, out)
-        name, sentence = resolve_dataset(config.dataset, config.data_dir)
-        log(f"run folder: {out} (resuming after epoch {state['epoch']} of {state['epochs']})")
+        out = Path(out_dir)
+        if given is None:
+            given = config.changed_fields() | {"figures": config.figures}
+        config, state = resume_run(out, given)
     else:
         config.validate()
-        out = claim_run_dir(Path(out_dir), False, force) if out_dir is not None else None
-        name, sentence = resolve_dataset(config.dataset, config.data_dir)
-        out = out or claim_run_dir(default_run_dir(name), False, force)
+    _check_data_dir(config)
+    name, sentence = resolve_dataset(config.dataset, config.data_dir)
+    if state is not None:
+        log(f"run folder: {out} (resuming after epoch {state['epoch']} of {state['epochs']})")
+    else:
+        out = Path(out_dir) if out_dir is not None else default_run_dir(name)
+        earlier = check_new_run_dir(out, force)
         log(f"run folder: {out}")
     log(sentence)
-    return config, out, name, state
+    run = None
+    try:
+        cfg, splits = _load(config, name, log)
+        if state is None:  # the folder is made once the data is there
+            write_json(cfg.to_dict(), clear_run_dir(out, earlier) / CONFIG)
+        run = _Run(cfg, splits, log, started, None if state is None else state["epochs"])
+        if state is not None:
+            run.restore(state)
+        _describe(run, log)
+        stopped = _train(run, out, callbacks, stop_after, stream)
+    except DivergedError as err:
+        err.run_dir = out
+        raise
+    except KeyboardInterrupt as err:
+        err.run_dir = out  # type: ignore[attr-defined]
+        saved = run.epoch if run is not None else (state or {}).get("epoch", 0)
+        err.epochs_saved = saved  # type: ignore[attr-defined]
+        log(f"interrupted: {saved} finished epoch(s) saved in {out}")
+        raise
+    return _finish(run, out, log, time.time() - started, stopped)
 
 
-def resumed_config(state: dict, given: dict, out: Path) -> TrainConfig:
-    """The config saved in checkpoint `state`, after checking that the settings `given` to
-    resume it agree with it (`ValueError` listing each one that does not); a given
-    `data_dir` or `figures` (`UNTRAINED`) replaces the saved one."""
-    saved = TrainConfig.from_dict(state["config"])
-    conflicts = saved.conflicts(given)
-    if conflicts:
-        lines = [
-            f"  {name} ({option_name(name)}): saved {old!r}, given {new!r}"
-            for name, old, new in conflicts
-        ]
-        raise ValueError(
-            f"the run in {out} was trained with other settings than those given to resume "
-            "it:\n" + "\n".join(lines) + "\nleave them out to continue it as saved, or start "
-            "a new run in another folder"
+def _check_data_dir(config: TrainConfig) -> None:
+    """A given data folder must exist: a mistyped path is an error, never a new folder."""
+    if config.data_dir is not None and not Path(config.data_dir).expanduser().exists():
+        raise ConfigError(
+            "data_dir",
+            f"is {config.data_dir}, which does not exist: give the folder that holds "
+            "cifar-10-batches-py/ or cifar-10-python.tar.gz (create it first to download "
+            "CIFAR-10 into it), or leave it out to use the default data folder",
         )
-    now = {name: given[name] for name in UNTRAINED if given.get(name) is not None}
-    return dataclasses.replace(saved, **now)
 
 
-def _load(config: TrainConfig, name: str, log):
-    """`(resolved config, splits)`; a failed download under `dataset="auto"` falls back to
-    the bundled digits. The config records the validation size the data used."""
-    cfg = config.resolved(name)
+def _load(config: TrainConfig, name: str, log: Log) -> tuple[TrainConfig, Splits]:
+    """`(config with defaults, splits)`; a failed download under `dataset="auto"` falls
+    back to the bundled digits. The config records the validation size the data used."""
+    cfg = with_defaults(config, name)
     try:
         splits = prepare_data(name, cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log)
     except DownloadError as err:
         if config.dataset != "auto":
             raise
         log(f"CIFAR-10 download failed ({str(err).splitlines()[0]}); using the bundled digits")
-        cfg = config.resolved("digits")
+        cfg = with_defaults(config, "digits")
         splits = prepare_data("digits", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log)
     return dataclasses.replace(cfg, val_size=splits.val_size), splits
 
@@ -166,23 +181,27 @@ def _load(config: TrainConfig, name: str, log):
 class _Run:
     """Everything one training run holds: data, model, optimizer, schedule, history."""
 
-    def __init__(self, cfg: TrainConfig, splits, log, started: float, epochs: int | None):
+    def __init__(
+        self, cfg: TrainConfig, splits: Splits, log: Log, started: float, epochs: int | None
+    ):
         self.cfg, self.splits, self.log = cfg, splits, log
         dataset = TensorDataset(splits.x_train, splits.y_train)
         self.loader = DataLoader(
-            dataset, cfg.batch_size, shuffle=True, seed=cfg.seed, transform=splits.transform
+            dataset, filled(cfg.batch_size), shuffle=True, seed=cfg.seed, transform=splits.transform
         )
-        self.budget = None  # a resumed run keeps the plan saved in its checkpoint
+        self.budget: EpochBudget | None = None  # a resumed run keeps its checkpoint's plan
         if epochs is None and cfg.epochs is None:
-            budget = cfg.time_limit - (time.time() - started)
+            budget = filled(cfg.time_limit) - (time.time() - started)
             plan = plan_epochs(cfg, self.loader, splits, budget, log)
-            epochs, self.budget = plan.epochs, Budget(plan)
-        self.epochs = epochs or cfg.epochs
+            epochs, self.budget = plan.epochs, EpochBudget(plan)
+        self.epochs: int = filled(epochs or cfg.epochs)
         self.model = build_model(cfg, splits.in_features, splits.num_classes)
         self.opt = build_optimizer(cfg, self.model)
-        self.scheduler = PlannedSchedule(cfg, self.opt, self.epochs * len(self.loader))
+        self.schedule = RunSchedule(
+            self.opt, cfg.schedule, cfg.warmup, self.epochs * len(self.loader)
+        )
         self.loss_fn = loss_function(cfg)
-        self.views = tta_views(cfg.tta, splits.preprocess.input_shape)
+        self.views = tta_views(filled(cfg.tta), splits.preprocess.input_shape)
         self.history: list[dict] = []
         self.epoch = 0
         self.train_seconds = 0.0
@@ -197,7 +216,7 @@ class _Run:
             },
             "model": self.model.state_dict(),
             "optimizer": self.opt.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
+            "schedule": self.schedule.state_dict(),
             "loader": self.loader.state_dict(),
             "epoch": self.epoch,
             "epochs": self.epochs,
@@ -208,13 +227,13 @@ class _Run:
     def restore(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
         self.opt.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
+        self.schedule.load_state_dict(state["schedule"])
         self.loader.load_state_dict(state["loader"])
         self.epoch = int(state["epoch"])
         self.history = list(state["history"])
         self.train_seconds = float(state["train_seconds"])
 
-    def run_epoch(self, stream) -> dict:
+    def run_epoch(self, stream: TextIO | None) -> dict:
         """Train one epoch, score the monitored split, return the history entry."""
         cfg, start = self.cfg, time.perf_counter()
         reseed_dropout(self.model, cfg.seed, self.epoch)
@@ -226,7 +245,7 @@ class _Run:
                 self.model,
                 self.loader,
                 self.opt,
-                self.scheduler,
+                self.schedule,
                 self.loss_fn,
                 progress,
                 self.epoch + 1,
@@ -243,22 +262,23 @@ class _Run:
         }
         if self.monitor is not None:
             x, y = getattr(self.splits, self.monitor)
-            scores = evaluate(self.model, x, y, self.loss_fn)  # monitoring: no --tta views
+            scores = score(self.model, x, y, self.loss_fn)  # monitoring: no --tta views
             entry[f"{self.monitor}_loss"] = scores.loss
             entry[f"{self.monitor}_accuracy"] = scores.accuracy
         entry["epoch_seconds"] = time.perf_counter() - start
         return entry
 
     def replan(self, entry: dict) -> str | None:
-        """Fit the epochs still to run into the time left (`Budget`). A change squeezes or
-        stretches the schedule's tail, is noted in `entry` as `replanned_epochs`, and is
-        described by the returned line."""
+        """Fit the epochs still to run into the time left (`EpochBudget`). A change moves the
+        schedule's end, is noted in `entry` as `replanned_epochs`, and is described by the
+        returned line. Runs without a time limit have no budget and are never re-planned."""
+        if self.budget is None:
+            return None
         epochs = self.budget.replan(self.epoch, self.epochs)
         if epochs == self.epochs:
             return None
-        steps = len(self.loader)
         if epochs > self.epoch:
-            self.scheduler.replan(self.epoch * steps, epochs * steps)
+            self.schedule.replan(epochs * len(self.loader))
         behind = "behind" if epochs < self.epochs else "ahead of"
         line = f"time limit: {behind} plan, re-planned from {self.epochs} to {epochs} epochs"
         entry["replanned_epochs"] = self.epochs = epochs
@@ -274,7 +294,13 @@ class _Run:
         }
 
 
-def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> bool:
+def _train(
+    run: _Run,
+    out: Path,
+    callbacks: Iterable[Callback],
+    stop_after: int | None,
+    stream: TextIO | None,
+) -> bool:
     """Train up to the last epoch of this call; True if a callback stopped it early."""
     stop = math.inf if stop_after is None else run.epoch + stop_after
     while run.epoch < min(run.epochs, stop):
@@ -283,7 +309,7 @@ def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> b
         run.epoch += 1
         run.train_seconds += entry["epoch_seconds"]
         line = epoch_line(entry, run.epochs)  # "epoch 5/30" with the plan it ran under
-        replanned = run.replan(entry) if run.budget is not None else None
+        replanned = run.replan(entry)
         save_checkpoint(run.state(), out / CHECKPOINT)
         write_json(run.metrics(), out / "metrics.json")
         write_history_csv(run.history, out / "history.csv")
@@ -297,13 +323,13 @@ def _train(run: _Run, out: Path, callbacks, stop_after: int | None, stream) -> b
     return False
 
 
-def _describe(run: _Run, log) -> None:
+def _describe(run: _Run, log: Log) -> None:
     cfg, s = run.cfg, run.splits
     sizes = f"{len(s.y_train)} train"
     for part in ("val", "test"):
         if getattr(s, part) is not None:
             sizes += f", {len(getattr(s, part)[1])} {part}"
-    widths = "-".join(str(w) for w in (s.in_features, *cfg.hidden, s.num_classes))
+    widths = "-".join(str(w) for w in (s.in_features, *filled(cfg.hidden), s.num_classes))
     log(
         f"{sizes}; MLP {widths} ({cfg.activation}{', batchnorm' if cfg.batch_norm else ''}); "
         f"{cfg.optimizer} lr {cfg.lr:g}, {cfg.schedule} schedule, {run.epochs} epochs of "
@@ -311,7 +337,7 @@ def _describe(run: _Run, log) -> None:
     )
 
 
-def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedModel:
+def _finish(run: _Run, out: Path, log: Log, wall: float, stopped: bool) -> TrainedModel:
     """Score the final model, write metrics.json and (unless `figures` is off) the figures,
     print the result."""
     run.model.eval()
@@ -340,26 +366,32 @@ def _finish(run: _Run, out: Path, log, wall: float, stopped: bool) -> TrainedMod
     return trained
 
 
-def _final_scores(run: _Run, metrics: dict, log) -> dict | None:
+def _final_scores(run: _Run, metrics: dict[str, Any], log: Log) -> dict[str, Any] | None:
     """Score the test split (or CIFAR-10's held-out split when it has no test batch) into
     `metrics`, with the per-class table; the report's numbers, or None without a split."""
     s = run.splits
     if s.test is not None:
         split, (x, y), key = "test", s.test, "test"
-    elif s.test_is_heldout:
+    elif s.test_is_heldout and s.val is not None:
         split, (x, y), key = "val", s.val, "heldout"
     else:
         return None
-    scores = evaluate(run.model, x, y, run.loss_fn, views=run.views)
+    scores = score(run.model, x, y, run.loss_fn, views=run.views)
     metrics.update({f"{key}_loss": scores.loss, f"{key}_accuracy": scores.accuracy})
+    views = ""
+    if run.cfg.tta in VIEW_WORDS:
+        views = (
+            f", each scored as the average of {VIEW_WORDS[run.cfg.tta]} (--tta {run.cfg.tta}; "
+            f"the epoch lines score the images alone)"
+        )
     if key == "test":
-        log(f"test accuracy {100 * scores.accuracy:.2f}% ({len(y)} test samples)")
+        log(f"test accuracy {100 * scores.accuracy:.2f}% ({len(y)} test samples{views})")
     else:
         metrics["heldout_split"] = "val"
         log(
             f"held-out accuracy {100 * scores.accuracy:.2f}% on {len(y)} training images kept "
-            "out of training (this CIFAR-10 copy has no test_batch, so there is no official "
-            "test accuracy)"
+            f"out of training{views} (this CIFAR-10 copy has no test_batch, so there is no "
+            "official test accuracy)"
         )
     report = class_report(y, scores.predicted, s.class_names, split, log)
     metrics.update(report)

@@ -2,6 +2,8 @@
 
 A folder that holds a run (any file below) is refused for a new run unless it is resumed or
 `force` replaces it; `force` deletes only these files, never anything else in the folder.
+A new run's folder is made only once its data is loaded, so a run that cannot start leaves
+no empty folder behind.
 """
 
 from __future__ import annotations
@@ -15,20 +17,23 @@ from pathlib import Path
 
 __all__ = [
     "CHECKPOINT",
+    "CONFIG",
     "RUN_FILES",
     "RunExistsError",
     "default_run_dir",
     "run_files",
-    "claim_run_dir",
+    "check_new_run_dir",
+    "clear_run_dir",
     "write_text",
     "write_json",
     "write_history_csv",
 ]
 
 CHECKPOINT = "checkpoint.npz"
+CONFIG = "config.json"
 FIGURES = ("curves.png", "confusion.png", "weights.png")  # what the end of a run draws
 RUN_FILES = (
-    "config.json",
+    CONFIG,
     "metrics.json",
     "history.csv",
     CHECKPOINT,
@@ -57,23 +62,25 @@ def run_files(folder: Path) -> list[Path]:
     return sorted({p for pattern in RUN_FILES for p in folder.glob(pattern)})
 
 
-def claim_run_dir(out: Path, resume: bool, force: bool) -> Path:
-    """Make `out` ready for a run: it must hold a checkpoint to resume, and must not hold a
-    run to start a new one unless `force` (which deletes that run's files first)."""
-    if resume and force:
-        raise ValueError("give resume (--resume) or force (--force), not both")
-    if resume:
-        if not (out / CHECKPOINT).is_file():
-            raise FileNotFoundError(f"no checkpoint at {out / CHECKPOINT}: nothing to resume")
-        return out
+def check_new_run_dir(out: Path, force: bool) -> list[Path]:
+    """Check that a new run may use folder `out`; return the files of an earlier run there
+    (which `force` allows `clear_run_dir` to delete). Creates nothing."""
+    if out.exists() and not out.is_dir():
+        raise RunExistsError(f"--out {out} is a file, not a folder: choose a folder for the run")
     existing = run_files(out) if out.is_dir() else []
     if existing and not force:
+        names = ", ".join(p.name for p in existing)
+        how = "continue it with --resume (fit(..., resume=True)), " if CHECKPOINT in names else ""
         raise RunExistsError(
-            f"{out} already holds a run ({', '.join(p.name for p in existing)}); continue it "
-            "with --resume (fit(..., resume=True)), replace it with --force (force=True), "
+            f"{out} already holds a run ({names}); {how}replace it with --force (force=True), "
             "or choose another --out"
         )
-    for path in existing:
+    return existing
+
+
+def clear_run_dir(out: Path, earlier: list[Path]) -> Path:
+    """Delete an earlier run's files `earlier` (only those) and make sure `out` exists."""
+    for path in earlier:
         path.unlink()
     out.mkdir(parents=True, exist_ok=True)
     return out
@@ -87,7 +94,7 @@ def write_text(text: str, path: str | os.PathLike) -> None:
     os.replace(tmp, path)
 
 
-def write_json(obj, path: str | os.PathLike) -> None:
+def write_json(obj: object, path: str | os.PathLike) -> None:
     """Write `obj` as indented JSON, atomically."""
     write_text(json.dumps(obj, indent=2) + "\n", path)
 

@@ -1,128 +1,136 @@
-"""The run's learning-rate schedule, recorded once and played back step by step, so that a
-re-planned run can squeeze (or stretch) what is left of it.
+"""The learning-rate schedule of a run: a function of how far the run has come.
 
-`build_scheduler` (in `builders`) defines the schedule: a PyTorch-style scheduler stepped
-after every batch. A time-limited run may have to change its length midway (see
-`planning.Budget`), and its schedule must still end as it was meant to (the cosine at 0 on
-the last step). So `PlannedSchedule` steps that scheduler through all the planned steps once,
-on a stand-in optimizer, recording each group's `lr` (and the momentum or betas that
-onecycle cycles), and then writes the recorded values into the real optimizer's groups.
-Until a re-plan, step `t` plays record `t`: the rates are exactly the scheduler's.
+Before every step `RunSchedule` sets each parameter group's `lr`, as PyTorch's schedulers
+do: `lr = initial_lr * factor(progress)`, where `initial_lr` is the rate the optimizer was
+built with and `progress` runs from 0 at the first step to 1 after the last. With `w` the
+warm-up fraction and `q = (progress - w) / (1 - w)` the progress after it:
 
-A re-plan at step `s`, to `n` steps in all, maps the steps `s..n` linearly onto the records
-still ahead, `p(s)..T` (`T` the planned steps, `p(s)` the position reached), interpolating
-between neighbouring records: the rate continues from where it is, and the rest of the
-schedule runs faster (or slower) to its end.
+    cosine       0.5 * (1 + cos(pi * q))
+    step         0.1 ** floor(3 * q)        (x0.1 at 1/3 and 2/3)
+    exponential  0.01 ** q                  (down to 1% of the peak)
+    constant     1
+
+each after a linear warm-up that reaches the peak at the end of its last step.
+`onecycle` is PyTorch's OneCycleLR: up from `lr / 25` to `lr` over the first `w` (0.3 when
+`w` is 0), then down to `lr / 25e4`, each along a half cosine, while the momentum (Adam's
+beta1) goes 0.95 -> 0.85 -> 0.95 for the optimizers that have one.
+
+A time-limited run may change its length midway (see `planning`): `replan(total_steps)`
+measures the progress still to come against the new total, so the rate continues from
+where it is and the rest of the schedule runs faster (or slower) to its end.
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from typing import Any
 
 from minigrad.optim import Optimizer
-from minigrad.tensor import Tensor
-from minigrad.train.builders import build_scheduler
 
-__all__ = ["PlannedSchedule"]
+__all__ = ["RunSchedule", "lr_factor"]
 
-_SCHEDULED = ("lr", "betas", "momentum")
+_ONECYCLE_PCT = 0.3  # PyTorch's pct_start, when the run asks for no warm-up
+_MOMENTUM = (0.95, 0.85)  # onecycle: (at the ends, at the peak rate)
 
 
-class PlannedSchedule:
-    """`build_scheduler(cfg, opt, total_steps)` as a recording; `replan(step, total)` moves
-    its end. `state_dict()` holds the planned length and the re-plans, so a resumed run
-    rebuilds the same rates."""
+def _anneal(start: float, end: float, t: float) -> float:
+    """Half a cosine from `start` (t = 0) to `end` (t = 1)."""
+    return end + (start - end) * (1 + math.cos(math.pi * t)) / 2
 
-    def __init__(self, cfg, opt: Optimizer, total_steps: int):
-        self.cfg, self.optimizer = cfg, opt
-        self.planned_steps = total_steps
+
+def lr_factor(schedule: str, warmup: float, start: float, end: float) -> float:
+    """The rate of a step that runs from progress `start` to `end`, over the peak rate."""
+    if schedule == "onecycle":
+        pct = warmup or _ONECYCLE_PCT
+        if start < pct:
+            return _anneal(1 / 25, 1.0, start / pct)
+        return _anneal(1.0, 1 / 25e4, (start - pct) / (1 - pct))
+    ramp = min(1.0, end / warmup) if warmup else 1.0
+    q = min(1.0, max(0.0, (start - warmup) / (1 - warmup)))
+    if schedule == "cosine":
+        return min(ramp, _anneal(1.0, 0.0, q))
+    if schedule == "step":
+        return min(ramp, 0.1 ** min(2, math.floor(3 * q)))
+    if schedule == "exponential":
+        return min(ramp, 0.01**q)
+    if schedule == "constant":
+        return ramp
+    raise ValueError(f"unknown schedule {schedule!r}")
+
+
+def _onecycle_momentum(warmup: float, progress: float) -> float:
+    pct = warmup or _ONECYCLE_PCT
+    if progress < pct:
+        return _anneal(_MOMENTUM[0], _MOMENTUM[1], progress / pct)
+    return _anneal(_MOMENTUM[1], _MOMENTUM[0], (progress - pct) / (1 - pct))
+
+
+class RunSchedule:
+    """Sets `group["lr"]` of `optimizer` from the progress of a run of `total_steps` steps.
+    Call `step()` after every `optimizer.step()`; construction sets the first step's rate.
+
+    `state_dict()` holds the step count and the re-plan, so a resumed run continues with
+    the same rates, bit for bit.
+    """
+
+    def __init__(self, optimizer: Optimizer, schedule: str, warmup: float, total_steps: int):
+        self.optimizer, self.schedule, self.warmup = optimizer, schedule, warmup
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
         self.step_count = 0
-        self.replans: list[tuple[int, float, int]] = []  # (step, position there, new total)
-        self.records = _record(cfg, opt, total_steps)
+        self.total_steps = total_steps
+        self.replanned_at = (0, 0.0)  # (step, progress there) of the latest re-plan
         self._apply()
 
-    @property
-    def total_steps(self) -> int:
-        """The number of steps the run now ends after."""
-        return self.replans[-1][2] if self.replans else self.planned_steps
+    def progress(self, step: int) -> float:
+        """The fraction of the run done before step `step` (0-based), at most 1."""
+        at, done = self.replanned_at
+        return min(1.0, done + (step - at) * (1 - done) / (self.total_steps - at))
 
-    def position(self, step: int) -> float:
-        """Where in the recording step `step` plays: the step itself until the first
-        re-plan, a float between two records after one, never past the last record."""
-        current = None
-        for replan in self.replans:
-            if replan[0] <= step:
-                current = replan
-        if current is None:
-            return float(step)
-        start, at, total = current
-        played = at + (step - start) * (self.planned_steps - at) / (total - start)
-        return min(played, float(self.planned_steps))
-
-    def replan(self, step: int, total_steps: int) -> None:
-        """From step `step` on, end after `total_steps` steps in all (`> step`)."""
-        if total_steps <= step:
-            raise ValueError(f"a re-plan at step {step} must end later, not at {total_steps}")
-        self.replans.append((step, self.position(step), total_steps))
+    def replan(self, total_steps: int) -> None:
+        """From the current step on, end after `total_steps` steps in all."""
+        if total_steps <= self.step_count:
+            raise ValueError(
+                f"a re-plan after step {self.step_count} must end later, not at {total_steps}"
+            )
+        self.replanned_at = (self.step_count, self.progress(self.step_count))
+        self.total_steps = total_steps
 
     def step(self) -> None:
-        """Advance one step (after `optimizer.step()`) and set the next step's rates."""
+        """Advance one step and set the next step's rate."""
         self.step_count += 1
         self._apply()
 
     def get_last_lr(self) -> list[float]:
+        """The rate of each group for the coming step."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         return {
-            "planned_steps": self.planned_steps,
             "step_count": self.step_count,
-            "replans": [list(r) for r in self.replans],
+            "total_steps": self.total_steps,
+            "replanned_at": list(self.replanned_at),
         }
 
-    def load_state_dict(self, state: dict) -> None:
-        if state["planned_steps"] != self.planned_steps:
-            self.planned_steps = int(state["planned_steps"])
-            self.records = _record(self.cfg, self.optimizer, self.planned_steps)
-        self.replans = [(int(s), float(p), int(n)) for s, p, n in state["replans"]]
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.step_count = int(state["step_count"])
+        self.total_steps = int(state["total_steps"])
+        at, done = state["replanned_at"]
+        self.replanned_at = (int(at), float(done))
         self._apply()
 
     def _apply(self) -> None:
-        pos = self.position(self.step_count)
-        low = math.floor(pos)
-        high = min(low + 1, len(self.records) - 1)
-        frac = pos - low
-        for g, group in enumerate(self.optimizer.param_groups):
-            for key, a in self.records[low][g].items():
-                b = self.records[high][g][key]
-                group[key] = a if frac == 0 else _lerp(a, b, frac)
+        start = self.progress(self.step_count)
+        factor = lr_factor(self.schedule, self.warmup, start, self.progress(self.step_count + 1))
+        for group in self.optimizer.param_groups:
+            group["lr"] = group["initial_lr"] * factor
+            if self.schedule == "onecycle" and _has_momentum(group):
+                momentum = _onecycle_momentum(self.warmup, start)
+                if "betas" in group:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
 
 
-def _lerp(a, b, frac: float):
-    if isinstance(a, tuple):
-        return tuple(_lerp(x, y, frac) for x, y in zip(a, b))
-    return a + frac * (b - a)
-
-
-def _record(cfg, opt: Optimizer, total_steps: int) -> list[list[dict]]:
-    """Each group's scheduled values at steps `0..total_steps`, from `build_scheduler` run on
-    a stand-in optimizer with the same groups (one dummy parameter each)."""
-    groups = [
-        {**{k: v for k, v in g.items() if k != "params"}, "params": [_dummy()]}
-        for g in opt.param_groups
-    ]
-    stand_in = Optimizer(groups, dict(opt.defaults))
-    scheduler = build_scheduler(cfg, stand_in, total_steps)
-    records = []
-    for step in range(total_steps + 1):
-        if step:
-            scheduler.step()
-        records.append([{k: g[k] for k in _SCHEDULED if k in g} for g in stand_in.param_groups])
-    return records
-
-
-def _dummy() -> Tensor:
-    return Tensor(np.zeros(1, np.float32), requires_grad=True)
+def _has_momentum(group: dict[str, Any]) -> bool:
+    return "betas" in group or group.get("momentum", 0.0) > 0
