@@ -26,7 +26,7 @@ from minigrad.nn.losses import (
     NLLLoss,
     SVMLoss,
 )
-from minigrad.nn.model_summary import summary
+from minigrad.nn.model_summary import ModelSummary, summary
 from minigrad.nn.module import Module, ModuleList, Parameter, Sequential, StateDictError
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "ModelSummary",
     "Module",
     "ModuleList",
     "NLLLoss",
