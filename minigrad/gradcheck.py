@@ -1,8 +1,8 @@
 """Numerical gradient checks: central differences against the analytic backward.
 
-``gradcheck`` compares, for every input that requires grad, the analytic gradient of a
-random projection ``L = sum(out * r)`` of the function's output(s) with the central
-difference ``(L(x + h) - L(x - h)) / 2h``, one coordinate at a time. Run it in float64:
+`gradcheck` compares, for every input that requires grad, the analytic gradient of a
+random projection `L = sum(out * r)` of the function's output(s) with the central
+difference `(L(x + h) - L(x - h)) / 2h`, one coordinate at a time. Run it in float64:
 in float32 the differences carry ~1e-4 relative error of their own, so it warns.
 """
 
@@ -20,18 +20,18 @@ class GradcheckError(AssertionError):
 
 
 def numerical_grad(f, x, eps=1e-6):
-    """Central differences of a scalar function at ``x``, one coordinate at a time.
+    """Central differences of a scalar function at `x`, one coordinate at a time.
 
-    ``grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``, a float64 ndarray shaped like
-    ``x``. ``x`` is a Tensor or a floating NumPy array; its values (``x.data`` for a Tensor)
-    are perturbed in place and restored, so ``f`` sees each change wherever it reads them.
-    ``f`` comes in either of two forms:
+    `grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`, a float64 ndarray shaped like
+    `x`. `x` is a Tensor or a floating NumPy array; its values (`x.data` for a Tensor)
+    are perturbed in place and restored, so `f` sees each change wherever it reads them.
+    `f` comes in either of two forms:
 
-    - ``f()``, closing over ``x`` (e.g. ``lambda: loss_fn(model(x_batch), y)``);
-    - ``f(x)``, given ``x`` itself, as cs231n's ``eval_numerical_gradient(f, x)`` calls it
-      (e.g. ``lambda W: net.loss(X, y)[0]``).
+    - `f()`, closing over `x` (e.g. `lambda: loss_fn(model(x_batch), y)`);
+    - `f(x)`, given `x` itself, as cs231n's `eval_numerical_gradient(f, x)` calls it
+      (e.g. `lambda W: net.loss(X, y)[0]`).
 
-    ``f`` returns a scalar: a one-element Tensor or array, or a number. It runs with
+    `f` returns a scalar: a one-element Tensor or array, or a number. It runs with
     recording off. In float32 the differences are dominated by rounding (use float64).
     """
     values = _perturbable(x)
@@ -52,7 +52,7 @@ def numerical_grad(f, x, eps=1e-6):
 
 
 def _perturbable(x):
-    """The writable floating array that ``numerical_grad`` perturbs: ``x.data`` or ``x``."""
+    """The writable floating array that `numerical_grad` perturbs: `x.data` or `x`."""
     values = x.data if isinstance(x, Tensor) else x
     if not isinstance(values, np.ndarray):
         raise TypeError(
@@ -74,7 +74,7 @@ def _perturbable(x):
 
 
 def _caller(f, x):
-    """A no-argument function evaluating ``f`` in its form: ``f(x)`` or ``f()``."""
+    """A no-argument function evaluating `f` in its form: `f(x)` or `f()`."""
     if not callable(f):
         raise TypeError(f"numerical_grad: f must be callable, got {type(f).__name__}")
     try:
@@ -145,11 +145,11 @@ def _compare(name, analytic, numeric, atol, rtol):
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
-    """Check the analytic gradients of ``fn(*inputs)`` against central differences.
+    """Check the analytic gradients of `fn(*inputs)` against central differences.
 
     Returns True when every input that requires grad agrees; otherwise raises
-    ``GradcheckError`` (or returns False with ``raise_exception=False``) naming the input,
-    the worst index, both values and the relative error ``|a-n| / max(|a|, |n|)``.
+    `GradcheckError` (or returns False with `raise_exception=False`) naming the input,
+    the worst index, both values and the relative error `|a-n| / max(|a|, |n|)`.
     """
     inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
     wrt = [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -182,7 +182,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
 def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Check second derivatives: gradcheck of the map inputs -> d(projected fn)/d(inputs),
     whose analytic gradient runs backward through the recorded backward
-    (``create_graph=True``)."""
+    (`create_graph=True`)."""
     inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
     wrt = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     loss = _projector(fn, inputs, seed=1)

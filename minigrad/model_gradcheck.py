@@ -1,8 +1,8 @@
 """A model-level gradient check that explains itself (the cs231n recipe).
 
-For each parameter, a few sampled coordinates ``i``: the analytic gradient ``a`` (one
-backward pass) against the central difference ``n = (L(p_i + h) - L(p_i - h)) / 2h``, compared
-by the relative error ``|a - n| / max(|a|, |n|)``. The worst error of a parameter gets a
+For each parameter, a few sampled coordinates `i`: the analytic gradient `a` (one
+backward pass) against the central difference `n = (L(p_i + h) - L(p_i - h)) / 2h`, compared
+by the relative error `|a - n| / max(|a|, |n|)`. The worst error of a parameter gets a
 verdict:
 
     > 1e-2         wrong
@@ -11,13 +11,13 @@ verdict:
     < 1e-7         good
 
 It runs in float64 (the model's parameters are swapped for float64 copies and put back
-afterwards, ``.grad`` included): in float32 the differences carry ~1e-4 error of their own.
+afterwards, `.grad` included): in float32 the differences carry ~1e-4 error of their own.
 
 Kinks: a ReLU, max or hinge makes the loss piecewise smooth, and a central difference whose
-``p_i - h`` and ``p_i + h`` lie on different sides of a kink measures neither side's slope.
+`p_i - h` and `p_i + h` lie on different sides of a kink measures neither side's slope.
 Both forward passes are recorded, and for every kink op (relu, maximum, clip, abs, max,
 svm_loss, ...) its local derivative (its backward applied to ones) is compared between them;
-a coordinate where one changed is reported, warned about (``KinkCrossingWarning``) and left
+a coordinate where one changed is reported, warned about (`KinkCrossingWarning`) and left
 out of the parameter's verdict.
 """
 
@@ -62,8 +62,8 @@ def verdict(rel_error):
 
 @dataclass
 class CoordinateCheck:
-    """One sampled coordinate: analytic vs numerical gradient. ``kinks`` names the kink
-    ops (e.g. ``"relu#1"``) whose side changed between p - h and p + h."""
+    """One sampled coordinate: analytic vs numerical gradient. `kinks` names the kink
+    ops (e.g. `"relu#1"`) whose side changed between p - h and p + h."""
 
     param: str
     index: tuple
@@ -103,7 +103,7 @@ class ParameterCheck:
 
 @dataclass
 class GradientCheckReport:
-    """Per-parameter results (``rows``); ``str(report)`` is the printed table, and in
+    """Per-parameter results (`rows`); `str(report)` is the printed table, and in
     Jupyter the report shows itself as an HTML table with each verdict coloured."""
 
     rows: list
@@ -132,20 +132,20 @@ class GradientCheckReport:
 
 
 def check_model_gradients(model, loss_fn, x, y, num_coords=10, eps=1e-5, seed=0, verbose=True):
-    """Check ``loss_fn(model(x), y)``'s gradient for every parameter of ``model``, in float64.
+    """Check `loss_fn(model(x), y)`'s gradient for every parameter of `model`, in float64.
 
     Args:
-        model: an ``nn.Module`` (anything with ``named_parameters()``). Put it in eval mode
+        model: an `nn.Module` (anything with `named_parameters()`). Put it in eval mode
             first if it uses dropout: the loss must be a deterministic function.
-        loss_fn: ``(output, y) -> scalar loss``, e.g. ``F.cross_entropy``.
+        loss_fn: `(output, y) -> scalar loss`, e.g. `F.cross_entropy`.
         x, y: a batch (a few examples are enough; fewer examples, fewer kinks).
         num_coords: coordinates sampled per parameter (all of them if it has fewer).
         eps: the step h of the central difference.
         seed: seeds the choice of coordinates.
         verbose: print the table.
 
-    Returns a ``GradientCheckReport``; ``report.passed`` is True when no parameter is
-    "suspicious" or "wrong". The model's parameters, buffers and ``.grad`` are restored.
+    Returns a `GradientCheckReport`; `report.passed` is True when no parameter is
+    "suspicious" or "wrong". The model's parameters, buffers and `.grad` are restored.
     """
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if not named:
@@ -219,7 +219,7 @@ def _check(named, loss, num_coords, eps, rng):
 
 
 def _central_difference(loss, p, index, eps):
-    """(L(p + h) - L(p - h)) / 2h at ``index``, and the kink ops that changed side."""
+    """(L(p + h) - L(p - h)) / 2h at `index`, and the kink ops that changed side."""
     old = p.data[index]
     outs = []
     with grad_mode.enable_grad():  # record both graphs to compare their kink ops
@@ -233,7 +233,7 @@ def _central_difference(loss, p, index, eps):
 
 
 def _kink_sides(out):
-    """[(name, local derivatives)] of the kink ops in ``out``'s graph, in graph order."""
+    """[(name, local derivatives)] of the kink ops in `out`'s graph, in graph order."""
     sides, counts = [], {}
     with grad_mode.no_grad():
         for node in graph_nodes(out):
@@ -274,7 +274,7 @@ _VERDICT_COLOURS = {
 
 
 def _rows(report):
-    """The table's rows as strings, one per parameter, in ``_HEAD``'s order."""
+    """The table's rows as strings, one per parameter, in `_HEAD`'s order."""
     for r in report.rows:
         w = r.worst
         at, a, n = (str(list(w.index)), f"{w.analytic:.6g}", f"{w.numerical:.6g}")

@@ -1,6 +1,6 @@
-"""``minigrad.nn``: modules, layers, losses, initialisers and training helpers.
+"""`minigrad.nn`: modules, layers, losses, initialisers and training helpers.
 
-``import minigrad.nn as nn`` and ``import minigrad.nn.functional as F``.
+`import minigrad.nn as nn` and `import minigrad.nn.functional as F`.
 """
 
 from minigrad.nn import functional, init, utils

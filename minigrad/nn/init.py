@@ -1,8 +1,8 @@
 """Initialisers that fill a tensor's data in place (PyTorch's formulas), drawing from an
-explicit ``rng`` (a ``np.random.Generator`` or seed; None: the default generator, which
-``mg.manual_seed`` seeds).
+explicit `rng` (a `np.random.Generator` or seed; None: the default generator, which
+`mg.manual_seed` seeds).
 
-Each stamps the tensor again (``_mark_changed``, so a graph that used the old values refuses
+Each stamps the tensor again (`_mark_changed`, so a graph that used the old values refuses
 to backpropagate) and returns the tensor. Fans of a weight (out, in, *k):
 fan_in = in * prod(k), fan_out = out * prod(k).
 """
@@ -76,7 +76,7 @@ def normal_(t, mean=0.0, std=1.0, rng=None):
 
 
 def constant_(t, value):
-    """Fill with ``value``."""
+    """Fill with `value`."""
     return _fill(t, value)
 
 
@@ -92,7 +92,7 @@ def ones_(t):
 
 def kaiming_uniform_(t, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
     """He init: U(-bound, bound), bound = gain * sqrt(3 / fan), gain from
-    ``calculate_gain(nonlinearity, a)``."""
+    `calculate_gain(nonlinearity, a)`."""
     fan = _fan(t, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan) if fan else 0.0
     return uniform_(t, -bound, bound, rng)

@@ -34,8 +34,8 @@ def _float_dtype(dtype):
 class Linear(Module):
     """y = x @ W.T + b with weight (out_features, in_features) and bias (out_features,),
     PyTorch's layout and default initialisation: W and b uniform in +-1/sqrt(in_features)
-    (kaiming_uniform_ with a=sqrt(5)), drawn from ``rng`` (a Generator or seed; None: the
-    default generator that ``mg.manual_seed`` seeds)."""
+    (kaiming_uniform_ with a=sqrt(5)), drawn from `rng` (a Generator or seed; None: the
+    default generator that `mg.manual_seed` seeds)."""
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None):
         super().__init__()
@@ -100,14 +100,14 @@ class Tanh(Module):
 
 
 def _implicit_dim(ndim):
-    """PyTorch's choice when ``nn.Softmax()`` is given no ``dim``: 0 for 0-, 1- and 3-d
+    """PyTorch's choice when `nn.Softmax()` is given no `dim`: 0 for 0-, 1- and 3-d
     input, else 1 (the classes of a batch (N, C) are axis 1)."""
     return 0 if ndim in (0, 1, 3) else 1
 
 
 class Softmax(Module):
-    """y = softmax(x) along ``dim``, as ``nn.Softmax``; with no ``dim``, PyTorch's implicit
-    choice (axis 1 of a batch (N, C); see ``_implicit_dim``)."""
+    """y = softmax(x) along `dim`, as `nn.Softmax`; with no `dim`, PyTorch's implicit
+    choice (axis 1 of a batch (N, C); see `_implicit_dim`)."""
 
     def __init__(self, dim=None):
         super().__init__()
@@ -123,7 +123,7 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
-    """y = log_softmax(x) along ``dim``, as ``nn.LogSoftmax`` (the same ``dim`` rule)."""
+    """y = log_softmax(x) along `dim`, as `nn.LogSoftmax` (the same `dim` rule)."""
 
     function = staticmethod(F.log_softmax)
 
@@ -139,7 +139,7 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """Merge axes ``start_axis`` .. ``end_axis`` into one: (N, C, H, W) -> (N, C*H*W)."""
+    """Merge axes `start_axis` .. `end_axis` into one: (N, C, H, W) -> (N, C*H*W)."""
 
     def __init__(self, start_axis=1, end_axis=-1):
         super().__init__()
@@ -158,9 +158,9 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """Inverted dropout with probability ``p`` in training, the identity in eval. Masks
-    are drawn from ``rng`` (a Generator or seed), kept for the module's lifetime; with None,
-    from the default generator at each call (the one ``mg.manual_seed`` seeds)."""
+    """Inverted dropout with probability `p` in training, the identity in eval. Masks
+    are drawn from `rng` (a Generator or seed), kept for the module's lifetime; with None,
+    from the default generator at each call (the one `mg.manual_seed` seeds)."""
 
     def __init__(self, p=0.5, rng=None):
         super().__init__()
@@ -180,8 +180,8 @@ class BatchNorm1d(Module):
     """Batch normalisation of (N, C) or (N, C, L) inputs over N (and L), as PyTorch's.
 
     Training normalises with batch statistics and updates the buffers
-    ``running_mean``/``running_var`` (unbiased) as ``r = (1 - momentum) r + momentum b``;
-    ``momentum=None`` gives the cumulative average over ``num_batches_tracked`` batches.
+    `running_mean`/`running_var` (unbiased) as `r = (1 - momentum) r + momentum b`;
+    `momentum=None` gives the cumulative average over `num_batches_tracked` batches.
     Eval normalises with the running statistics. weight, bias: (C,).
     """
 

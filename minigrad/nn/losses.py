@@ -16,7 +16,7 @@ __all__ = [
 
 
 class CrossEntropyLoss(Module):
-    """``F.cross_entropy(logits, target, reduction, label_smoothing)`` as a module."""
+    """`F.cross_entropy(logits, target, reduction, label_smoothing)` as a module."""
 
     def __init__(self, reduction="mean", label_smoothing=0.0):
         super().__init__()
@@ -32,7 +32,7 @@ class CrossEntropyLoss(Module):
 
 
 class SVMLoss(Module):
-    """``F.svm_loss(scores, target, margin, reduction)`` (multiclass hinge) as a module."""
+    """`F.svm_loss(scores, target, margin, reduction)` (multiclass hinge) as a module."""
 
     def __init__(self, margin=1.0, reduction="mean"):
         super().__init__()
@@ -48,7 +48,7 @@ class SVMLoss(Module):
 
 
 class _ReducedLoss(Module):
-    """A loss whose only option is ``reduction``: ``function(input, target, reduction)`` as
+    """A loss whose only option is `reduction`: `function(input, target, reduction)` as
     a module."""
 
     function = None  # the functional, set by each subclass
@@ -66,30 +66,30 @@ class _ReducedLoss(Module):
 
 
 class MSELoss(_ReducedLoss):
-    """``F.mse_loss(input, target, reduction)`` as a module."""
+    """`F.mse_loss(input, target, reduction)` as a module."""
 
     function = staticmethod(F.mse_loss)
 
 
 class L1Loss(_ReducedLoss):
-    """``F.l1_loss(input, target, reduction)`` as a module."""
+    """`F.l1_loss(input, target, reduction)` as a module."""
 
     function = staticmethod(F.l1_loss)
 
 
 class NLLLoss(_ReducedLoss):
-    """``F.nll_loss(log_probs, target, reduction)`` as a module."""
+    """`F.nll_loss(log_probs, target, reduction)` as a module."""
 
     function = staticmethod(F.nll_loss)
 
 
 class BCELoss(_ReducedLoss):
-    """``F.binary_cross_entropy(probs, target, reduction)`` as a module."""
+    """`F.binary_cross_entropy(probs, target, reduction)` as a module."""
 
     function = staticmethod(F.binary_cross_entropy)
 
 
 class BCEWithLogitsLoss(_ReducedLoss):
-    """``F.binary_cross_entropy_with_logits(logits, target, reduction)`` as a module."""
+    """`F.binary_cross_entropy_with_logits(logits, target, reduction)` as a module."""
 
     function = staticmethod(F.binary_cross_entropy_with_logits)

@@ -1,5 +1,5 @@
-"""``nn.summary(model, input_shape)``: each layer's output shape and parameter count, and the
-totals, the table that ``print(model)`` does not give.
+"""`nn.summary(model, input_shape)`: each layer's output shape and parameter count, and the
+totals, the table that `print(model)` does not give.
 
     >>> import minigrad.nn as nn
     >>> model = nn.Sequential(nn.Linear(64, 32, bias=False), nn.BatchNorm1d(32), nn.ReLU(),
@@ -14,7 +14,7 @@ totals, the table that ``print(model)`` does not give.
     total: 2,442 parameters (2,442 trainable), 65 in buffers
 
 The shapes come from running the model once on zeros (in eval mode, without a graph), with
-each submodule's ``forward`` wrapped for the call to note what it returns.
+each submodule's `forward` wrapped for the call to note what it returns.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""``Module`` (parameter discovery, modes, state_dict), ``Parameter``, ``Sequential``,
-``ModuleList``.
+"""`Module` (parameter discovery, modes, state_dict), `Parameter`, `Sequential`,
+`ModuleList`.
 
-Names and order follow PyTorch, so a PyTorch ``state_dict`` (as arrays) loads unchanged:
+Names and order follow PyTorch, so a PyTorch `state_dict` (as arrays) loads unchanged:
 dotted attribute paths, children of containers named "0", "1", ..., registration order,
 and within a module its parameters, then its buffers, then its children.
 """
@@ -32,7 +32,7 @@ class Parameter(Tensor):
 
 
 class StateDictError(RuntimeError, ValueError):
-    """``load_state_dict`` found missing, unexpected or wrongly shaped keys."""
+    """`load_state_dict` found missing, unexpected or wrongly shaped keys."""
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -49,7 +49,7 @@ def live_modules() -> "list[Module]":
 
 class Module:
     """Base class of layers and models: subclasses set parameters, buffers and submodules as
-    attributes in ``__init__`` (after ``super().__init__()``) and define ``forward``."""
+    attributes in `__init__` (after `super().__init__()`) and define `forward`."""
 
     def __new__(cls, *args: object, **kwargs: object) -> "Module":
         self = super().__new__(cls)
@@ -114,8 +114,8 @@ class Module:
         object.__delattr__(self, name)
 
     def register_buffer(self, name, tensor, persistent=True):
-        """Add a non-trainable state tensor (e.g. running statistics) that ``state_dict``
-        saves (unless ``persistent=False``)."""
+        """Add a non-trainable state tensor (e.g. running statistics) that `state_dict`
+        saves (unless `persistent=False`)."""
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(np.asarray(tensor))
         self._buffers[name] = tensor
@@ -126,7 +126,7 @@ class Module:
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name, module):
-        """Register ``module`` as the child ``name`` (like setting an attribute)."""
+        """Register `module` as the child `name` (like setting an attribute)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
         self._modules[name] = module
@@ -188,7 +188,7 @@ class Module:
             yield b
 
     def apply(self, fn):
-        """Call ``fn(m)`` on every submodule (children first) and on self; return self."""
+        """Call `fn(m)` on every submodule (children first) and on self; return self."""
         for m in self.children():
             m.apply(fn)
         fn(self)
@@ -203,11 +203,11 @@ class Module:
         return self
 
     def eval(self):
-        """Set evaluation mode recursively (same as ``train(False)``)."""
+        """Set evaluation mode recursively (same as `train(False)`)."""
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        """Clear ``.grad`` of every parameter (to None, or to zeros)."""
+        """Clear `.grad` of every parameter (to None, or to zeros)."""
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -236,12 +236,12 @@ class Module:
         return {k: t.data.copy() for k, t in self._state_tensors().items()}
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays (or Tensors) from ``state_dict`` into the parameters and buffers.
+        """Copy arrays (or Tensors) from `state_dict` into the parameters and buffers.
 
-        All or nothing: any wrongly shaped key (and, with ``strict``, any missing or
-        unexpected key) raises ``StateDictError`` naming every problem, and nothing is
+        All or nothing: any wrongly shaped key (and, with `strict`, any missing or
+        unexpected key) raises `StateDictError` naming every problem, and nothing is
         changed. Values are cast to each parameter's dtype. Returns
-        ``(missing_keys, unexpected_keys)``.
+        `(missing_keys, unexpected_keys)`.
         """
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
@@ -334,9 +334,9 @@ def _index(i, n, name):
 
 
 class Sequential(ModuleList):
-    """Modules applied in order: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
+    """Modules applied in order: `Sequential(a, b, c)(x) == c(b(a(x)))`.
 
-    Indexable (``model[0]``, ``model[1:]`` keeps the children's names, as PyTorch does)
+    Indexable (`model[0]`, `model[1:]` keeps the children's names, as PyTorch does)
     and iterable. A single dict argument names the children.
     """
 

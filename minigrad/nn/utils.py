@@ -1,4 +1,4 @@
-"""Training helpers: ``clip_grad_norm_``."""
+"""Training helpers: `clip_grad_norm_`."""
 
 import numpy as np
 
@@ -8,10 +8,10 @@ __all__ = ["clip_grad_norm_"]
 
 
 def clip_grad_norm_(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
-    """Scale the gradients of ``params`` together so that their joint norm is at most
-    ``max_norm``, as PyTorch: every grad is multiplied by min(1, max_norm / (norm + 1e-6)).
+    """Scale the gradients of `params` together so that their joint norm is at most
+    `max_norm`, as PyTorch: every grad is multiplied by min(1, max_norm / (norm + 1e-6)).
 
-    ``norm_type``: 2.0 (the norm of all gradients concatenated), any p > 0, or ``inf``.
+    `norm_type`: 2.0 (the norm of all gradients concatenated), any p > 0, or `inf`.
     Returns the total norm before clipping, as a 0-d float64 Tensor.
     """
     params = [params] if isinstance(params, Tensor) else list(params)

@@ -1,7 +1,7 @@
-"""Optimizers and learning-rate schedules with the semantics of ``torch.optim``, step for step.
+"""Optimizers and learning-rate schedules with the semantics of `torch.optim`, step for step.
 
-``optim.SGD``, ``Adagrad``, ``Adadelta``, ``RMSprop``, ``Adam``, ``AdamW`` and ``LBFGS`` update
-parameters in place from their ``.grad``; ``optim.lr_scheduler`` changes their rates over time.
+`optim.SGD`, `Adagrad`, `Adadelta`, `RMSprop`, `Adam`, `AdamW` and `LBFGS` update
+parameters in place from their `.grad`; `optim.lr_scheduler` changes their rates over time.
 """
 
 from . import lr_scheduler

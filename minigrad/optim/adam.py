@@ -7,10 +7,10 @@ from .optimizer import Optimizer, check_betas, check_nonnegative
 
 
 class Adam(Optimizer):
-    """Adam, step for step as ``torch.optim.Adam``.
+    """Adam, step for step as `torch.optim.Adam`.
 
-    Implemented update, with ``m`` in ``state["exp_avg"]``, ``v`` in ``state["exp_avg_sq"]``
-    (both starting at zero) and ``t`` the step count from 1::
+    Implemented update, with `m` in `state["exp_avg"]`, `v` in `state["exp_avg_sq"]`
+    (both starting at zero) and `t` the step count from 1:
 
         g = g + weight_decay * w                    # L2 penalty in the gradient (see AdamW)
         m = beta1 * m + (1 - beta1) * g
@@ -19,17 +19,17 @@ class Adam(Optimizer):
         denom = sqrt(v) / sqrt(1 - beta2**t) + eps
         w -= lr / (1 - beta1**t) * m / denom
 
-    Course notation, with the bias correction written out::
+    Course notation, with the bias correction written out:
 
         m = beta1*m + (1-beta1)*g;   mt = m / (1 - beta1**t)
         v = beta2*v + (1-beta2)*g**2; vt = v / (1 - beta2**t)
         w -= lr * mt / (sqrt(vt) + eps)
 
-    Both are the same update: ``sqrt(vt) = sqrt(v) / sqrt(1 - beta2**t)``, and ``eps`` is added
+    Both are the same update: `sqrt(vt) = sqrt(v) / sqrt(1 - beta2**t)`, and `eps` is added
     after the square root and after the bias correction in both. (The paper's "efficient"
-    form, ``lr_t = lr * sqrt(1-beta2**t) / (1-beta1**t)`` with ``eps`` added to ``sqrt(v)``
-    *before* correction, uses a slightly different effective ``eps``.) AMSGrad here keeps the
-    maximum of the uncorrected ``v`` and still divides by ``sqrt(1 - beta2**t)``, as torch does;
+    form, `lr_t = lr * sqrt(1-beta2**t) / (1-beta1**t)` with `eps` added to `sqrt(v)`
+    *before* correction, uses a slightly different effective `eps`.) AMSGrad here keeps the
+    maximum of the uncorrected `v` and still divides by `sqrt(1 - beta2**t)`, as torch does;
     the AMSGrad paper has no bias correction.
     """
 
@@ -80,18 +80,18 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """AdamW: Adam with decoupled weight decay, step for step as ``torch.optim.AdamW``.
+    """AdamW: Adam with decoupled weight decay, step for step as `torch.optim.AdamW`.
 
     Implemented update: first shrink the weights, then take a plain Adam step (above) with
-    ``weight_decay = 0``::
+    `weight_decay = 0`:
 
         w *= 1 - lr * weight_decay
         w -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
-    Unlike Adam's L2 penalty, the decay never enters ``m`` and ``v``, so it is not rescaled by
-    the adaptive denominator. Loshchilov & Hutter write ``w -= eta_t * (alpha * mt / (sqrt(vt)
-    + eps) + lambda * w)`` with a separate schedule multiplier ``eta_t``; torch (and minigrad)
-    scale the decay by ``lr`` instead, so ``weight_decay`` here is ``lambda / alpha`` there.
+    Unlike Adam's L2 penalty, the decay never enters `m` and `v`, so it is not rescaled by
+    the adaptive denominator. Loshchilov & Hutter write `w -= eta_t * (alpha * mt / (sqrt(vt)
+    + eps) + lambda * w)` with a separate schedule multiplier `eta_t`; torch (and minigrad)
+    scale the decay by `lr` instead, so `weight_decay` here is `lambda / alpha` there.
     """
 
     decoupled_weight_decay = True

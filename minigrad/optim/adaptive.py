@@ -6,11 +6,11 @@ from .optimizer import Optimizer, check_in_range, check_nonnegative
 
 
 def lerp_(a, b, weight, tmp):
-    """``a = a + weight * (b - a)`` in place, i.e. ``a = (1 - weight) * a + weight * b``.
+    """`a = a + weight * (b - a)` in place, i.e. `a = (1 - weight) * a + weight * b`.
 
-    Written the way torch's ``lerp_`` rounds: from ``a`` for a small weight and from ``b``
-    otherwise, so the result stays exact at ``weight = 0`` and ``weight = 1``. ``tmp`` is a
-    work array shaped like ``a``.
+    Written the way torch's `lerp_` rounds: from `a` for a small weight and from `b`
+    otherwise, so the result stays exact at `weight = 0` and `weight = 1`. `tmp` is a
+    work array shaped like `a`.
     """
     np.subtract(b, a, out=tmp)
     if abs(weight) < 0.5:
@@ -22,25 +22,25 @@ def lerp_(a, b, weight, tmp):
 
 
 def add_product_(a, x, y, value, tmp):
-    """``a += value * x * y`` in place (torch's ``addcmul_``), using the work array ``tmp``."""
+    """`a += value * x * y` in place (torch's `addcmul_`), using the work array `tmp`."""
     np.multiply(x, value, out=tmp)
     tmp *= y
     a += tmp
 
 
 class Adagrad(Optimizer):
-    """Adagrad, step for step as ``torch.optim.Adagrad``.
+    """Adagrad, step for step as `torch.optim.Adagrad`.
 
-    Implemented update, with ``G`` the running sum of squared gradients (``state["sum"]``,
-    starting at ``initial_accumulator_value``) and ``t`` the step count from 1::
+    Implemented update, with `G` the running sum of squared gradients (`state["sum"]`,
+    starting at `initial_accumulator_value`) and `t` the step count from 1:
 
         g = g + weight_decay * w
         clr = lr / (1 + (t - 1) * lr_decay)
         G += g * g
         w -= clr * g / (sqrt(G) + eps)
 
-    Course notation: ``cache += g**2; w -= lr * g / (sqrt(cache) + eps)``; the same thing
-    with ``lr_decay = 0`` and a zero initial accumulator. ``eps`` is added outside the square
+    Course notation: `cache += g**2; w -= lr * g / (sqrt(cache) + eps)`; the same thing
+    with `lr_decay = 0` and a zero initial accumulator. `eps` is added outside the square
     root in both.
     """
 
@@ -83,10 +83,10 @@ class Adagrad(Optimizer):
 
 
 class Adadelta(Optimizer):
-    """Adadelta, step for step as ``torch.optim.Adadelta``.
+    """Adadelta, step for step as `torch.optim.Adadelta`.
 
-    Implemented update, with ``E[g^2]`` in ``state["square_avg"]`` and ``E[dx^2]`` in
-    ``state["acc_delta"]``, both starting at zero::
+    Implemented update, with `E[g^2]` in `state["square_avg"]` and `E[dx^2]` in
+    `state["acc_delta"]`, both starting at zero:
 
         g = g + weight_decay * w
         E[g^2] = rho * E[g^2] + (1 - rho) * g * g
@@ -94,8 +94,8 @@ class Adadelta(Optimizer):
         E[dx^2] = rho * E[dx^2] + (1 - rho) * dx * dx
         w -= lr * dx
 
-    This is Zeiler's (2012) algorithm with ``eps`` inside both square roots; the paper has no
-    learning rate, which is ``lr = 1`` (the default).
+    This is Zeiler's (2012) algorithm with `eps` inside both square roots; the paper has no
+    learning rate, which is `lr = 1` (the default).
     """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
@@ -132,11 +132,11 @@ class Adadelta(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """RMSprop, step for step as ``torch.optim.RMSprop``.
+    """RMSprop, step for step as `torch.optim.RMSprop`.
 
-    Implemented update, with ``E[g^2]`` in ``state["square_avg"]``, ``E[g]`` in
-    ``state["grad_avg"]`` (centered only) and ``b`` in ``state["momentum_buffer"]``
-    (momentum only), all starting at zero::
+    Implemented update, with `E[g^2]` in `state["square_avg"]`, `E[g]` in
+    `state["grad_avg"]` (centered only) and `b` in `state["momentum_buffer"]`
+    (momentum only), all starting at zero:
 
         g = g + weight_decay * w
         E[g^2] = alpha * E[g^2] + (1 - alpha) * g * g
@@ -145,9 +145,9 @@ class RMSprop(Optimizer):
         b = momentum * b + g / s;  w -= lr * b                 if momentum > 0
         w -= lr * g / s                                        otherwise
 
-    Course notation: ``cache = decay_rate * cache + (1 - decay_rate) * g**2;
-    w -= lr * g / (sqrt(cache) + eps)``, identical for the plain variant. Hinton's slides and
-    TensorFlow put ``eps`` inside the square root (``sqrt(cache + eps)``), which differs
+    Course notation: `cache = decay_rate * cache + (1 - decay_rate) * g**2;
+    w -= lr * g / (sqrt(cache) + eps)`, identical for the plain variant. Hinton's slides and
+    TensorFlow put `eps` inside the square root (`sqrt(cache + eps)`), which differs
     slightly. The centered variant (Graves, 2013) divides by an estimate of the gradient's
     standard deviation instead of its root mean square.
     """

@@ -1,4 +1,4 @@
-"""L-BFGS with an optional strong-Wolfe line search, step for step as ``torch.optim.LBFGS``."""
+"""L-BFGS with an optional strong-Wolfe line search, step for step as `torch.optim.LBFGS`."""
 
 import numpy as np
 
@@ -9,19 +9,19 @@ from .optimizer import Optimizer, check_nonnegative
 
 
 class LBFGS(Optimizer):
-    """Limited-memory BFGS; ``step(closure)`` runs up to ``max_iter`` iterations.
+    """Limited-memory BFGS; `step(closure)` runs up to `max_iter` iterations.
 
-    Each iteration, with ``g`` the flattened gradient and the last ``history_size`` pairs
-    ``s_i = w_{i+1} - w_i``, ``y_i = g_{i+1} - g_i`` (a pair is kept only if ``y.s > 1e-10``)::
+    Each iteration, with `g` the flattened gradient and the last `history_size` pairs
+    `s_i = w_{i+1} - w_i`, `y_i = g_{i+1} - g_i` (a pair is kept only if `y.s > 1e-10`):
 
         d = -H g            # two-loop recursion, H0 = (y.s / y.y) * I from the newest pair
         t = min(1, 1 / sum|g|) * lr  on the very first iteration, else  t = lr
         w += t * d          # or t from the strong-Wolfe line search along d
 
-    and stops early when ``max|g| <= tolerance_grad``, when ``g.d > -tolerance_change`` (not a
-    descent direction), when ``max|t*d|`` or the change in loss is below ``tolerance_change``,
-    or after ``max_eval`` closure calls. The closure must zero the gradients, compute the loss,
-    call ``backward()`` and return the loss. All parameters form one group.
+    and stops early when `max|g| <= tolerance_grad`, when `g.d > -tolerance_change` (not a
+    descent direction), when `max|t*d|` or the change in loss is below `tolerance_change`,
+    or after `max_eval` closure calls. The closure must zero the gradients, compute the loss,
+    call `backward()` and return the loss. All parameters form one group.
     """
 
     def __init__(
@@ -61,7 +61,7 @@ class LBFGS(Optimizer):
             )
 
     def load_state_dict(self, state_dict):
-        """Restore a ``state_dict()``; the history comes back as lists even from arrays."""
+        """Restore a `state_dict()`; the history comes back as lists even from arrays."""
         super().load_state_dict(state_dict)
         state = self.state.get(self._params[0], {})
         for key in ("old_dirs", "old_stps"):
@@ -79,7 +79,7 @@ class LBFGS(Optimizer):
         return np.concatenate(parts)
 
     def _add_to_params(self, t, d):
-        """``w += t * d`` with the flat direction ``d`` split back into the parameters."""
+        """`w += t * d` with the flat direction `d` split back into the parameters."""
         offset = 0
         for p in self._params:
             n = p.data.size
@@ -98,14 +98,14 @@ class LBFGS(Optimizer):
         return _as_float(loss), self._flat_grad()
 
     def _directional_evaluate(self, closure, x, t, d):
-        """Loss and flat gradient at ``x + t*d``; the parameters are put back to ``x``."""
+        """Loss and flat gradient at `x + t*d`; the parameters are put back to `x`."""
         self._add_to_params(t, d)
         loss, flat_grad = self._evaluate(closure)
         self._set_params(x)
         return loss, flat_grad
 
     def step(self, closure):
-        """Run up to ``max_iter`` L-BFGS iterations; return the loss from the first closure call."""
+        """Run up to `max_iter` L-BFGS iterations; return the loss from the first closure call."""
         group = self.param_groups[0]
         state = self.state.setdefault(self._params[0], {})
         state.setdefault("func_evals", 0)
@@ -120,7 +120,7 @@ class LBFGS(Optimizer):
         return orig_loss
 
     def _iterate(self, closure, group, state, loss, flat_grad):
-        """The iteration loop of ``step``; leaves the direction and history in ``state``."""
+        """The iteration loop of `step`; leaves the direction and history in `state`."""
         tol_change = group["tolerance_change"]
         current_evals, n_iter = 1, 0
         while n_iter < group["max_iter"]:
@@ -150,7 +150,7 @@ class LBFGS(Optimizer):
                 break
 
     def _move(self, closure, group, loss, flat_grad, t, d, gtd, current_evals, n_iter):
-        """Step along ``d``; return the new loss, gradient, step length and closure calls."""
+        """Step along `d`; return the new loss, gradient, step length and closure calls."""
         if group["line_search_fn"] == "strong_wolfe":
             x_init = [p.data.copy() for p in self._params]
 
@@ -170,7 +170,7 @@ class LBFGS(Optimizer):
         return loss, flat_grad, t, 1
 
     def _direction(self, state, flat_grad, history_size):
-        """Update the curvature pairs and return ``d = -H g`` by the two-loop recursion."""
+        """Update the curvature pairs and return `d = -H g` by the two-loop recursion."""
         if state["n_iter"] == 1:
             state.update(old_dirs=[], old_stps=[], ro=[], H_diag=1.0)
             return -flat_grad
@@ -191,10 +191,10 @@ class LBFGS(Optimizer):
 
 
 def two_loop(q, ys, ss, rhos, h_diag):
-    """``H @ q`` for the L-BFGS inverse-Hessian estimate built from pairs ``(s_i, y_i)``.
+    """`H @ q` for the L-BFGS inverse-Hessian estimate built from pairs `(s_i, y_i)`.
 
-    ``rho_i = 1 / (y_i . s_i)``. Backward: ``a_i = rho_i s_i.q; q -= a_i y_i``. Then
-    ``r = h_diag * q`` and forward: ``b_i = rho_i y_i.r; r += (a_i - b_i) s_i``. ``q`` is
+    `rho_i = 1 / (y_i . s_i)`. Backward: `a_i = rho_i s_i.q; q -= a_i y_i`. Then
+    `r = h_diag * q` and forward: `b_i = rho_i y_i.r; r += (a_i - b_i) s_i`. `q` is
     overwritten.
     """
     alphas = [0.0] * len(ys)

@@ -1,23 +1,23 @@
 """The strong-Wolfe line search used by L-BFGS (a port of torch's, itself from minFunc).
 
-Along a descent direction ``d`` from ``x`` (``phi(t) = f(x + t d)``, ``phi'(t) = g(x + t d).d``)
-find a step ``t`` with
+Along a descent direction `d` from `x` (`phi(t) = f(x + t d)`, `phi'(t) = g(x + t d).d`)
+find a step `t` with
 
     sufficient decrease:  phi(t) <= phi(0) + c1 * t * phi'(0)
     curvature:            |phi'(t)| <= -c2 * phi'(0)
 
-in two phases (Nocedal & Wright, Algorithms 3.5 and 3.6): *bracketing* grows ``t`` by cubic
+in two phases (Nocedal & Wright, Algorithms 3.5 and 3.6): *bracketing* grows `t` by cubic
 extrapolation until an interval is known to hold such a step, then *zoom* shrinks the interval
 by safeguarded cubic interpolation until the conditions hold.
 
-A point of the search is a tuple ``(t, f, g, gtd)``: step, loss, flat gradient, ``g.d``.
+A point of the search is a tuple `(t, f, g, gtd)`: step, loss, flat gradient, `g.d`.
 """
 
 import math
 
 
 def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
-    """Minimiser of the cubic through ``(x1, f1, f'=g1)`` and ``(x2, f2, f'=g2)``, clipped.
+    """Minimiser of the cubic through `(x1, f1, f'=g1)` and `(x2, f2, f'=g2)`, clipped.
 
     Falls back to the middle of the bounds when the cubic has no minimum
     (Nocedal & Wright, eq. 3.59).
@@ -36,10 +36,10 @@ def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
 
 
 def strong_wolfe(phi, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
-    """Search along ``d``; return ``(f_new, g_new, t, closure_calls)``.
+    """Search along `d`; return `(f_new, g_new, t, closure_calls)`.
 
-    ``phi(x, t, d)`` returns the loss and flat gradient at ``x + t*d`` (and leaves the
-    parameters at ``x``); ``f, g, gtd`` are those at ``t = 0``.
+    `phi(x, t, d)` returns the loss and flat gradient at `x + t*d` (and leaves the
+    parameters at `x`); `f, g, gtd` are those at `t = 0`.
     """
     start = (0, f, g.copy(), gtd)
     bracket, done, ls_iter, evals = _bracket(phi, x, t, d, start, c1, c2, max_ls)
@@ -59,7 +59,7 @@ def _evaluate(phi, x, t, d):
 
 
 def _bracket(phi, x, t, d, start, c1, c2, max_ls):
-    """Grow ``t`` until ``[prev, new]`` brackets a Wolfe step, or ``new`` is one itself.
+    """Grow `t` until `[prev, new]` brackets a Wolfe step, or `new` is one itself.
 
     Returns the bracket (a list of one or two points), whether a Wolfe point was found, the
     iterations used and the closure calls made.
@@ -86,7 +86,7 @@ def _bracket(phi, x, t, d, start, c1, c2, max_ls):
 
 
 def _zoom(phi, x, d, start, bracket, c1, c2, tolerance_change, max_ls):
-    """Shrink the two-point ``bracket`` (in place) until its low end is a Wolfe point.
+    """Shrink the two-point `bracket` (in place) until its low end is a Wolfe point.
 
     Returns the index of the low end (the lower loss) and the closure calls made.
     """
@@ -117,10 +117,10 @@ def _zoom(phi, x, d, start, bracket, c1, c2, tolerance_change, max_ls):
 
 
 def _safeguard(t, t_lo, t_hi, insuf_progress):
-    """Keep an interpolated ``t`` away from the ends of ``[t_lo, t_hi]``.
+    """Keep an interpolated `t` away from the ends of `[t_lo, t_hi]`.
 
-    If ``t`` lands within 10% of the interval of an end twice in a row (or outside), move it to
-    10% inside that end. Returns the new ``t`` and the updated "insufficient progress" flag.
+    If `t` lands within 10% of the interval of an end twice in a row (or outside), move it to
+    10% inside that end. Returns the new `t` and the updated "insufficient progress" flag.
     """
     eps = 0.1 * (t_hi - t_lo)
     if min(t_hi - t, t - t_lo) >= eps:

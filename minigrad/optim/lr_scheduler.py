@@ -1,17 +1,17 @@
-"""Learning-rate schedules with the sequence of rates of ``torch.optim.lr_scheduler``.
+"""Learning-rate schedules with the sequence of rates of `torch.optim.lr_scheduler`.
 
-A scheduler rewrites ``group["lr"]`` of each parameter group of an optimizer; call
-``scheduler.step()`` once after each ``optimizer.step()`` (per epoch or per batch, as the
+A scheduler rewrites `group["lr"]` of each parameter group of an optimizer; call
+`scheduler.step()` once after each `optimizer.step()` (per epoch or per batch, as the
 schedule is defined). Construction already performs "step 0" and sets the first rate. Each
-has ``get_last_lr()``, ``state_dict()`` and ``load_state_dict()``.
+has `get_last_lr()`, `state_dict()` and `load_state_dict()`.
 
 Like torch, most schedules are computed in *chainable* (recursive) form: the new rate is the
-current ``group["lr"]`` times a factor, so schedulers can be composed. This agrees with the
+current `group["lr"]` times a factor, so schedulers can be composed. This agrees with the
 closed form in exact arithmetic; in floating point it can differ in the last bits, and
 minigrad follows torch's recursive form so that the two produce the same numbers.
-``OneCycleLR`` is computed in closed form from the step number, as in torch.
+`OneCycleLR` is computed in closed form from the step number, as in torch.
 
-One module, as ``torch.optim.lr_scheduler`` is (hence a little over 400 lines).
+One module, as `torch.optim.lr_scheduler` is (hence a little over 400 lines).
 """
 
 import math
@@ -41,10 +41,10 @@ def check_positive(name, value, integer=False):
 
 
 class LRScheduler:
-    """Base class: subclasses implement ``get_lr()``, the rates for ``self.last_epoch``.
+    """Base class: subclasses implement `get_lr()`, the rates for `self.last_epoch`.
 
-    ``last_epoch`` counts scheduler steps (0 right after construction); ``base_lrs`` are the
-    groups' rates at construction (kept in ``group["initial_lr"]``).
+    `last_epoch` counts scheduler steps (0 right after construction); `base_lrs` are the
+    groups' rates at construction (kept in `group["initial_lr"]`).
     """
 
     def __init__(self, optimizer, last_epoch=-1):
@@ -61,7 +61,7 @@ class LRScheduler:
         self._initial_step()
 
     def _initial_step(self):
-        """Step 0: set the first rates (``_is_initial`` tells ``get_lr`` not to decay yet)."""
+        """Step 0: set the first rates (`_is_initial` tells `get_lr` not to decay yet)."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -70,7 +70,7 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self):
-        """The rates for the current ``last_epoch``. Subclasses implement."""
+        """The rates for the current `last_epoch`. Subclasses implement."""
         raise NotImplementedError
 
     def _current_lrs(self):
@@ -82,7 +82,7 @@ class LRScheduler:
         self._update_lr()
 
     def _update_lr(self, epoch=None):
-        """Set the rates for the next step, or (``epoch`` given) for ``epoch`` in closed form."""
+        """Set the rates for the next step, or (`epoch` given) for `epoch` in closed form."""
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
@@ -102,12 +102,12 @@ class LRScheduler:
         return {k: copy_nested(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        """Restore a ``state_dict()``; 0-d arrays (after ``mg.save``/``mg.load``) become numbers."""
+        """Restore a `state_dict()`; 0-d arrays (after `mg.save`/`mg.load`) become numbers."""
         self.__dict__.update({k: from_npz(v) for k, v in state_dict.items()})
 
 
 class StepLR(LRScheduler):
-    """Decay by ``gamma`` every ``step_size`` steps: ``lr_t = lr_0 * gamma**(t // step_size)``."""
+    """Decay by `gamma` every `step_size` steps: `lr_t = lr_0 * gamma**(t // step_size)`."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         check_positive("step_size", step_size, integer=True)
@@ -126,7 +126,7 @@ class StepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Decay by ``gamma`` every step: ``lr_t = lr_0 * gamma**t`` (computed as ``lr *= gamma``)."""
+    """Decay by `gamma` every step: `lr_t = lr_0 * gamma**t` (computed as `lr *= gamma`)."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         check_positive("gamma", gamma)
@@ -143,11 +143,11 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from ``lr_0`` down to ``eta_min`` over ``T_max`` steps.
+    """Cosine annealing from `lr_0` down to `eta_min` over `T_max` steps.
 
-    Closed form ``lr_t = eta_min + (lr_0 - eta_min) * (1 + cos(pi * t / T_max)) / 2``; past
-    ``T_max`` the rate rises again (a cosine of period ``2 * T_max``). Computed recursively
-    like torch::
+    Closed form `lr_t = eta_min + (lr_0 - eta_min) * (1 + cos(pi * t / T_max)) / 2`; past
+    `T_max` the rate rises again (a cosine of period `2 * T_max`). Computed recursively
+    like torch:
 
         lr_t = eta_min + (lr_{t-1} - eta_min) * (1 + cos(pi t / T)) / (1 + cos(pi (t-1) / T))
 
@@ -183,11 +183,11 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Scale ``lr_0`` by a factor going linearly from ``start_factor`` to ``end_factor``.
+    """Scale `lr_0` by a factor going linearly from `start_factor` to `end_factor`.
 
-    Closed form ``lr_t = lr_0 * (s + (e - s) * min(t, total_iters) / total_iters)``, a warm-up
-    when ``s < e``. Computed recursively like torch, each step multiplying by the ratio of
-    consecutive factors ``1 + (e - s) / (total_iters * s + (t - 1) * (e - s))``.
+    Closed form `lr_t = lr_0 * (s + (e - s) * min(t, total_iters) / total_iters)`, a warm-up
+    when `s < e`. Computed recursively like torch, each step multiplying by the ratio of
+    consecutive factors `1 + (e - s) / (total_iters * s + (t - 1) * (e - s))`.
     """
 
     def __init__(
@@ -219,9 +219,9 @@ class LinearLR(LRScheduler):
 
 
 class SequentialLR(LRScheduler):
-    """Run ``schedulers[i]`` from step ``milestones[i-1]`` on (each restarted at its step 0).
+    """Run `schedulers[i]` from step `milestones[i-1]` on (each restarted at its step 0).
 
-    E.g. ``SequentialLR(opt, [LinearLR(opt, ...), CosineAnnealingLR(opt, ...)], [5])`` warms up
+    E.g. `SequentialLR(opt, [LinearLR(opt, ...), CosineAnnealingLR(opt, ...)], [5])` warms up
     for 5 steps, then anneals.
     """
 
@@ -288,14 +288,14 @@ def _undo_step(scheduler):
 
 
 class OneCycleLR(LRScheduler):
-    """The 1cycle policy (Smith & Topin): warm up to ``max_lr``, then anneal far below the start.
+    """The 1cycle policy (Smith & Topin): warm up to `max_lr`, then anneal far below the start.
 
-    Over ``total_steps`` steps (call ``step()`` after every batch), the rate goes
-    ``max_lr / div_factor -> max_lr`` during the first ``pct_start`` of the steps, then
-    ``max_lr -> max_lr / (div_factor * final_div_factor)``; each phase follows a half cosine
-    (``anneal_strategy="cos"``) or a line. With ``cycle_momentum`` the momentum (SGD's
-    ``momentum``, Adam's ``beta1``) moves the opposite way, ``max_momentum -> base_momentum``
-    and back. With ``three_phase`` the rate comes back down to the start symmetrically
+    Over `total_steps` steps (call `step()` after every batch), the rate goes
+    `max_lr / div_factor -> max_lr` during the first `pct_start` of the steps, then
+    `max_lr -> max_lr / (div_factor * final_div_factor)`; each phase follows a half cosine
+    (`anneal_strategy="cos"`) or a line. With `cycle_momentum` the momentum (SGD's
+    `momentum`, Adam's `beta1`) moves the opposite way, `max_momentum -> base_momentum`
+    and back. With `three_phase` the rate comes back down to the start symmetrically
     before the final annealing. Unlike the other schedules this one is computed in closed
     form from the step number.
     """
@@ -409,7 +409,7 @@ def _total_steps(total_steps, epochs, steps_per_epoch):
 
 
 def _one_cycle_phases(pct_start, total_steps, three_phase):
-    """``(end_step, (lr from, lr to), (momentum from, momentum to))`` per phase (group keys)."""
+    """`(end_step, (lr from, lr to), (momentum from, momentum to))` per phase (group keys)."""
     warm_end = float(pct_start * total_steps) - 1
     up, down = ("initial_lr", "max_lr"), ("max_lr", "initial_lr")
     m_down, m_up = ("max_momentum", "base_momentum"), ("base_momentum", "max_momentum")

@@ -1,14 +1,14 @@
-"""The ``Optimizer`` base class: parameter groups, lazy per-parameter state, checkpoints.
+"""The `Optimizer` base class: parameter groups, lazy per-parameter state, checkpoints.
 
-An optimizer owns a list of *parameter groups*. Each group is a dict holding its ``"params"``
-(a list of Tensors) and one value per hyperparameter (``"lr"``, ``"momentum"``, ...), so a
-scheduler or a user can change ``group["lr"]`` between steps. ``state[p]`` is a dict of NumPy
-arrays (``"exp_avg"``, ``"momentum_buffer"``, ...) created on the first step in which ``p`` has
-a gradient; a parameter whose ``.grad`` is ``None`` is skipped and gets no state.
+An optimizer owns a list of *parameter groups*. Each group is a dict holding its `"params"`
+(a list of Tensors) and one value per hyperparameter (`"lr"`, `"momentum"`, ...), so a
+scheduler or a user can change `group["lr"]` between steps. `state[p]` is a dict of NumPy
+arrays (`"exp_avg"`, `"momentum_buffer"`, ...) created on the first step in which `p` has
+a gradient; a parameter whose `.grad` is `None` is skipped and gets no state.
 
-Updates write into ``p.data`` in place, in the parameter's dtype, and never touch
-``p.grad.data`` (a gradient array may be shared or read-only). They are plain NumPy, so no
-graph is recorded; each one stamps ``p`` (``_mark_changed``) so that autograd notices a
+Updates write into `p.data` in place, in the parameter's dtype, and never touch
+`p.grad.data` (a gradient array may be shared or read-only). They are plain NumPy, so no
+graph is recorded; each one stamps `p` (`_mark_changed`) so that autograd notices a
 saved array changed.
 """
 
@@ -19,13 +19,13 @@ from ..tensor import Tensor
 
 
 def check_nonnegative(name, value):
-    """Raise ``ValueError`` naming ``name`` unless ``value >= 0`` (this rejects NaN too)."""
+    """Raise `ValueError` naming `name` unless `value >= 0` (this rejects NaN too)."""
     if not value >= 0.0:
         raise ValueError(f"Invalid {name}: {value!r} (expected a number >= 0)")
 
 
 def check_in_range(name, value, lo, hi, hi_inclusive=False):
-    """Raise ``ValueError`` unless ``lo <= value < hi`` (``<= hi`` if ``hi_inclusive``)."""
+    """Raise `ValueError` unless `lo <= value < hi` (`<= hi` if `hi_inclusive`)."""
     ok = lo <= value <= hi if hi_inclusive else lo <= value < hi
     if not ok:
         bracket = "]" if hi_inclusive else ")"
@@ -33,7 +33,7 @@ def check_in_range(name, value, lo, hi, hi_inclusive=False):
 
 
 def check_betas(betas):
-    """Adam's ``betas``: a pair, each in [0, 1)."""
+    """Adam's `betas`: a pair, each in [0, 1)."""
     if len(betas) != 2:
         raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
     for i, beta in enumerate(betas):
@@ -41,11 +41,11 @@ def check_betas(betas):
 
 
 class Optimizer:
-    """Base class: ``params`` is an iterable of Tensors or of dicts (parameter groups).
+    """Base class: `params` is an iterable of Tensors or of dicts (parameter groups).
 
-    Subclasses pass their hyperparameters as ``defaults`` and implement ``validate(hparams)``,
-    ``init_state(w, group)`` (the fresh state dict of a parameter with array ``w``) and
-    ``update(w, g, state, group)`` (one in-place step of array ``w`` given gradient ``g``).
+    Subclasses pass their hyperparameters as `defaults` and implement `validate(hparams)`,
+    `init_state(w, group)` (the fresh state dict of a parameter with array `w`) and
+    `update(w, g, state, group)` (one in-place step of array `w` given gradient `g`).
     """
 
     def __init__(self, params, defaults):
@@ -77,7 +77,7 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
     def validate(self, hparams):
-        """Raise ``ValueError`` naming the first invalid hyperparameter. Subclasses override."""
+        """Raise `ValueError` naming the first invalid hyperparameter. Subclasses override."""
 
     def add_param_group(self, param_group):
         """Append a group; missing hyperparameters take the optimizer's defaults."""
@@ -118,14 +118,14 @@ class Optimizer:
                 )
 
     def zero_grad(self, set_to_none=True):
-        """Forget the gradients: ``p.grad = None`` (or fresh zeros if ``set_to_none=False``)."""
+        """Forget the gradients: `p.grad = None` (or fresh zeros if `set_to_none=False`)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     p.grad = None if set_to_none else Tensor(np.zeros_like(p.data))
 
     def step(self, closure=None):
-        """Update every parameter that has a gradient; ``closure()`` re-evaluates the loss."""
+        """Update every parameter that has a gradient; `closure()` re-evaluates the loss."""
         loss = None
         if closure is not None:
             with enable_grad():
@@ -146,14 +146,14 @@ class Optimizer:
         return {}
 
     def update(self, w, g, state, group):
-        """Update array ``w`` in place from gradient ``g``. Subclasses override."""
+        """Update array `w` in place from gradient `g`. Subclasses override."""
         raise NotImplementedError
 
     def scratch(self, w, slot=0):
-        """A reusable work array shaped and typed like ``w`` (not part of the state).
+        """A reusable work array shaped and typed like `w` (not part of the state).
 
-        Updates write their temporaries here with ``out=`` instead of allocating arrays the
-        size of the parameter on every step; ``slot`` picks one of several such buffers.
+        Updates write their temporaries here with `out=` instead of allocating arrays the
+        size of the parameter on every step; `slot` picks one of several such buffers.
         """
         key = (w.dtype, slot)
         buffer = self._scratch_buffers.get(key)
@@ -162,16 +162,16 @@ class Optimizer:
         return buffer[: w.size].reshape(w.shape)
 
     def add_weight_decay(self, w, g, weight_decay):
-        """``g + weight_decay * w`` (the gradient of the L2 penalty added), or ``g`` if 0."""
+        """`g + weight_decay * w` (the gradient of the L2 penalty added), or `g` if 0."""
         if weight_decay == 0:
             return g
         decayed = np.multiply(w, weight_decay, out=self.scratch(w, 1))
         return np.add(g, decayed, out=decayed)
 
     def state_dict(self):
-        """``{"state": {index: {name: array or number}}, "param_groups": [...]}``, like torch.
+        """`{"state": {index: {name: array or number}}, "param_groups": [...]}`, like torch.
 
-        Parameters are replaced by their index in the order of ``param_groups``; arrays are
+        Parameters are replaced by their index in the order of `param_groups`; arrays are
         copies, so the dict is a snapshot that later steps do not change.
         """
         index = {}
@@ -184,9 +184,9 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore hyperparameters and state saved by ``state_dict()`` (copies the arrays).
+        """Restore hyperparameters and state saved by `state_dict()` (copies the arrays).
 
-        Also accepts a dict that went through ``mg.save``/``mg.load``: 0-d arrays become
+        Also accepts a dict that went through `mg.save`/`mg.load`: 0-d arrays become
         numbers again and string keys become indices.
         """
         groups = state_dict["param_groups"]
@@ -216,7 +216,7 @@ class Optimizer:
 
 def copy_nested(value):
     """A deep copy of arrays, lists, tuples and dicts; numbers and strings as they are (a
-    ``state_dict()`` is a snapshot that later steps do not change)."""
+    `state_dict()` is a snapshot that later steps do not change)."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, (list, tuple)):
@@ -227,9 +227,9 @@ def copy_nested(value):
 
 
 def from_npz(value, as_tuple=False):
-    """Undo a round trip through ``mg.save``/``mg.load`` (``.npz``), in lists and dicts too:
-    0-d arrays become numbers, other arrays lists; ``as_tuple`` makes a list a tuple
-    (Adam's ``betas``)."""
+    """Undo a round trip through `mg.save`/`mg.load` (`.npz`), in lists and dicts too:
+    0-d arrays become numbers, other arrays lists; `as_tuple` makes a list a tuple
+    (Adam's `betas`)."""
     if isinstance(value, (np.ndarray, np.generic)):
         value = value.tolist()
     elif isinstance(value, list):

@@ -6,9 +6,9 @@ from .optimizer import Optimizer, check_nonnegative
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, step for step as ``torch.optim.SGD``.
+    """Stochastic gradient descent, step for step as `torch.optim.SGD`.
 
-    Implemented update, with ``b`` the momentum buffer (``state["momentum_buffer"]``)::
+    Implemented update, with `b` the momentum buffer (`state["momentum_buffer"]`):
 
         g = g + weight_decay * w                      # L2 penalty folded into the gradient
         b = g                  on the first step      # no dampening on the first step
@@ -17,16 +17,16 @@ class SGD(Optimizer):
         w -= lr * d
 
     Course notation (cs231n) writes momentum with a velocity that already contains the
-    learning rate::
+    learning rate:
 
         v = rho * v - lr * g
         w += v
 
-    With a constant ``lr`` the two are the same sequence of weights (``v = -lr * b``). They
-    differ once ``lr`` changes between steps: the velocity form keeps the old rates inside
-    ``v``, the implemented form rescales the whole buffer by the new rate. Nesterov momentum
-    ``v = rho*v - lr*g(w + rho*v)`` is implemented in its change-of-variables form
-    ``w -= lr * (g + rho * b)``, which needs the gradient at ``w`` only.
+    With a constant `lr` the two are the same sequence of weights (`v = -lr * b`). They
+    differ once `lr` changes between steps: the velocity form keeps the old rates inside
+    `v`, the implemented form rescales the whole buffer by the new rate. Nesterov momentum
+    `v = rho*v - lr*g(w + rho*v)` is implemented in its change-of-variables form
+    `w -= lr * (g + rho * b)`, which needs the gradient at `w` only.
     """
 
     def __init__(
@@ -59,7 +59,7 @@ class SGD(Optimizer):
         _subtract_scaled(w, g, lr, self.scratch(w))
 
     def _momentum(self, w, g, state, group):
-        """Update the buffer ``b``; return the direction (``b``, or ``g + momentum*b``)."""
+        """Update the buffer `b`; return the direction (`b`, or `g + momentum*b`)."""
         momentum, dampening = group["momentum"], group["dampening"]
         buf = state.get("momentum_buffer")
         if buf is None:
@@ -81,9 +81,9 @@ _BLOCK = 1 << 18  # elements: 1 MB of float32, so a block of lr * g stays in cac
 
 
 def _subtract_scaled(w, g, lr, scratch):
-    """``w -= lr * g`` in place, through ``scratch`` (shaped like ``w``).
+    """`w -= lr * g` in place, through `scratch` (shaped like `w`).
 
-    A large contiguous ``w`` is updated a block at a time: each block of ``lr * g`` is
+    A large contiguous `w` is updated a block at a time: each block of `lr * g` is
     written to and read back from cache, not main memory, which made the update of a
     3072x1024 weight about 20% faster (the whole SGD step at batch 64: 2.1 -> 1.7 ms, 3% of
     the row "wide MLP 3072-1024-512-10, batch 64" of benchmarks/run_all.py)."""

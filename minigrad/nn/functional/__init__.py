@@ -1,7 +1,7 @@
-"""``minigrad.nn.functional`` (imported as ``F``): stateless layers, activations and losses.
+"""`minigrad.nn.functional` (imported as `F`): stateless layers, activations and losses.
 
-Every function here is differentiable to any order (``create_graph=True``); the hot ones
-(``linear``, ``cross_entropy``, ``svm_loss``, ``softmax``, ``log_softmax``, ``batch_norm``)
+Every function here is differentiable to any order (`create_graph=True`); the hot ones
+(`linear`, `cross_entropy`, `svm_loss`, `softmax`, `log_softmax`, `batch_norm`)
 are fused into one graph node each with a closed-form backward.
 """
 

@@ -2,7 +2,7 @@
 arrays too), and leaky_relu; one_hot, which makes targets (no gradient).
 
 softmax and log_softmax are fused ops built on the one max-shifted logsumexp of
-``minigrad.ops.reduce``: no overflow for logits of any size.
+`minigrad.ops.reduce`: no overflow for logits of any size.
 """
 
 import numpy as np
@@ -27,8 +27,8 @@ def leaky_relu(x, negative_slope=0.01):
 
 def one_hot(target, num_classes=-1):
     """Class indices of any shape (S) -> int64 one-hot rows (S..., C), as PyTorch's
-    ``F.one_hot``: ``num_classes=-1`` takes C = max(target) + 1. Not differentiable (indices
-    have no gradient); ``.float()`` the result to use it in arithmetic."""
+    `F.one_hot`: `num_classes=-1` takes C = max(target) + 1. Not differentiable (indices
+    have no gradient); `.float()` the result to use it in arithmetic."""
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: target must hold integer class indices, got dtype {t.dtype}")

@@ -52,7 +52,7 @@ def dropout(x, p=0.5, training=True, rng=None):
     """Inverted dropout: each element is zeroed with probability p and the survivors are
     scaled by 1/(1-p), so the expected output is x; the identity when not training.
 
-    dy/dx = mask / (1 - p). ``rng``: a ``np.random.Generator`` or seed (None: the default one).
+    dy/dx = mask / (1 - p). `rng`: a `np.random.Generator` or seed (None: the default one).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
@@ -101,7 +101,7 @@ def _batch_norm_train(x, weight, bias, axes, shape, eps):
     """One fused op: y = xhat * weight + bias with xhat = (x - mean) / sqrt(var + eps) over
     the batch (biased var). With g = dy * weight (shapes (N, C) or (N, C, L)):
     dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps),
-    dweight = sum(dy * xhat), dbias = sum(dy), means and sums over ``axes``.
+    dweight = sum(dy * xhat), dbias = sum(dy), means and sums over `axes`.
     Returns the output and the batch mean and biased variance (for the running stats)."""
     mu = x.data.mean(axis=axes, keepdims=True)
     d = x.data - mu
@@ -156,9 +156,9 @@ def batch_norm(
     """Batch normalisation over N (and L) for x of shape (N, C) or (N, C, L), as PyTorch.
 
     Training: normalise with the batch mean and biased variance, and update the running
-    stats in place (when given): ``r = (1 - momentum) * r + momentum * batch_stat``, the
+    stats in place (when given): `r = (1 - momentum) * r + momentum * batch_stat`, the
     variance entering unbiased (times n / (n - 1)). Evaluation: normalise with the running
-    stats. weight, bias, running_mean, running_var: (C,). See ``_batch_norm_train`` for
+    stats. weight, bias, running_mean, running_var: (C,). See `_batch_norm_train` for
     the backward.
     """
     x = as_tensor(x)

@@ -58,7 +58,7 @@ def _scores(x, name):
 
 
 def class_targets(target, scores_shape, name):
-    """``target`` (int ndarray, list or int Tensor) as an int ndarray of shape (N,) with
+    """`target` (int ndarray, list or int Tensor) as an int ndarray of shape (N,) with
     values in [0, C); anything else raises a ValueError naming what is wrong."""
     n, c = scores_shape
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
@@ -140,8 +140,8 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
 def nll_loss(input, target, reduction="mean"):
     """Negative log-likelihood of log-probabilities input (N, C) at class indices target
     (N,), as PyTorch: loss_i = -input[i, target_i], averaged over N for "mean";
-    dloss_i/dinput_ij = -1 for j = target_i, else 0. ``nll_loss(log_softmax(x, 1), t)`` is
-    ``cross_entropy(x, t)``.
+    dloss_i/dinput_ij = -1 for j = target_i, else 0. `nll_loss(log_softmax(x, 1), t)` is
+    `cross_entropy(x, t)`.
     """
     check_reduction(reduction, "nll_loss")
     input = _scores(input, "nll_loss")
@@ -200,7 +200,7 @@ def _same_shape(input, target, name):
 
 
 def _floating_pair(input, target, name):
-    """``_same_shape``, and both floating."""
+    """`_same_shape`, and both floating."""
     input, target = _same_shape(input, target, name)
     if input.data.dtype.kind != "f" or target.data.dtype.kind != "f":
         raise ValueError(
@@ -215,14 +215,14 @@ _BCE_EPS = float(np.float32(1e-12))  # and divides by at least this (its float c
 
 
 def _floored_log(fn, a, where):
-    """``max(fn(a), -100)`` where ``where`` holds, -100 elsewhere (log of 0), no warning."""
+    """`max(fn(a), -100)` where `where` holds, -100 elsewhere (log of 0), no warning."""
     out = np.full(a.shape, _LOG_FLOOR, a.dtype)
     fn(a, out=out, where=where)
     return np.maximum(out, _LOG_FLOOR, out=out)
 
 
 def binary_cross_entropy(input, target, reduction="mean"):
-    """Binary cross-entropy of probabilities ``input`` against ``target`` (same shape,
+    """Binary cross-entropy of probabilities `input` against `target` (same shape,
     values in [0, 1]), as PyTorch: loss = -(t log p + (1 - t) log(1 - p)) elementwise, each
     log clamped at -100 (so p = 0 or 1 gives a finite loss), then reduced.
 
@@ -258,7 +258,7 @@ def _exp_of_minus(a):
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
-    """``binary_cross_entropy(sigmoid(input), target)`` computed from the logits without
+    """`binary_cross_entropy(sigmoid(input), target)` computed from the logits without
     overflow, as PyTorch: loss = max(x, 0) - x t + log(1 + exp(-|x|)) elementwise, reduced.
 
     dloss/dx = sigmoid(x) - t, dloss/dt = -x.
@@ -310,7 +310,7 @@ def _penalty(params, name, term, grad):
 
 
 def l2_penalty(params):
-    """y = sum over the tensors of sum(p**2); dy/dp = 2p. ``params``: a tensor or iterable."""
+    """y = sum over the tensors of sum(p**2); dy/dp = 2p. `params`: a tensor or iterable."""
 
     def square_sum(a):
         flat = a.reshape(-1)
