@@ -20,15 +20,21 @@ each submodule's `forward` wrapped for the call to note what it returns.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from minigrad.dtypes import get_default_dtype
 from minigrad.grad_mode import no_grad
+from minigrad.nn.module import Module
 from minigrad.tensor import Tensor
 
 __all__ = ["summary", "ModelSummary", "LayerSummary"]
+
+Shape = tuple[int | str, ...]  # a shape whose batch axis is written "N"
 
 
 @dataclass
@@ -39,7 +45,7 @@ class LayerSummary:
 
     name: str
     kind: str
-    output_shape: tuple | None
+    output_shape: Shape | None
     params: int
 
 
@@ -47,7 +53,7 @@ class LayerSummary:
 class ModelSummary:
     """What `summary` returns: prints as a text table, displays as HTML in Jupyter."""
 
-    input_shape: tuple
+    input_shape: Shape
     layers: list[LayerSummary]
     total_params: int
     trainable_params: int
@@ -62,6 +68,7 @@ class ModelSummary:
         return rows
 
     def total_text(self) -> str:
+        """The last line of the table: parameter and buffer totals."""
         return (
             f"total: {self.total_params:,} parameters ({self.trainable_params:,} trainable), "
             f"{self.buffer_values:,} in buffers"
@@ -93,12 +100,17 @@ class ModelSummary:
         )
 
 
-def _shape_text(shape: tuple) -> str:
+def _shape_text(shape: Shape) -> str:
     inner = ", ".join(str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-def summary(model, input_shape, batch_size: int = 2, dtype=None) -> ModelSummary:
+def summary(
+    model: Module,
+    input_shape: int | Sequence[int],
+    batch_size: int = 2,
+    dtype: DTypeLike | None = None,
+) -> ModelSummary:
     """Run `model` once on zeros of shape `(batch_size, *input_shape)` and report each
     submodule's output shape and parameter count.
 
@@ -108,7 +120,7 @@ def summary(model, input_shape, batch_size: int = 2, dtype=None) -> ModelSummary
         dtype: of the zeros (default: minigrad's default dtype).
     """
     input_shape = tuple(int(d) for d in np.atleast_1d(input_shape))
-    shapes: dict[str, tuple] = {}
+    shapes: dict[str, Shape] = {}
     wrapped = []
     for name, module in model.named_modules():
         if module is not model:
@@ -139,12 +151,12 @@ def summary(model, input_shape, batch_size: int = 2, dtype=None) -> ModelSummary
     )
 
 
-def _note_output(module, name: str, shapes: dict) -> None:
+def _note_output(module: Module, name: str, shapes: dict[str, Shape]) -> None:
     """Shadow `module.forward` with an instance attribute that records its output shape
     (with the batch axis as "N")."""
     forward = module.forward
 
-    def noting(*args, **kwargs):
+    def noting(*args: Any, **kwargs: Any) -> Any:
         out = forward(*args, **kwargs)
         if isinstance(out, Tensor) and out.ndim:
             shapes[name] = ("N", *out.shape[1:])
@@ -153,5 +165,5 @@ def _note_output(module, name: str, shapes: dict) -> None:
     object.__setattr__(module, "forward", noting)
 
 
-def _count(tensors) -> int:
+def _count(tensors: Iterable[Tensor]) -> int:
     return sum(int(t.data.size) for t in tensors)

@@ -1,5 +1,7 @@
 """Training helpers: `clip_grad_norm_`."""
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from minigrad.tensor import Tensor
@@ -7,7 +9,12 @@ from minigrad.tensor import Tensor
 __all__ = ["clip_grad_norm_"]
 
 
-def clip_grad_norm_(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(
+    params: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
     """Scale the gradients of `params` together so that their joint norm is at most
     `max_norm`, as PyTorch: every grad is multiplied by min(1, max_norm / (norm + 1e-6)).
 

@@ -1,6 +1,10 @@
 """Layer functions: linear (one fused op), dropout and batch_norm."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from minigrad.ops import add, div, mean, mul, reshape, sqrt, sub
 from minigrad.ops.base import saved_or_recomputed
@@ -10,7 +14,7 @@ from minigrad.tensor import Tensor, as_tensor, const, record
 __all__ = ["batch_norm", "dropout", "linear"]
 
 
-def linear(x, weight, bias=None):
+def linear(x: Tensor | ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ W.T + b as one fused op (one graph node).
 
     Shapes: x (..., in), weight (out, in), bias (out,) -> y (..., out).
@@ -37,7 +41,9 @@ def linear(x, weight, bias=None):
 
     need = [t.requires_grad for t in parents]
 
-    def backward(gy, x, weight, bias=None):
+    def backward(
+        gy: Tensor, x: Tensor, weight: Tensor, bias: Tensor | None = None
+    ) -> tuple[Tensor | None, ...]:
         gx = gy @ weight if need[0] else None
         gy2 = gy if gy.ndim == 2 else gy.reshape((-1, n_out))
         gw = gy2.T @ (x if x.ndim == 2 else x.reshape((-1, n_in))) if need[1] else None
@@ -48,7 +54,12 @@ def linear(x, weight, bias=None):
     return record(y, "linear", parents, backward)
 
 
-def dropout(x, p=0.5, training=True, rng=None):
+def dropout(
+    x: Tensor | ArrayLike,
+    p: float = 0.5,
+    training: bool = True,
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """Inverted dropout: each element is zeroed with probability p and the survivors are
     scaled by 1/(1-p), so the expected output is x; the identity when not training.
 
@@ -68,13 +79,15 @@ def dropout(x, p=0.5, training=True, rng=None):
         mask = (keep >= p).astype(dtype)
         mask *= 1.0 / (1.0 - p)
 
-    def backward(gy, x):
+    def backward(gy: Tensor, x: Tensor) -> tuple[Tensor]:
         return (gy * mask,)
 
     return record(x.data * mask, "dropout", (x,), backward)
 
 
-def _bn_axes(x, per_feature):
+def _bn_axes(
+    x: Tensor, per_feature: Mapping[str, Tensor | ArrayLike | None]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Axes to average over and the broadcast shape of per-feature arrays for (N, C[, L])."""
     if x.data.ndim not in (2, 3):
         raise ValueError(f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got {x.shape}")
@@ -90,14 +103,21 @@ def _bn_axes(x, per_feature):
     return (0, 2), (1, c, 1)
 
 
-def _normalized(x, axes, eps):
+def _normalized(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor]:
     """(x - mean) / sqrt(var + eps) and 1 / sqrt(var + eps) as graph nodes (for create_graph)."""
     d = sub(x, mean(x, axes, keepdims=True))
     inv_std = div(1.0, sqrt(add(mean(mul(d, d), axes, keepdims=True), eps)))
     return mul(d, inv_std), inv_std
 
 
-def _batch_norm_train(x, weight, bias, axes, shape, eps):
+def _batch_norm_train(
+    x: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    axes: tuple[int, ...],
+    shape: tuple[int, ...],
+    eps: float,
+) -> tuple[Tensor, NDArray[Any], NDArray[Any]]:
     """One fused op: y = xhat * weight + bias with xhat = (x - mean) / sqrt(var + eps) over
     the batch (biased var). With g = dy * weight (shapes (N, C) or (N, C, L)):
     dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps),
@@ -116,7 +136,7 @@ def _batch_norm_train(x, weight, bias, axes, shape, eps):
     need = [t.requires_grad for t in parents]
     n = x.data.size // xhat.shape[1]
 
-    def backward(gy, x, *affine):
+    def backward(gy: Tensor, x: Tensor, *affine: Tensor) -> tuple[Tensor | None, ...]:
         xh, inv = saved_or_recomputed((xhat, inv_std), _normalized, x, axes, eps)
         gy_xh = (gy * xh).sum(axis=axes, keepdims=True)
         gx = None
@@ -124,7 +144,7 @@ def _batch_norm_train(x, weight, bias, axes, shape, eps):
             scale = inv if weight is None else inv * affine[0].reshape(shape)
             centered = gy - gy.mean(axis=axes, keepdims=True)
             gx = (centered - xh * (gy_xh / n)) * scale
-        grads = [gx]
+        grads: list[Tensor | None] = [gx]
         if weight is not None:
             grads.append(gy_xh.reshape(weight.data.shape) if need[1] else None)
         if bias is not None:
@@ -135,7 +155,7 @@ def _batch_norm_train(x, weight, bias, axes, shape, eps):
     return out, mu.reshape(-1), var.reshape(-1)
 
 
-def _update_running(stat, value, momentum):
+def _update_running(stat: Tensor | NDArray[Any], value: NDArray[Any], momentum: float) -> None:
     arr = stat.data if isinstance(stat, Tensor) else stat
     arr *= 1.0 - momentum
     arr += momentum * value
@@ -144,15 +164,15 @@ def _update_running(stat, value, momentum):
 
 
 def batch_norm(
-    x,
-    running_mean=None,
-    running_var=None,
-    weight=None,
-    bias=None,
-    training=False,
-    momentum=0.1,
-    eps=1e-5,
-):
+    x: Tensor | ArrayLike,
+    running_mean: Tensor | NDArray[Any] | None = None,
+    running_var: Tensor | NDArray[Any] | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Batch normalisation over N (and L) for x of shape (N, C) or (N, C, L), as PyTorch.
 
     Training: normalise with the batch mean and biased variance, and update the running

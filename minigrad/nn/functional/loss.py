@@ -6,7 +6,11 @@ targets of shape (N,): one graph node each, with the gradient written in closed 
 the two binary cross-entropies (elementwise, over any shape), whose edges follow PyTorch's.
 """
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from minigrad.dtypes import get_default_dtype
 from minigrad.ops import (
@@ -42,12 +46,13 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def check_reduction(reduction, name):
+def check_reduction(reduction: str, name: str) -> None:
+    """Raise a ValueError unless `reduction` is "mean", "sum" or "none"."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _scores(x, name):
+def _scores(x: Tensor | ArrayLike, name: str) -> Tensor:
     x = as_tensor(x)
     if x.data.ndim != 2 or x.data.dtype.kind != "f":
         raise ValueError(
@@ -57,7 +62,9 @@ def _scores(x, name):
     return x
 
 
-def class_targets(target, scores_shape, name):
+def class_targets(
+    target: Tensor | ArrayLike, scores_shape: tuple[int, ...], name: str
+) -> NDArray[np.integer[Any]]:
     """`target` (int ndarray, list or int Tensor) as an int ndarray of shape (N,) with
     values in [0, C); anything else raises a ValueError naming what is wrong."""
     n, c = scores_shape
@@ -89,7 +96,7 @@ def class_targets(target, scores_shape, name):
     return t
 
 
-def _reduce(per_sample, reduction):
+def _reduce(per_sample: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return per_sample.mean()
     if reduction == "sum":
@@ -97,14 +104,19 @@ def _reduce(per_sample, reduction):
     return per_sample
 
 
-def _scaled(coef, gy, reduction, n):
-    """coef * dL/dloss: gy is 0-d for mean/sum (divided by N for mean), (N,) for none."""
+def _scaled(coef: Tensor | NDArray[Any], gy: Tensor, reduction: str, n: int) -> Tensor:
+    """dL/dloss * coef: gy is 0-d for mean/sum (divided by N for mean), (N,) for none."""
     if reduction == "none":
-        return coef * gy.reshape((n, 1))
-    return coef * (gy if reduction == "sum" else gy * (1.0 / n))
+        return gy.reshape((n, 1)) * coef
+    return (gy if reduction == "sum" else gy * (1.0 / n)) * coef
 
 
-def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    logits: Tensor | ArrayLike,
+    target: Tensor | ArrayLike,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Softmax cross-entropy of logits (N, C) against class indices target (N,), as PyTorch.
 
     With q = (1 - ls) * onehot(target) + ls / C (ls = label_smoothing):
@@ -128,7 +140,7 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
         loss *= 1.0 - label_smoothing
         loss -= (label_smoothing / c) * logp.sum(axis=1)
 
-    def backward(gy, logits):
+    def backward(gy: Tensor, logits: Tensor) -> tuple[Tensor]:
         p = exp(saved_or_recomputed(logp, log_softmax, logits, 1))
         q = np.full((n, c), label_smoothing / c, dtype=logp.dtype)
         q[rows, t] += 1.0 - label_smoothing
@@ -137,7 +149,9 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
     return record(_reduce(loss, reduction), "cross_entropy", (logits,), backward)
 
 
-def nll_loss(input, target, reduction="mean"):
+def nll_loss(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """Negative log-likelihood of log-probabilities input (N, C) at class indices target
     (N,), as PyTorch: loss_i = -input[i, target_i], averaged over N for "mean";
     dloss_i/dinput_ij = -1 for j = target_i, else 0. `nll_loss(log_softmax(x, 1), t)` is
@@ -149,7 +163,12 @@ def nll_loss(input, target, reduction="mean"):
     return _reduce(neg(getitem(input, (np.arange(len(t)), t))), reduction)
 
 
-def svm_loss(scores, target, margin=1.0, reduction="mean"):
+def svm_loss(
+    scores: Tensor | ArrayLike,
+    target: Tensor | ArrayLike,
+    margin: float = 1.0,
+    reduction: str = "mean",
+) -> Tensor:
     """Multiclass SVM (hinge) loss, as in cs231n: scores (N, C), target (N,).
 
     loss_i = sum_{j != y_i} max(0, s_ij - s_iy_i + margin), averaged over N for "mean"
@@ -166,7 +185,7 @@ def svm_loss(scores, target, margin=1.0, reduction="mean"):
     margins[rows, t] = 0
     np.maximum(margins, 0, out=margins)
 
-    def backward(gy, scores):
+    def backward(gy: Tensor, scores: Tensor) -> tuple[Tensor]:
         coef = (margins > 0).astype(gy.dtype)
         coef[rows, t] = -coef.sum(axis=1)
         return (_scaled(coef, gy, reduction, n),)
@@ -174,7 +193,9 @@ def svm_loss(scores, target, margin=1.0, reduction="mean"):
     return record(_reduce(margins.sum(axis=1), reduction), "svm_loss", (scores,), backward)
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """Mean squared error: loss = (input - target)**2, reduced; d/dinput = 2 (input - target).
 
     input and target must have the same shape (no silent broadcasting).
@@ -188,7 +209,9 @@ def mse_loss(input, target, reduction="mean"):
     return sum(sq) if reduction == "sum" else sq
 
 
-def _same_shape(input, target, name):
+def _same_shape(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, name: str
+) -> tuple[Tensor, Tensor]:
     """Both as Tensors, of one shape (no silent broadcasting)."""
     input, target = as_tensor(input), as_tensor(target)
     if input.shape != target.shape:
@@ -199,7 +222,9 @@ def _same_shape(input, target, name):
     return input, target
 
 
-def _floating_pair(input, target, name):
+def _floating_pair(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, name: str
+) -> tuple[Tensor, Tensor]:
     """`_same_shape`, and both floating."""
     input, target = _same_shape(input, target, name)
     if input.data.dtype.kind != "f" or target.data.dtype.kind != "f":
@@ -214,14 +239,16 @@ _LOG_FLOOR = -100.0  # PyTorch clamps the logs of binary_cross_entropy here
 _BCE_EPS = float(np.float32(1e-12))  # and divides by at least this (its float constant 1e-12)
 
 
-def _floored_log(fn, a, where):
+def _floored_log(fn: np.ufunc, a: NDArray[Any], where: NDArray[np.bool_]) -> NDArray[Any]:
     """`max(fn(a), -100)` where `where` holds, -100 elsewhere (log of 0), no warning."""
     out = np.full(a.shape, _LOG_FLOOR, a.dtype)
     fn(a, out=out, where=where)
     return np.maximum(out, _LOG_FLOOR, out=out)
 
 
-def binary_cross_entropy(input, target, reduction="mean"):
+def binary_cross_entropy(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """Binary cross-entropy of probabilities `input` against `target` (same shape,
     values in [0, 1]), as PyTorch: loss = -(t log p + (1 - t) log(1 - p)) elementwise, each
     log clamped at -100 (so p = 0 or 1 gives a finite loss), then reduced.
@@ -241,7 +268,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     flat = p * (1 - p) < _BCE_EPS  # where PyTorch's gradient divides by 1e-12 instead
     need_p, need_t = input.requires_grad, target.requires_grad
 
-    def backward(gy, p, t):
+    def backward(gy: Tensor, p: Tensor, t: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gp = gy * (p - t) / where(flat, _BCE_EPS, p * (1 - p)) if need_p else None
         return gp, gy * (log(1 - p) - log(p)) if need_t else None
 
@@ -249,7 +276,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     return _reduce(elementwise, reduction)
 
 
-def _exp_of_minus(a):
+def _exp_of_minus(a: NDArray[Any]) -> NDArray[Any]:
     """exp(-a) for a >= 0, as 0 where it would underflow (below the dtype's smallest normal
     number, where log1p(exp(-a)) = exp(-a) is below any tolerance anyway), without the
     underflow warning."""
@@ -257,7 +284,9 @@ def _exp_of_minus(a):
     return np.exp(-a, out=out, where=a < -np.log(np.finfo(a.dtype).tiny))
 
 
-def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+def binary_cross_entropy_with_logits(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """`binary_cross_entropy(sigmoid(input), target)` computed from the logits without
     overflow, as PyTorch: loss = max(x, 0) - x t + log(1 + exp(-|x|)) elementwise, reduced.
 
@@ -269,14 +298,16 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     loss = np.maximum(x, 0) - x * t + np.log1p(_exp_of_minus(np.abs(x)))
     need_x, need_t = input.requires_grad, target.requires_grad
 
-    def backward(gy, x, t):
+    def backward(gy: Tensor, x: Tensor, t: Tensor) -> tuple[Tensor | None, Tensor | None]:
         return gy * (sigmoid(x) - t) if need_x else None, gy * -x if need_t else None
 
     elementwise = record(loss, "binary_cross_entropy_with_logits", (input, target), backward)
     return _reduce(elementwise, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """Mean absolute error: loss = |input - target|, reduced; d/dinput = sign(input - target)
     (0 where they are equal, as PyTorch). input and target must have the same shape."""
     check_reduction(reduction, "l1_loss")
@@ -284,7 +315,7 @@ def l1_loss(input, target, reduction="mean"):
     return _reduce(abs(sub(input, target)), reduction)
 
 
-def _tensors(params):
+def _tensors(params: Tensor | Iterable[Tensor]) -> tuple[Tensor, ...]:
     params = [params] if isinstance(params, Tensor) else list(params)
     for p in params:
         if not isinstance(p, Tensor):
@@ -292,7 +323,12 @@ def _tensors(params):
     return tuple(params)
 
 
-def _penalty(params, name, term, grad):
+def _penalty(
+    params: Tensor | Iterable[Tensor],
+    name: str,
+    term: Callable[[NDArray[Any]], Any],
+    grad: Callable[[Tensor, Tensor], Tensor],
+) -> Tensor:
     params = _tensors(params)
     if not params:
         return Tensor(np.zeros((), get_default_dtype()))
@@ -303,26 +339,26 @@ def _penalty(params, name, term, grad):
 
     need = [p.requires_grad for p in params]
 
-    def backward(gy, *xs):
+    def backward(gy: Tensor, *xs: Tensor) -> tuple[Tensor | None, ...]:
         return tuple(grad(x, gy) if n else None for x, n in zip(xs, need))
 
     return record(y, name, params, backward)
 
 
-def l2_penalty(params):
+def l2_penalty(params: Tensor | Iterable[Tensor]) -> Tensor:
     """y = sum over the tensors of sum(p**2); dy/dp = 2p. `params`: a tensor or iterable."""
 
-    def square_sum(a):
+    def square_sum(a: NDArray[Any]) -> Any:
         flat = a.reshape(-1)
         return np.dot(flat, flat)
 
     return _penalty(params, "l2_penalty", square_sum, lambda p, gy: p * (gy * 2.0))
 
 
-def l1_penalty(params):
+def l1_penalty(params: Tensor | Iterable[Tensor]) -> Tensor:
     """y = sum over the tensors of sum(|p|); dy/dp = sign(p) (0 at 0)."""
 
-    def abs_sum(a):
+    def abs_sum(a: NDArray[Any]) -> Any:
         return np.abs(a).sum()
 
     return _penalty(params, "l1_penalty", abs_sum, lambda p, gy: gy * np.sign(np.asarray(p)))
