@@ -1,9 +1,12 @@
 """Adam (with the AMSGrad option) and AdamW, its variant with decoupled weight decay."""
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from .adaptive import add_product_, lerp_
-from .optimizer import Optimizer, check_betas, check_nonnegative
+from .optimizer import Optimizer, ParamGroup, Params, State, check_betas, check_nonnegative
 
 
 class Adam(Optimizer):
@@ -36,26 +39,32 @@ class Adam(Optimizer):
     decoupled_weight_decay = False
 
     def __init__(
-        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False
-    ):
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
         defaults = dict(
             lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
         )
         super().__init__(params, defaults)
 
-    def validate(self, hparams):
+    def validate(self, hparams: dict[str, Any]) -> None:
         check_nonnegative("lr", hparams["lr"])
         check_nonnegative("eps", hparams["eps"])
         check_betas(hparams["betas"])
         check_nonnegative("weight_decay", hparams["weight_decay"])
 
-    def init_state(self, w, group):
+    def init_state(self, w: NDArray[Any], group: ParamGroup) -> State:
         state = {"step": 0, "exp_avg": np.zeros_like(w), "exp_avg_sq": np.zeros_like(w)}
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = np.zeros_like(w)
         return state
 
-    def update(self, w, g, state, group):
+    def update(self, w: NDArray[Any], g: NDArray[Any], state: State, group: ParamGroup) -> None:
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         state["step"] += 1
         step = state["step"]
@@ -97,6 +106,12 @@ class AdamW(Adam):
     decoupled_weight_decay = True
 
     def __init__(
-        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False
-    ):
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

@@ -1,11 +1,14 @@
 """Per-coordinate adaptive learning rates: Adagrad, Adadelta and RMSprop."""
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
-from .optimizer import Optimizer, check_in_range, check_nonnegative
+from .optimizer import Optimizer, ParamGroup, Params, State, check_in_range, check_nonnegative
 
 
-def lerp_(a, b, weight, tmp):
+def lerp_(a: NDArray[Any], b: NDArray[Any], weight: float, tmp: NDArray[Any]) -> None:
     """`a = a + weight * (b - a)` in place, i.e. `a = (1 - weight) * a + weight * b`.
 
     Written the way torch's `lerp_` rounds: from `a` for a small weight and from `b`
@@ -21,7 +24,9 @@ def lerp_(a, b, weight, tmp):
         np.subtract(b, tmp, out=a)
 
 
-def add_product_(a, x, y, value, tmp):
+def add_product_(
+    a: NDArray[Any], x: NDArray[Any], y: NDArray[Any], value: float, tmp: NDArray[Any]
+) -> None:
     """`a += value * x * y` in place (torch's `addcmul_`), using the work array `tmp`."""
     np.multiply(x, value, out=tmp)
     tmp *= y
@@ -46,13 +51,13 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params,
-        lr=0.01,
-        lr_decay=0.0,
-        weight_decay=0.0,
-        initial_accumulator_value=0.0,
-        eps=1e-10,
-    ):
+        params: Params,
+        lr: float = 0.01,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -62,14 +67,14 @@ class Adagrad(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def validate(self, hparams):
+    def validate(self, hparams: dict[str, Any]) -> None:
         for name in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check_nonnegative(name, hparams[name])
 
-    def init_state(self, w, group):
+    def init_state(self, w: NDArray[Any], group: ParamGroup) -> State:
         return {"step": 0, "sum": np.full_like(w, group["initial_accumulator_value"])}
 
-    def update(self, w, g, state, group):
+    def update(self, w: NDArray[Any], g: NDArray[Any], state: State, group: ParamGroup) -> None:
         state["step"] += 1
         g = self.add_weight_decay(w, g, group["weight_decay"])
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
@@ -98,20 +103,27 @@ class Adadelta(Optimizer):
     learning rate, which is `lr = 1` (the default).
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+    ) -> None:
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         super().__init__(params, defaults)
 
-    def validate(self, hparams):
+    def validate(self, hparams: dict[str, Any]) -> None:
         check_nonnegative("lr", hparams["lr"])
         check_in_range("rho", hparams["rho"], 0.0, 1.0, hi_inclusive=True)
         check_nonnegative("eps", hparams["eps"])
         check_nonnegative("weight_decay", hparams["weight_decay"])
 
-    def init_state(self, w, group):
+    def init_state(self, w: NDArray[Any], group: ParamGroup) -> State:
         return {"step": 0, "square_avg": np.zeros_like(w), "acc_delta": np.zeros_like(w)}
 
-    def update(self, w, g, state, group):
+    def update(self, w: NDArray[Any], g: NDArray[Any], state: State, group: ParamGroup) -> None:
         rho, eps = group["rho"], group["eps"]
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         state["step"] += 1
@@ -154,14 +166,14 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params,
-        lr=0.01,
-        alpha=0.99,
-        eps=1e-8,
-        weight_decay=0.0,
-        momentum=0.0,
-        centered=False,
-    ):
+        params: Params,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
         defaults = dict(
             lr=lr,
             alpha=alpha,
@@ -172,11 +184,11 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def validate(self, hparams):
+    def validate(self, hparams: dict[str, Any]) -> None:
         for name in ("lr", "eps", "momentum", "weight_decay", "alpha"):
             check_nonnegative(name, hparams[name])
 
-    def init_state(self, w, group):
+    def init_state(self, w: NDArray[Any], group: ParamGroup) -> State:
         state = {"step": 0, "square_avg": np.zeros_like(w)}
         if group["momentum"] > 0:
             state["momentum_buffer"] = np.zeros_like(w)
@@ -184,7 +196,7 @@ class RMSprop(Optimizer):
             state["grad_avg"] = np.zeros_like(w)
         return state
 
-    def update(self, w, g, state, group):
+    def update(self, w: NDArray[Any], g: NDArray[Any], state: State, group: ParamGroup) -> None:
         alpha, momentum = group["alpha"], group["momentum"]
         state["step"] += 1
         g = self.add_weight_decay(w, g, group["weight_decay"])

@@ -1,11 +1,18 @@
 """L-BFGS with an optional strong-Wolfe line search, step for step as `torch.optim.LBFGS`."""
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from .line_search import strong_wolfe
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, ParamGroup, Params, State, check_nonnegative
+
+Closure = Callable[[], Any]
+"""Zeroes the gradients, computes the loss, calls `backward()` and returns the loss."""
 
 
 class LBFGS(Optimizer):
@@ -26,15 +33,15 @@ class LBFGS(Optimizer):
 
     def __init__(
         self,
-        params,
-        lr=1,
-        max_iter=20,
-        max_eval=None,
-        tolerance_grad=1e-7,
-        tolerance_change=1e-9,
-        history_size=100,
-        line_search_fn=None,
-    ):
+        params: Params,
+        lr: float = 1,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+    ) -> None:
         defaults = dict(
             lr=lr,
             max_iter=max_iter,
@@ -47,9 +54,9 @@ class LBFGS(Optimizer):
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
-        self._params = self.param_groups[0]["params"]
+        self._params: list[Tensor] = self.param_groups[0]["params"]
 
-    def validate(self, hparams):
+    def validate(self, hparams: dict[str, Any]) -> None:
         check_nonnegative("lr", hparams["lr"])
         for name in ("max_iter", "history_size"):
             if not (isinstance(hparams[name], int) and hparams[name] >= 1):
@@ -60,7 +67,7 @@ class LBFGS(Optimizer):
                 "(expected None or 'strong_wolfe')"
             )
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a `state_dict()`; the history comes back as lists even from arrays."""
         super().load_state_dict(state_dict)
         state = self.state.get(self._params[0], {})
@@ -70,7 +77,7 @@ class LBFGS(Optimizer):
         if "ro" in state:
             state["ro"] = [float(r) for r in state["ro"]]
 
-    def _flat_grad(self):
+    def _flat_grad(self) -> NDArray[Any]:
         """All gradients as one fresh 1-d array (zeros for a parameter without a gradient)."""
         parts = [
             np.zeros(p.data.size, p.data.dtype) if p.grad is None else p.grad.data.reshape(-1)
@@ -78,7 +85,7 @@ class LBFGS(Optimizer):
         ]
         return np.concatenate(parts)
 
-    def _add_to_params(self, t, d):
+    def _add_to_params(self, t: float, d: NDArray[Any]) -> None:
         """`w += t * d` with the flat direction `d` split back into the parameters."""
         offset = 0
         for p in self._params:
@@ -87,24 +94,26 @@ class LBFGS(Optimizer):
             p._mark_changed()
             offset += n
 
-    def _set_params(self, arrays):
+    def _set_params(self, arrays: Sequence[NDArray[Any]]) -> None:
         for p, x in zip(self._params, arrays):
             p.data[...] = x
             p._mark_changed()
 
-    def _evaluate(self, closure):
+    def _evaluate(self, closure: Closure) -> tuple[float, NDArray[Any]]:
         with enable_grad():
             loss = closure()
         return _as_float(loss), self._flat_grad()
 
-    def _directional_evaluate(self, closure, x, t, d):
+    def _directional_evaluate(
+        self, closure: Closure, x: Sequence[NDArray[Any]], t: float, d: NDArray[Any]
+    ) -> tuple[float, NDArray[Any]]:
         """Loss and flat gradient at `x + t*d`; the parameters are put back to `x`."""
         self._add_to_params(t, d)
         loss, flat_grad = self._evaluate(closure)
         self._set_params(x)
         return loss, flat_grad
 
-    def step(self, closure):
+    def step(self, closure: Closure) -> Any:  # type: ignore[override]  # closure required
         """Run up to `max_iter` L-BFGS iterations; return the loss from the first closure call."""
         group = self.param_groups[0]
         state = self.state.setdefault(self._params[0], {})
@@ -119,7 +128,14 @@ class LBFGS(Optimizer):
         self._iterate(closure, group, state, loss, flat_grad)
         return orig_loss
 
-    def _iterate(self, closure, group, state, loss, flat_grad):
+    def _iterate(
+        self,
+        closure: Closure,
+        group: ParamGroup,
+        state: State,
+        loss: float,
+        flat_grad: NDArray[Any],
+    ) -> None:
         """The iteration loop of `step`; leaves the direction and history in `state`."""
         tol_change = group["tolerance_change"]
         current_evals, n_iter = 1, 0
@@ -149,12 +165,25 @@ class LBFGS(Optimizer):
             if np.abs(d * t).max() <= tol_change or abs(loss - state["prev_loss"]) < tol_change:
                 break
 
-    def _move(self, closure, group, loss, flat_grad, t, d, gtd, current_evals, n_iter):
+    def _move(
+        self,
+        closure: Closure,
+        group: ParamGroup,
+        loss: float,
+        flat_grad: NDArray[Any],
+        t: float,
+        d: NDArray[Any],
+        gtd: float,
+        current_evals: int,
+        n_iter: int,
+    ) -> tuple[float, NDArray[Any], float, int]:
         """Step along `d`; return the new loss, gradient, step length and closure calls."""
         if group["line_search_fn"] == "strong_wolfe":
             x_init = [p.data.copy() for p in self._params]
 
-            def phi(x, t, d):
+            def phi(
+                x: Sequence[NDArray[Any]], t: float, d: NDArray[Any]
+            ) -> tuple[float, NDArray[Any]]:
                 return self._directional_evaluate(closure, x, t, d)
 
             max_ls = group["max_eval"] - current_evals
@@ -169,7 +198,7 @@ class LBFGS(Optimizer):
         loss, flat_grad = self._evaluate(closure)
         return loss, flat_grad, t, 1
 
-    def _direction(self, state, flat_grad, history_size):
+    def _direction(self, state: State, flat_grad: NDArray[Any], history_size: int) -> NDArray[Any]:
         """Update the curvature pairs and return `d = -H g` by the two-loop recursion."""
         if state["n_iter"] == 1:
             state.update(old_dirs=[], old_stps=[], ro=[], H_diag=1.0)
@@ -190,7 +219,13 @@ class LBFGS(Optimizer):
         )
 
 
-def two_loop(q, ys, ss, rhos, h_diag):
+def two_loop(
+    q: NDArray[Any],
+    ys: Sequence[NDArray[Any]],
+    ss: Sequence[NDArray[Any]],
+    rhos: Sequence[float],
+    h_diag: float,
+) -> NDArray[Any]:
     """`H @ q` for the L-BFGS inverse-Hessian estimate built from pairs `(s_i, y_i)`.
 
     `rho_i = 1 / (y_i . s_i)`. Backward: `a_i = rho_i s_i.q; q -= a_i y_i`. Then
@@ -208,5 +243,5 @@ def two_loop(q, ys, ss, rhos, h_diag):
     return r
 
 
-def _as_float(loss):
+def _as_float(loss: Tensor | float) -> float:
     return float(loss.item()) if isinstance(loss, Tensor) else float(loss)

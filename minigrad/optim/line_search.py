@@ -14,9 +14,27 @@ A point of the search is a tuple `(t, f, g, gtd)`: step, loss, flat gradient, `g
 """
 
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from numpy.typing import NDArray
+
+Point = tuple[float, float, NDArray[Any], float]
+"""A point of the search: step `t`, loss `f`, flat gradient `g`, and `g.d`."""
+
+Phi = Callable[[Sequence[NDArray[Any]], float, NDArray[Any]], tuple[float, NDArray[Any]]]
+"""`phi(x, t, d)`: the loss and flat gradient at `x + t*d` (parameters left at `x`)."""
 
 
-def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
+def cubic_interpolate(
+    x1: float,
+    f1: float,
+    g1: float,
+    x2: float,
+    f2: float,
+    g2: float,
+    bounds: tuple[float, float] | None = None,
+) -> float:
     """Minimiser of the cubic through `(x1, f1, f'=g1)` and `(x2, f2, f'=g2)`, clipped.
 
     Falls back to the middle of the bounds when the cubic has no minimum
@@ -35,13 +53,25 @@ def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     return min(max(min_pos, lo), hi)
 
 
-def strong_wolfe(phi, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
+def strong_wolfe(
+    phi: Phi,
+    x: Sequence[NDArray[Any]],
+    t: float,
+    d: NDArray[Any],
+    f: float,
+    g: NDArray[Any],
+    gtd: float,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+    max_ls: int = 25,
+) -> tuple[float, NDArray[Any], float, int]:
     """Search along `d`; return `(f_new, g_new, t, closure_calls)`.
 
     `phi(x, t, d)` returns the loss and flat gradient at `x + t*d` (and leaves the
     parameters at `x`); `f, g, gtd` are those at `t = 0`.
     """
-    start = (0, f, g.copy(), gtd)
+    start: Point = (0, f, g.copy(), gtd)
     bracket, done, ls_iter, evals = _bracket(phi, x, t, d, start, c1, c2, max_ls)
     low = 0 if bracket[0][1] <= bracket[-1][1] else 1
     if not done and ls_iter < max_ls:
@@ -53,12 +83,21 @@ def strong_wolfe(phi, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9
     return f_new, g_new, t, evals
 
 
-def _evaluate(phi, x, t, d):
+def _evaluate(phi: Phi, x: Sequence[NDArray[Any]], t: float, d: NDArray[Any]) -> Point:
     f_new, g_new = phi(x, t, d)
     return (t, f_new, g_new, float(g_new @ d))
 
 
-def _bracket(phi, x, t, d, start, c1, c2, max_ls):
+def _bracket(
+    phi: Phi,
+    x: Sequence[NDArray[Any]],
+    t: float,
+    d: NDArray[Any],
+    start: Point,
+    c1: float,
+    c2: float,
+    max_ls: int,
+) -> tuple[list[Point], bool, int, int]:
     """Grow `t` until `[prev, new]` brackets a Wolfe step, or `new` is one itself.
 
     Returns the bracket (a list of one or two points), whether a Wolfe point was found, the
@@ -85,7 +124,17 @@ def _bracket(phi, x, t, d, start, c1, c2, max_ls):
     return [start, new], False, ls_iter, evals
 
 
-def _zoom(phi, x, d, start, bracket, c1, c2, tolerance_change, max_ls):
+def _zoom(
+    phi: Phi,
+    x: Sequence[NDArray[Any]],
+    d: NDArray[Any],
+    start: Point,
+    bracket: list[Point],
+    c1: float,
+    c2: float,
+    tolerance_change: float,
+    max_ls: int,
+) -> tuple[int, int]:
     """Shrink the two-point `bracket` (in place) until its low end is a Wolfe point.
 
     Returns the index of the low end (the lower loss) and the closure calls made.
@@ -116,7 +165,7 @@ def _zoom(phi, x, d, start, bracket, c1, c2, tolerance_change, max_ls):
     return low, ls_iter
 
 
-def _safeguard(t, t_lo, t_hi, insuf_progress):
+def _safeguard(t: float, t_lo: float, t_hi: float, insuf_progress: bool) -> tuple[float, bool]:
     """Keep an interpolated `t` away from the ends of `[t_lo, t_hi]`.
 
     If `t` lands within 10% of the interval of an end twice in a row (or outside), move it to
@@ -131,6 +180,6 @@ def _safeguard(t, t_lo, t_hi, insuf_progress):
     return t, True
 
 
-def _copy_point(point):
+def _copy_point(point: Point) -> Point:
     t, f, g, gtd = point
     return (t, f, g.copy(), gtd)

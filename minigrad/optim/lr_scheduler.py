@@ -16,9 +16,11 @@ One module, as `torch.optim.lr_scheduler` is (hence a little over 400 lines).
 
 import math
 from bisect import bisect_right
+from collections.abc import Iterable
 from numbers import Integral
+from typing import Any
 
-from .optimizer import Optimizer, copy_nested, from_npz
+from .optimizer import Optimizer, ParamGroup, copy_nested, from_npz
 
 __all__ = [
     "LRScheduler",
@@ -30,8 +32,12 @@ __all__ = [
     "OneCycleLR",
 ]
 
+PerGroup = float | list[float] | tuple[float, ...]
+"""One value for every parameter group, or a list or tuple of one value per group."""
 
-def check_positive(name, value, integer=False):
+
+def check_positive(name: str, value: float, integer: bool = False) -> None:
+    """Raise `ValueError` naming `name` unless `value > 0` (and an int, if `integer`)."""
     ok = value > 0 and (
         not integer or (isinstance(value, Integral) and not isinstance(value, bool))
     )
@@ -47,7 +53,7 @@ class LRScheduler:
     groups' rates at construction (kept in `group["initial_lr"]`).
     """
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -60,7 +66,7 @@ class LRScheduler:
         self.last_epoch = last_epoch
         self._initial_step()
 
-    def _initial_step(self):
+    def _initial_step(self) -> None:
         """Step 0: set the first rates (`_is_initial` tells `get_lr` not to decay yet)."""
         self._step_count = 0
         self._is_initial = True
@@ -69,19 +75,19 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         """The rates for the current `last_epoch`. Subclasses implement."""
         raise NotImplementedError
 
-    def _current_lrs(self):
+    def _current_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def step(self):
+    def step(self) -> None:
         """Advance one step and write the new rates into the optimizer's groups."""
         self._step_count += 1
         self._update_lr()
 
-    def _update_lr(self, epoch=None):
+    def _update_lr(self, epoch: int | None = None) -> None:
         """Set the rates for the next step, or (`epoch` given) for `epoch` in closed form."""
         if epoch is None:
             self.last_epoch += 1
@@ -93,15 +99,15 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = self._current_lrs()
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The rates set by the most recent step, one per parameter group."""
         return list(self._last_lr)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer, as plain numbers, strings, lists and dicts."""
         return {k: copy_nested(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a `state_dict()`; 0-d arrays (after `mg.save`/`mg.load`) become numbers."""
         self.__dict__.update({k: from_npz(v) for k, v in state_dict.items()})
 
@@ -109,36 +115,38 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Decay by `gamma` every `step_size` steps: `lr_t = lr_0 * gamma**(t // step_size)`."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         check_positive("step_size", step_size, integer=True)
         check_positive("gamma", gamma)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
-    def _closed_form_lr(self):
+    def _closed_form_lr(self) -> list[float]:
         return [lr * self.gamma ** (self.last_epoch // self.step_size) for lr in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
     """Decay by `gamma` every step: `lr_t = lr_0 * gamma**t` (computed as `lr *= gamma`)."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         check_positive("gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
-    def _closed_form_lr(self):
+    def _closed_form_lr(self) -> list[float]:
         return [lr * self.gamma**self.last_epoch for lr in self.base_lrs]
 
 
@@ -154,7 +162,9 @@ class CosineAnnealingLR(LRScheduler):
     except at the trough, where the ratio is 0/0 and the closed-form increment is added.
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         check_positive("T_max", T_max, integer=True)
         if not eta_min >= 0:
             raise ValueError(f"Invalid eta_min: {eta_min!r} (expected a number >= 0)")
@@ -162,7 +172,7 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         t, period, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current_lrs()
@@ -177,7 +187,7 @@ class CosineAnnealingLR(LRScheduler):
         ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
         return [ratio * (lr - eta_min) + eta_min for lr in self._current_lrs()]
 
-    def _closed_form_lr(self):
+    def _closed_form_lr(self) -> list[float]:
         cos_t = math.cos(math.pi * self.last_epoch / self.T_max)
         return [self.eta_min + (base - self.eta_min) * (1 + cos_t) / 2 for base in self.base_lrs]
 
@@ -191,8 +201,13 @@ class LinearLR(LRScheduler):
     """
 
     def __init__(
-        self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1
-    ):
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         if not 0 < start_factor <= 1:
             raise ValueError(f"Invalid start_factor: {start_factor!r} (expected 0 < x <= 1)")
         if not 0 <= end_factor <= 1:
@@ -203,7 +218,7 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         t, start, end = self.last_epoch, self.start_factor, self.end_factor
         if t == 0:
             return [lr * start for lr in self._current_lrs()]
@@ -212,7 +227,7 @@ class LinearLR(LRScheduler):
         ratio = 1.0 + (end - start) / (self.total_iters * start + (t - 1) * (end - start))
         return [lr * ratio for lr in self._current_lrs()]
 
-    def _closed_form_lr(self):
+    def _closed_form_lr(self) -> list[float]:
         start, end, total = self.start_factor, self.end_factor, self.total_iters
         factor = start + (end - start) * min(total, self.last_epoch) / total
         return [base * factor for base in self.base_lrs]
@@ -225,7 +240,13 @@ class SequentialLR(LRScheduler):
     for 5 steps, then anneals.
     """
 
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        schedulers: Iterable[LRScheduler],
+        milestones: Iterable[int],
+        last_epoch: int = -1,
+    ) -> None:
         schedulers, milestones = list(schedulers), list(milestones)
         if len(schedulers) < 1:
             raise ValueError("SequentialLR expects at least one scheduler, but got none")
@@ -252,7 +273,7 @@ class SequentialLR(LRScheduler):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
-    def step(self):
+    def step(self) -> None:
         self.last_epoch += 1
         i = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[i]
@@ -262,7 +283,7 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         state = {
             k: copy_nested(v)
             for k, v in self.__dict__.items()
@@ -271,7 +292,7 @@ class SequentialLR(LRScheduler):
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state = dict(state_dict)
         saved = state.pop("_schedulers")
         super().load_state_dict(state)
@@ -279,7 +300,7 @@ class SequentialLR(LRScheduler):
             scheduler.load_state_dict(sub_state)
 
 
-def _undo_step(scheduler):
+def _undo_step(scheduler: LRScheduler) -> None:
     if hasattr(scheduler, "_schedulers"):
         for inner in scheduler._schedulers:
             _undo_step(inner)
@@ -302,21 +323,21 @@ class OneCycleLR(LRScheduler):
 
     def __init__(
         self,
-        optimizer,
-        max_lr,
-        total_steps=None,
-        epochs=None,
-        steps_per_epoch=None,
-        pct_start=0.3,
-        anneal_strategy="cos",
-        cycle_momentum=True,
-        base_momentum=0.85,
-        max_momentum=0.95,
-        div_factor=25.0,
-        final_div_factor=1e4,
-        three_phase=False,
-        last_epoch=-1,
-    ):
+        optimizer: Optimizer,
+        max_lr: PerGroup,
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: PerGroup = 0.85,
+        max_momentum: PerGroup = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -337,7 +358,12 @@ class OneCycleLR(LRScheduler):
             self._init_momentum(base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
 
-    def _init_momentum(self, base_momentum, max_momentum, last_epoch):
+    def _init_momentum(
+        self,
+        base_momentum: PerGroup,
+        max_momentum: PerGroup,
+        last_epoch: int,
+    ) -> None:
         defaults = self.optimizer.defaults
         if "momentum" not in defaults and "betas" not in defaults:
             raise ValueError(
@@ -352,18 +378,18 @@ class OneCycleLR(LRScheduler):
                 group["max_momentum"] = max_m
                 group["base_momentum"] = base_m
 
-    def _set_momentum(self, group, value):
+    def _set_momentum(self, group: ParamGroup, value: float) -> None:
         if self.use_beta1:
             group["betas"] = (value, *group["betas"][1:])
         else:
             group["momentum"] = value
 
-    def _anneal(self, start, end, pct):
+    def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         t = self.last_epoch
         if t > self.total_steps:
             raise ValueError(
@@ -386,7 +412,9 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
-def _check_args(pct_start, anneal_strategy, div_factor, final_div_factor):
+def _check_args(
+    pct_start: float, anneal_strategy: str, div_factor: float, final_div_factor: float
+) -> None:
     if not 0 <= pct_start <= 1:
         raise ValueError(f"Invalid pct_start: {pct_start!r} (expected a number in [0, 1])")
     if anneal_strategy not in ("cos", "linear"):
@@ -397,7 +425,7 @@ def _check_args(pct_start, anneal_strategy, div_factor, final_div_factor):
     check_positive("final_div_factor", final_div_factor)
 
 
-def _total_steps(total_steps, epochs, steps_per_epoch):
+def _total_steps(total_steps: int | None, epochs: int | None, steps_per_epoch: int | None) -> int:
     if total_steps is not None:
         check_positive("total_steps", total_steps, integer=True)
         return total_steps
@@ -408,7 +436,10 @@ def _total_steps(total_steps, epochs, steps_per_epoch):
     return epochs * steps_per_epoch
 
 
-def _one_cycle_phases(pct_start, total_steps, three_phase):
+Phase = tuple[float, tuple[str, str], tuple[str, str]]
+
+
+def _one_cycle_phases(pct_start: float, total_steps: int, three_phase: bool) -> list[Phase]:
     """`(end_step, (lr from, lr to), (momentum from, momentum to))` per phase (group keys)."""
     warm_end = float(pct_start * total_steps) - 1
     up, down = ("initial_lr", "max_lr"), ("max_lr", "initial_lr")
@@ -422,7 +453,7 @@ def _one_cycle_phases(pct_start, total_steps, three_phase):
     return [(warm_end, up, m_down), (total_steps - 1, ("max_lr", "min_lr"), m_up)]
 
 
-def _per_group(name, optimizer, value):
+def _per_group(name: str, optimizer: Optimizer, value: PerGroup) -> list[float]:
     """One value per parameter group: a list/tuple of that length, or one value repeated."""
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):

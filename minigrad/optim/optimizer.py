@@ -12,19 +12,34 @@ graph is recorded; each one stamps `p` (`_mark_changed`) so that autograd notice
 saved array changed.
 """
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
+ParamGroup = dict[str, Any]
+"""A parameter group: `"params"` (a list of Tensors) and one value per hyperparameter."""
 
-def check_nonnegative(name, value):
+State = dict[str, Any]
+"""One parameter's optimizer state: name (`"exp_avg"`, `"step"`, ...) -> array or number."""
+
+Params = Iterable[Tensor] | Iterable[ParamGroup]
+"""What an optimizer takes: Tensors (one group), or parameter groups (dicts)."""
+
+
+def check_nonnegative(name: str, value: float) -> None:
     """Raise `ValueError` naming `name` unless `value >= 0` (this rejects NaN too)."""
     if not value >= 0.0:
         raise ValueError(f"Invalid {name}: {value!r} (expected a number >= 0)")
 
 
-def check_in_range(name, value, lo, hi, hi_inclusive=False):
+def check_in_range(
+    name: str, value: float, lo: float, hi: float, hi_inclusive: bool = False
+) -> None:
     """Raise `ValueError` unless `lo <= value < hi` (`<= hi` if `hi_inclusive`)."""
     ok = lo <= value <= hi if hi_inclusive else lo <= value < hi
     if not ok:
@@ -32,7 +47,7 @@ def check_in_range(name, value, lo, hi, hi_inclusive=False):
         raise ValueError(f"Invalid {name}: {value!r} (expected a number in [{lo}, {hi}{bracket})")
 
 
-def check_betas(betas):
+def check_betas(betas: Sequence[float]) -> None:
     """Adam's `betas`: a pair, each in [0, 1)."""
     if len(betas) != 2:
         raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
@@ -48,12 +63,12 @@ class Optimizer:
     `update(w, g, state, group)` (one in-place step of array `w` given gradient `g`).
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self.validate(defaults)
         self.defaults = dict(defaults)
-        self.state = {}
-        self.param_groups = []
-        self._scratch_buffers = {}
+        self.state: dict[Tensor, State] = {}
+        self.param_groups: list[ParamGroup] = []
+        self._scratch_buffers: dict[tuple[np.dtype[Any], int], NDArray[Any]] = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 "params must be an iterable of Tensors or of dicts, but got a single Tensor; "
@@ -61,7 +76,7 @@ class Optimizer:
             )
         if isinstance(params, set):
             raise TypeError("params must be an ordered collection (list), not a set")
-        groups = list(params)
+        groups: list[Any] = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -69,17 +84,17 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             hparams = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} params, {hparams}")
         return "\n".join(lines) + "\n)"
 
-    def validate(self, hparams):
+    def validate(self, hparams: dict[str, Any]) -> None:
         """Raise `ValueError` naming the first invalid hyperparameter. Subclasses override."""
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: ParamGroup) -> None:
         """Append a group; missing hyperparameters take the optimizer's defaults."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
@@ -96,8 +111,8 @@ class Optimizer:
         self.validate(group)
         self.param_groups.append(group)
 
-    def _check_params(self, params):
-        seen = {}
+    def _check_params(self, params: list[Tensor]) -> None:
+        seen: dict[int, int] = {}
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(
@@ -117,14 +132,14 @@ class Optimizer:
                     f"(already in group {group_index})"
                 )
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `p.grad = None` (or fresh zeros if `set_to_none=False`)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     p.grad = None if set_to_none else Tensor(np.zeros_like(p.data))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; `closure()` re-evaluates the loss."""
         loss = None
         if closure is not None:
@@ -141,15 +156,15 @@ class Optimizer:
                 p._mark_changed()
         return loss
 
-    def init_state(self, w, group):
+    def init_state(self, w: NDArray[Any], group: ParamGroup) -> State:
         """The state dict of a parameter on its first step. Subclasses override."""
         return {}
 
-    def update(self, w, g, state, group):
+    def update(self, w: NDArray[Any], g: NDArray[Any], state: State, group: ParamGroup) -> None:
         """Update array `w` in place from gradient `g`. Subclasses override."""
         raise NotImplementedError
 
-    def scratch(self, w, slot=0):
+    def scratch(self, w: NDArray[Any], slot: int = 0) -> NDArray[Any]:
         """A reusable work array shaped and typed like `w` (not part of the state).
 
         Updates write their temporaries here with `out=` instead of allocating arrays the
@@ -161,20 +176,22 @@ class Optimizer:
             buffer = self._scratch_buffers[key] = np.empty(w.size, w.dtype)
         return buffer[: w.size].reshape(w.shape)
 
-    def add_weight_decay(self, w, g, weight_decay):
+    def add_weight_decay(
+        self, w: NDArray[Any], g: NDArray[Any], weight_decay: float
+    ) -> NDArray[Any]:
         """`g + weight_decay * w` (the gradient of the L2 penalty added), or `g` if 0."""
         if weight_decay == 0:
             return g
         decayed = np.multiply(w, weight_decay, out=self.scratch(w, 1))
         return np.add(g, decayed, out=decayed)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """`{"state": {index: {name: array or number}}, "param_groups": [...]}`, like torch.
 
         Parameters are replaced by their index in the order of `param_groups`; arrays are
         copies, so the dict is a snapshot that later steps do not change.
         """
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             packed = {k: copy_nested(v) for k, v in group.items() if k != "params"}
@@ -183,7 +200,7 @@ class Optimizer:
         state = {index[id(p)]: copy_nested(s) for p, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and state saved by `state_dict()` (copies the arrays).
 
         Also accepts a dict that went through `mg.save`/`mg.load`: 0-d arrays become
@@ -195,7 +212,7 @@ class Optimizer:
                 f"loaded state dict has {len(groups)} parameter groups, "
                 f"but the optimizer has {len(self.param_groups)}"
             )
-        params = []
+        params: list[tuple[int, Tensor]] = []
         for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
@@ -214,7 +231,7 @@ class Optimizer:
                     group[key] = from_npz(value, as_tuple=key == "betas")
 
 
-def copy_nested(value):
+def copy_nested(value: Any) -> Any:
     """A deep copy of arrays, lists, tuples and dicts; numbers and strings as they are (a
     `state_dict()` is a snapshot that later steps do not change)."""
     if isinstance(value, np.ndarray):
@@ -226,7 +243,7 @@ def copy_nested(value):
     return value
 
 
-def from_npz(value, as_tuple=False):
+def from_npz(value: Any, as_tuple: bool = False) -> Any:
     """Undo a round trip through `mg.save`/`mg.load` (`.npz`), in lists and dicts too:
     0-d arrays become numbers, other arrays lists; `as_tuple` makes a list a tuple
     (Adam's `betas`)."""
@@ -241,7 +258,7 @@ def from_npz(value, as_tuple=False):
     return value
 
 
-def _restore(key, value, dtype):
+def _restore(key: str | None, value: Any, dtype: DTypeLike) -> Any:
     """Copy one saved state entry; float arrays are cast to the parameter's dtype like torch."""
     if key == "step":
         return int(from_npz(value))

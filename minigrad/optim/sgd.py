@@ -1,8 +1,11 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
 
-import numpy as np
+from typing import Any
 
-from .optimizer import Optimizer, check_nonnegative
+import numpy as np
+from numpy.typing import NDArray
+
+from .optimizer import Optimizer, ParamGroup, Params, State, check_nonnegative
 
 
 class SGD(Optimizer):
@@ -30,8 +33,14 @@ class SGD(Optimizer):
     """
 
     def __init__(
-        self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0
-    ):
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -41,7 +50,7 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def validate(self, hparams):
+    def validate(self, hparams: dict[str, Any]) -> None:
         check_nonnegative("lr", hparams["lr"])
         check_nonnegative("momentum", hparams["momentum"])
         check_nonnegative("weight_decay", hparams["weight_decay"])
@@ -51,14 +60,16 @@ class SGD(Optimizer):
                 f"momentum={hparams['momentum']!r}, dampening={hparams['dampening']!r}"
             )
 
-    def update(self, w, g, state, group):
+    def update(self, w: NDArray[Any], g: NDArray[Any], state: State, group: ParamGroup) -> None:
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         g = self.add_weight_decay(w, g, weight_decay)
         if momentum != 0:
             g = self._momentum(w, g, state, group)
         _subtract_scaled(w, g, lr, self.scratch(w))
 
-    def _momentum(self, w, g, state, group):
+    def _momentum(
+        self, w: NDArray[Any], g: NDArray[Any], state: State, group: ParamGroup
+    ) -> NDArray[Any]:
         """Update the buffer `b`; return the direction (`b`, or `g + momentum*b`)."""
         momentum, dampening = group["momentum"], group["dampening"]
         buf = state.get("momentum_buffer")
@@ -80,7 +91,7 @@ class SGD(Optimizer):
 _BLOCK = 1 << 18  # elements: 1 MB of float32, so a block of lr * g stays in cache
 
 
-def _subtract_scaled(w, g, lr, scratch):
+def _subtract_scaled(w: NDArray[Any], g: NDArray[Any], lr: float, scratch: NDArray[Any]) -> None:
     """`w -= lr * g` in place, through `scratch` (shaped like `w`).
 
     A large contiguous `w` is updated a block at a time: each block of `lr * g` is
