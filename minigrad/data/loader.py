@@ -15,15 +15,26 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from minigrad.random import default_generator
 from minigrad.tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader"]
 
-Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+Transform = Callable[[NDArray[Any], np.random.Generator], NDArray[Any]]
+"""`transform(x, rng) -> x`: a batch of inputs in, the augmented batch out."""
+
+
+class DatasetLike(Protocol):
+    """What a `DataLoader` reads: a `Dataset`, or any object with these two methods."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> Any: ...
 
 
 class Dataset:
@@ -38,7 +49,7 @@ class Dataset:
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__")
 
-    def __getitem__(self, index: int):
+    def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
 
@@ -49,7 +60,7 @@ class TensorDataset(Dataset):
         *arrays: ndarrays or Tensors (kept without copying), each of shape `(N, ...)`.
     """
 
-    def __init__(self, *arrays):
+    def __init__(self, *arrays: Tensor | ArrayLike) -> None:
         if not arrays:
             raise ValueError("TensorDataset needs at least one array")
         self.arrays = tuple(_as_array(a, f"array {i}") for i, a in enumerate(arrays))
@@ -60,7 +71,7 @@ class TensorDataset(Dataset):
     def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> tuple[Any, ...]:
         return tuple(a[index] for a in self.arrays)
 
     def __repr__(self) -> str:
@@ -90,13 +101,13 @@ class DataLoader:
 
     def __init__(
         self,
-        dataset,
+        dataset: DatasetLike,
         batch_size: int = 1,
         shuffle: bool = False,
         drop_last: bool = False,
-        seed: int | None = None,
+        seed: int | np.random.Generator | None = None,
         transform: Transform | None = None,
-    ):
+    ) -> None:
         _check_positive_int(batch_size, "batch_size")
         if transform is not None and not callable(transform):
             raise TypeError(f"transform must be callable, got {type(transform).__name__}")
@@ -126,7 +137,7 @@ class DataLoader:
         for batch in self.iter_arrays():
             yield tuple(Tensor(a) for a in batch)
 
-    def iter_arrays(self) -> Iterator[tuple[np.ndarray, ...]]:
+    def iter_arrays(self) -> Iterator[tuple[NDArray[Any], ...]]:
         """One epoch of batches as tuples of ndarrays (what `__iter__` wraps in Tensors)."""
         shuffle_rng, transform_rng = self._epoch_generators(self.epoch)
         self.epoch += 1
@@ -138,11 +149,11 @@ class DataLoader:
                 batch = (self.transform(batch[0], transform_rng), *batch[1:])
             yield batch
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, int]:
         """The loader's position: `{"seed": int, "epoch": int}` (epochs started so far)."""
         return {"seed": self.seed, "epoch": self.epoch}
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore `state_dict()`: the next epoch repeats the shuffle the saved run saw next."""
         missing = {"seed", "epoch"} - set(state)
         if missing:
@@ -155,7 +166,7 @@ class DataLoader:
         shuffle_seq, transform_seq = seq.spawn(2)
         return np.random.default_rng(shuffle_seq), np.random.default_rng(transform_seq)
 
-    def _gather(self, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _gather(self, idx: NDArray[np.integer[Any]]) -> tuple[NDArray[Any], ...]:
         if self.arrays is not None:
             return tuple(a[idx] for a in self.arrays)
         samples = [self.dataset[int(i)] for i in idx]
@@ -171,14 +182,14 @@ class DataLoader:
         )
 
 
-def _as_array(a, name: str) -> np.ndarray:
+def _as_array(a: Tensor | ArrayLike, name: str) -> NDArray[Any]:
     arr = a.data if isinstance(a, Tensor) else np.asarray(a)
     if arr.ndim == 0:
         raise ValueError(f"{name} is 0-d; dataset arrays need a leading sample axis")
     return arr
 
 
-def _dataset_arrays(dataset) -> tuple[np.ndarray, ...] | None:
+def _dataset_arrays(dataset: Any) -> tuple[NDArray[Any], ...] | None:
     """The dataset's whole arrays if it exposes them (fast path), else None."""
     if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
         raise TypeError(
@@ -196,14 +207,14 @@ def _dataset_arrays(dataset) -> tuple[np.ndarray, ...] | None:
     return arrays
 
 
-def _check_positive_int(value, name: str) -> None:
+def _check_positive_int(value: object, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive int, got {value!r}")
     if value <= 0:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
-def _make_seed(seed) -> int:
+def _make_seed(seed: int | np.random.Generator | None) -> int:
     """A non-negative int seed; a Generator draws one from itself, None from the default
     generator (so `mg.manual_seed` fixes the shuffles of a loader built without a seed)."""
     if seed is None:

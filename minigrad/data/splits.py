@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
+
+Seed = int | np.random.Generator
 
 __all__ = ["split_indices", "train_val_split", "train_val_test_split"]
 
 
-def _count(size, n: int, name: str) -> int:
+def _count(size: float, n: int, name: str) -> int:
     """`size` as a number of samples: an int as is, a float in (0, 1) as a fraction of `n`."""
     if isinstance(size, bool) or not isinstance(size, numbers.Real):
         raise TypeError(f"{name} must be an int count or a float fraction, got {size!r}")
@@ -24,7 +29,7 @@ def _count(size, n: int, name: str) -> int:
     return count
 
 
-def split_indices(n: int, sizes, seed=0) -> list[np.ndarray]:
+def split_indices(n: int, sizes: Sequence[float], seed: Seed = 0) -> list[NDArray[np.intp]]:
     """Shuffle `range(n)` with `seed` and cut it into parts of `sizes` plus the rest (first).
 
     Returns `[rest, part_1, part_2, ...]`, index arrays that partition `range(n)`, each
@@ -38,7 +43,7 @@ def split_indices(n: int, sizes, seed=0) -> list[np.ndarray]:
     return [np.sort(part) for part in np.split(order, bounds)]
 
 
-def _check_lengths(arrays) -> int:
+def _check_lengths(arrays: Sequence[NDArray[Any]]) -> int:
     if not arrays:
         raise ValueError("give at least one array to split")
     lengths = [len(a) for a in arrays]
@@ -47,7 +52,9 @@ def _check_lengths(arrays) -> int:
     return lengths[0]
 
 
-def train_val_split(*arrays, val_size=0.1, seed=0):
+def train_val_split(
+    *arrays: NDArray[Any], val_size: float = 0.1, seed: Seed = 0
+) -> tuple[tuple[NDArray[Any], ...], tuple[NDArray[Any], ...]]:
     """Split arrays `(N, ...)` into a training and a validation part, the same rows for each.
 
     Args:
@@ -62,7 +69,9 @@ def train_val_split(*arrays, val_size=0.1, seed=0):
     return tuple(a[train] for a in arrays), tuple(a[val] for a in arrays)
 
 
-def train_val_test_split(*arrays, val_size=0.1, test_size=0.2, seed=0):
+def train_val_test_split(
+    *arrays: NDArray[Any], val_size: float = 0.1, test_size: float = 0.2, seed: Seed = 0
+) -> tuple[tuple[NDArray[Any], ...], ...]:
     """Like `train_val_split` with a third, test, part: returns `(train, val, test)`."""
     n = _check_lengths(arrays)
     sizes = [_count(val_size, n, "val_size"), _count(test_size, n, "test_size")]

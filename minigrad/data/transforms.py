@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike
 
 __all__ = [
     "channel_stats",
@@ -85,8 +86,8 @@ def random_crop_flip(
     padded[:, :, padding : padding + h, padding : padding + w] = imgs
     # windows[n, c, dy, dx] is the (h, w) crop at offset (dy, dx): a view, nothing copied yet.
     windows = sliding_window_view(padded, (h, w), axis=(2, 3))
-    dy = rng.integers(0, 2 * padding + 1, size=n)
-    dx = rng.integers(0, 2 * padding + 1, size=n)
+    dy = rng.integers(0, 2 * padding + 1, size=(n,))
+    dx = rng.integers(0, 2 * padding + 1, size=(n,))
     flip = rng.random(n) < flip_p
     out = np.empty_like(imgs)
     for mask, view in ((~flip, windows), (flip, windows[..., ::-1])):
@@ -95,12 +96,19 @@ def random_crop_flip(
     return out.reshape(np.shape(x))
 
 
-def random_crop(x, rng, padding: int = 4, shape=None) -> np.ndarray:
+def random_crop(
+    x: np.ndarray,
+    rng: np.random.Generator,
+    padding: int = 4,
+    shape: Sequence[int] | None = None,
+) -> np.ndarray:
     """Random crop of each zero-padded image (see `random_crop_flip`); no flip."""
     return random_crop_flip(x, rng, padding=padding, flip_p=0.0, shape=shape)
 
 
-def random_flip(x, rng, p: float = 0.5, shape=None) -> np.ndarray:
+def random_flip(
+    x: np.ndarray, rng: np.random.Generator, p: float = 0.5, shape: Sequence[int] | None = None
+) -> np.ndarray:
     """Mirror each image left-right with probability `p`. `x`: `(N, C, H, W)` or flat."""
     imgs = _as_images(x, shape)
     out = imgs.copy()
@@ -148,7 +156,9 @@ def channel_stats(
     return mean.astype(np.float32), std.astype(np.float32)
 
 
-def normalize(x: np.ndarray, mean, std, shape: Sequence[int] | None = None) -> np.ndarray:
+def normalize(
+    x: np.ndarray, mean: ArrayLike, std: ArrayLike, shape: Sequence[int] | None = None
+) -> np.ndarray:
     """`(x - mean[c]) / std[c]` per channel, as float32, in `x`'s layout.
 
     Args:
@@ -302,7 +312,7 @@ class RandomHorizontalFlip:
 class Normalize:
     """`t(x, rng=None)`: per-channel `(x - mean) / std` as float32; `rng` is ignored."""
 
-    def __init__(self, mean, std, shape: Sequence[int] | None = None):
+    def __init__(self, mean: ArrayLike, std: ArrayLike, shape: Sequence[int] | None = None) -> None:
         self.mean = np.asarray(mean, np.float32).ravel()
         self.std = np.asarray(std, np.float32).ravel()
         if np.any(self.std <= 0):

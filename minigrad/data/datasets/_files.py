@@ -19,7 +19,10 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
+from http.client import HTTPResponse
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 
@@ -74,6 +77,7 @@ def download(
     """
     part = dest.with_name(dest.name + ".part")
     bar = _progress_bar(size, dest.name) if progress else None
+    notify: Callable[[str], object] | None
     if bar is not None:
         notify = functools.partial(bar.write, file=sys.stderr)
     else:
@@ -98,7 +102,16 @@ class _Retry(Exception):
     """A temporary failure: the next attempt resumes where this one stopped."""
 
 
-def _fill_part(url, part: Path, size: int, timeout, retries, backoff, bar, notify) -> None:
+def _fill_part(
+    url: str,
+    part: Path,
+    size: int,
+    timeout: float,
+    retries: int,
+    backoff: float,
+    bar: Any,
+    notify: Callable[[str], object] | None,
+) -> None:
     """Attempt after attempt, until `part` holds `size` bytes (or the retries run out);
     `notify(text)` (if not None) hears of each retry."""
     failures = attempts = 0
@@ -133,7 +146,9 @@ def _part_size(part: Path, size: int) -> int:
     return have
 
 
-def _attempt(url, part: Path, have: int, size: int, timeout, bar, first: bool) -> None:
+def _attempt(
+    url: str, part: Path, have: int, size: int, timeout: float, bar: Any, first: bool
+) -> None:
     """One request for bytes `have..size-1`, appended to `part`; returns when it is full.
 
     Raises `_Retry` for a temporary failure and `DownloadError` for a lasting one.
@@ -169,7 +184,7 @@ def _attempt(url, part: Path, have: int, size: int, timeout, bar, first: bool) -
         raise DownloadError(f"could not download {url}: {err}") from err
 
 
-def _resume_offset(response, have: int, size: int) -> int | None:
+def _resume_offset(response: HTTPResponse, have: int, size: int) -> int | None:
     """Where the body of `response` starts in the file: `have` for a partial answer (206)
     from there, 0 for a whole one (200: the server ignored the range, so the part starts
     over), None for a partial answer from anywhere else."""
@@ -182,7 +197,7 @@ def _resume_offset(response, have: int, size: int) -> int | None:
     return have if unit == "bytes" and spec.startswith(f"{have}-") else None
 
 
-def _copy(response, part: Path, offset: int, size: int, bar) -> None:
+def _copy(response: HTTPResponse, part: Path, offset: int, size: int, bar: Any) -> None:
     """Write the body into `part` from byte `offset` (0 truncates it first), up to `size`."""
     with open(part, "r+b" if offset else "wb") as out:
         out.seek(offset)
@@ -205,7 +220,8 @@ def _copy(response, part: Path, offset: int, size: int, bar) -> None:
         raise _Retry(f"the connection closed after {offset:,} of {size:,} bytes")
 
 
-def _progress_bar(total: int, label: str):
+def _progress_bar(total: int, label: str) -> Any:
+    """A tqdm progress bar for `total` bytes, or None without tqdm."""
     try:
         from tqdm.auto import tqdm
     except ImportError:
@@ -237,7 +253,7 @@ def safe_extract(archive: Path, top: str, dest_dir: Path) -> Path:
             members = tar.getmembers()
             for member in members:
                 _check_member(member, top)
-            kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+            kwargs: dict[str, Any] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
             tar.extractall(tmp, members=members, **kwargs)
         if not (tmp / top).is_dir():
             raise DatasetError(f"{archive} holds no {top}/ folder")
@@ -256,7 +272,10 @@ def _numpy_globals() -> dict[tuple[str, str], object]:
     reconstruct = np.empty(0).__reduce__()[0]
     frombuffer = np.empty(0).__reduce_ex__(5)[0]
     scalar = np.float64(0).__reduce__()[0]
-    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+    allowed: dict[tuple[str, str], object] = {
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+    }
     for module in ("numpy.core", "numpy._core"):
         allowed[(f"{module}.multiarray", "_reconstruct")] = reconstruct
         allowed[(f"{module}.multiarray", "scalar")] = scalar
@@ -271,14 +290,14 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
     allowed = _numpy_globals()
 
-    def find_class(self, module: str, name: str):
+    def find_class(self, module: str, name: str) -> Any:
         try:
             return self.allowed[(module, name)]
         except KeyError:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name}") from None
 
 
-def load_pickle(path: Path):
+def load_pickle(path: Path) -> Any:
     """Unpickle a dataset file (Python 2 pickles too: strings come back as bytes).
 
     Raises:

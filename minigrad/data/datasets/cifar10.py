@@ -170,7 +170,16 @@ def load_cifar10(
     return read_batches(found)
 
 
-def _fetch(root, url: str, md5: str, size: int, timeout, progress, retries, backoff) -> Path:
+def _fetch(
+    root: str | os.PathLike[str] | None,
+    url: str,
+    md5: str,
+    size: int,
+    timeout: float,
+    progress: bool,
+    retries: int,
+    backoff: float,
+) -> Path:
     base = data_dir(root)
     try:
         base.mkdir(parents=True, exist_ok=True)
@@ -181,7 +190,7 @@ def _fetch(root, url: str, md5: str, size: int, timeout, progress, retries, back
         raise DownloadError(_not_found_message(root, url, f"cannot write {base}: {err}")) from err
 
 
-def _not_found_message(root, url: str, reason: str) -> str:
+def _not_found_message(root: str | os.PathLike[str] | None, url: str, reason: str) -> str:
     base = data_dir(root)
     why = "root" if root is not None else "root=, else " + CACHE_ORDER
     return (

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["make_spiral", "make_blobs", "make_moons"]
 
 
-def make_spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, seed=0):
+def make_spiral(
+    n_per_class: int = 100,
+    n_classes: int = 3,
+    noise: float = 0.2,
+    seed: int | np.random.Generator = 0,
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """Interleaved spiral arms, one per class, as in the cs231n notes (neural network case study).
 
     Arm `j` has radius `r = linspace(0, 1)`, angle `t = linspace(4j, 4(j+1)) + noise * N(0, 1)`
@@ -28,7 +34,12 @@ def make_spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, 
     return x.astype(np.float32), y.astype(np.int64)
 
 
-def make_blobs(n_per_class: int = 100, n_classes: int = 3, std: float = 0.5, seed=0):
+def make_blobs(
+    n_per_class: int = 100,
+    n_classes: int = 3,
+    std: float = 0.5,
+    seed: int | np.random.Generator = 0,
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """Gaussian blobs with centres evenly spaced on a circle of radius 2.
 
     Returns:
@@ -42,7 +53,9 @@ def make_blobs(n_per_class: int = 100, n_classes: int = 3, std: float = 0.5, see
     return x.astype(np.float32), y.astype(np.int64)
 
 
-def make_moons(n_per_class: int = 100, noise: float = 0.1, seed=0):
+def make_moons(
+    n_per_class: int = 100, noise: float = 0.1, seed: int | np.random.Generator = 0
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """Two interleaving half circles (classes 0 and 1) plus Gaussian noise.
 
     Returns:
