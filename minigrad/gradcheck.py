@@ -8,8 +8,11 @@ in float32 the differences carry ~1e-4 relative error of their own, so it warns.
 
 import inspect
 import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from minigrad import autograd, grad_mode
 from minigrad.tensor import Tensor
@@ -19,7 +22,9 @@ class GradcheckError(AssertionError):
     """Raised when an analytic gradient disagrees with the numerical one."""
 
 
-def numerical_grad(f, x, eps=1e-6):
+def numerical_grad(
+    f: Callable[..., Any], x: Tensor | NDArray[np.floating[Any]], eps: float = 1e-6
+) -> NDArray[np.float64]:
     """Central differences of a scalar function at `x`, one coordinate at a time.
 
     `grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`, a float64 ndarray shaped like
@@ -51,7 +56,7 @@ def numerical_grad(f, x, eps=1e-6):
     return grad
 
 
-def _perturbable(x):
+def _perturbable(x: object) -> NDArray[np.floating[Any]]:
     """The writable floating array that `numerical_grad` perturbs: `x.data` or `x`."""
     values = x.data if isinstance(x, Tensor) else x
     if not isinstance(values, np.ndarray):
@@ -73,7 +78,7 @@ def _perturbable(x):
     return values
 
 
-def _caller(f, x):
+def _caller(f: Callable[..., Any], x: object) -> Callable[[], Any]:
     """A no-argument function evaluating `f` in its form: `f(x)` or `f()`."""
     if not callable(f):
         raise TypeError(f"numerical_grad: f must be callable, got {type(f).__name__}")
@@ -81,42 +86,44 @@ def _caller(f, x):
         signature = inspect.signature(f)
     except (TypeError, ValueError):  # a builtin without a signature: it needs its argument
         return lambda: f(x)
-    for args, call in (((x,), lambda: f(x)), ((), f)):
+    for args in ((x,), ()):
         try:
             signature.bind(*args)
         except TypeError:
             continue
-        return call
+        return (lambda: f(x)) if args else f
     raise TypeError(
         f"numerical_grad: f must take no arguments (closing over x) or one (x itself); "
         f"its signature is {signature}"
     )
 
 
-def _scalar(v):
+def _scalar(v: object) -> float:
     if isinstance(v, (tuple, list, dict)):
         raise TypeError(
             f"numerical_grad: f must return one scalar, got a {type(v).__name__}; pick the "
             "loss out of it (e.g. lambda W: net.loss(X, y)[0])"
         )
-    v = v.data if isinstance(v, Tensor) else np.asarray(v)
-    if v.size != 1:
-        raise ValueError(f"numerical_grad: f must return a scalar, got shape {v.shape}")
-    return float(v.reshape(()))
+    a = v.data if isinstance(v, Tensor) else np.asarray(v)
+    if a.size != 1:
+        raise ValueError(f"numerical_grad: f must return a scalar, got shape {a.shape}")
+    return float(a.reshape(()))
 
 
-def _outputs(out):
+def _outputs(out: Tensor | Sequence[Tensor | None]) -> list[Tensor]:
     return [out] if isinstance(out, Tensor) else [o for o in out if o is not None]
 
 
-def _projector(fn, inputs, seed=0):
+def _projector(
+    fn: Callable[..., Any], inputs: Sequence[object], seed: int = 0
+) -> Callable[[], Tensor]:
     """L(inputs) = sum_k sum(out_k * r_k) with fixed random weights r_k."""
     with grad_mode.no_grad():
         outs = _outputs(fn(*inputs))
     rng = np.random.default_rng(seed)
     weights = [rng.uniform(0.5, 1.5, o.shape) * rng.choice([-1.0, 1.0], o.shape) for o in outs]
 
-    def loss():
+    def loss() -> Tensor:
         total = Tensor(np.zeros((), dtype=np.float64))
         for o, w in zip(_outputs(fn(*inputs)), weights):
             total = total + (o * Tensor(w.astype(o.dtype))).sum()
@@ -125,12 +132,14 @@ def _projector(fn, inputs, seed=0):
     return loss
 
 
-def _rel_error(a, n):
+def _rel_error(a: NDArray[np.float64], n: NDArray[np.float64]) -> NDArray[np.float64]:
     scale = np.maximum(np.abs(a), np.abs(n))
     return np.where(scale > 0, np.abs(a - n) / np.where(scale > 0, scale, 1), 0.0)
 
 
-def _compare(name, analytic, numeric, atol, rtol):
+def _compare(
+    name: str, analytic: NDArray[np.float64], numeric: NDArray[np.float64], atol: float, rtol: float
+) -> str | None:
     bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
     if not bad.any():
         return None
@@ -144,7 +153,14 @@ def _compare(name, analytic, numeric, atol, rtol):
     )
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[object],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
     """Check the analytic gradients of `fn(*inputs)` against central differences.
 
     Returns True when every input that requires grad agrees; otherwise raises
@@ -179,7 +195,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     return True
 
 
-def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[object],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
     """Check second derivatives: gradcheck of the map inputs -> d(projected fn)/d(inputs),
     whose analytic gradient runs backward through the recorded backward
     (`create_graph=True`)."""
@@ -187,7 +210,7 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tr
     wrt = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     loss = _projector(fn, inputs, seed=1)
 
-    def first_grads(*_):
+    def first_grads(*_: object) -> Sequence[Tensor]:
         with grad_mode.enable_grad():  # gradients are needed even while differencing
             out = loss()
             if not out.requires_grad:

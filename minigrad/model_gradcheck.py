@@ -21,15 +21,23 @@ a coordinate where one changed is reported, warned about (`KinkCrossingWarning`)
 out of the parameter's verdict.
 """
 
+from __future__ import annotations
+
 import html
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from minigrad import autograd, grad_mode
 from minigrad.autograd import graph_nodes, local_grads
 from minigrad.tensor import Tensor
+
+if TYPE_CHECKING:
+    from minigrad.nn import Module
 
 __all__ = [
     "CoordinateCheck",
@@ -51,7 +59,7 @@ class KinkCrossingWarning(UserWarning):
     """A finite difference straddled a kink, so its numerical gradient is not a slope."""
 
 
-def verdict(rel_error):
+def verdict(rel_error: float) -> str:
     """cs231n's reading of a relative error (NaN counts as wrong)."""
     if not rel_error <= 1e-2:
         return "wrong"
@@ -66,11 +74,11 @@ class CoordinateCheck:
     ops (e.g. `"relu#1"`) whose side changed between p - h and p + h."""
 
     param: str
-    index: tuple
+    index: tuple[int, ...]
     analytic: float
     numerical: float
     rel_error: float
-    kinks: tuple = ()
+    kinks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -78,25 +86,28 @@ class ParameterCheck:
     """The coordinates checked for one parameter and their verdict."""
 
     name: str
-    shape: tuple
-    coords: list = field(default_factory=list)
+    shape: tuple[int, ...]
+    coords: list[CoordinateCheck] = field(default_factory=list)
 
     @property
-    def judged(self):
+    def judged(self) -> list[CoordinateCheck]:
         """The coordinates whose difference crossed no kink (the ones the verdict uses)."""
         return [c for c in self.coords if not c.kinks]
 
     @property
-    def max_error(self):
+    def max_error(self) -> float:
+        """The largest relative error of the judged coordinates (NaN if none)."""
         errors = [c.rel_error for c in self.judged]
         return max(errors) if errors else float("nan")
 
     @property
-    def verdict(self):
+    def verdict(self) -> str:
+        """`verdict(max_error)`, or "inconclusive (all kinks)"."""
         return verdict(self.max_error) if self.judged else "inconclusive (all kinks)"
 
     @property
-    def worst(self):
+    def worst(self) -> CoordinateCheck | None:
+        """The coordinate with the largest relative error (judged ones first)."""
         judged = self.judged or self.coords
         return max(judged, key=lambda c: c.rel_error) if judged else None
 
@@ -106,32 +117,43 @@ class GradientCheckReport:
     """Per-parameter results (`rows`); `str(report)` is the printed table, and in
     Jupyter the report shows itself as an HTML table with each verdict coloured."""
 
-    rows: list
+    rows: list[ParameterCheck]
     eps: float
     loss: float
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
+        """True when no parameter is "suspicious" or "wrong"."""
         return all(r.verdict in ("good", "ok for kinks") for r in self.rows)
 
     @property
-    def kink_crossings(self):
+    def kink_crossings(self) -> list[CoordinateCheck]:
+        """Every coordinate whose difference crossed a kink."""
         return [c for r in self.rows for c in r.coords if c.kinks]
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> ParameterCheck:
         for r in self.rows:
             if r.name == name:
                 return r
         raise KeyError(name)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return _table(self)
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         return _html_table(self)
 
 
-def check_model_gradients(model, loss_fn, x, y, num_coords=10, eps=1e-5, seed=0, verbose=True):
+def check_model_gradients(
+    model: Module,
+    loss_fn: Callable[[Any, Any], Tensor],
+    x: Tensor | ArrayLike,
+    y: Tensor | ArrayLike | None,
+    num_coords: int = 10,
+    eps: float = 1e-5,
+    seed: int = 0,
+    verbose: bool = True,
+) -> GradientCheckReport:
     """Check `loss_fn(model(x), y)`'s gradient for every parameter of `model`, in float64.
 
     Args:
@@ -157,7 +179,7 @@ def check_model_gradients(model, loss_fn, x, y, num_coords=10, eps=1e-5, seed=0,
             t.data = t.data.astype(np.float64 if t.data.dtype.kind == "f" else t.data.dtype)
         x, y = _float64(x), _float64(y)
 
-        def loss():
+        def loss() -> Tensor:
             return loss_fn(model(x), y)
 
         report = _check(named, loss, num_coords, eps, np.random.default_rng(seed))
@@ -179,7 +201,7 @@ def check_model_gradients(model, loss_fn, x, y, num_coords=10, eps=1e-5, seed=0,
     return report
 
 
-def _float64(x):
+def _float64(x: Tensor | ArrayLike | None) -> Any:
     if x is None:
         return x
     if isinstance(x, Tensor):
@@ -188,7 +210,13 @@ def _float64(x):
     return x.astype(np.float64) if x.dtype.kind == "f" else x
 
 
-def _check(named, loss, num_coords, eps, rng):
+def _check(
+    named: Sequence[tuple[str, Tensor]],
+    loss: Callable[[], Tensor],
+    num_coords: int,
+    eps: float,
+    rng: np.random.Generator,
+) -> GradientCheckReport:
     with grad_mode.enable_grad():
         out = loss()
     if not isinstance(out, Tensor) or out.data.size != 1:
@@ -218,7 +246,9 @@ def _check(named, loss, num_coords, eps, rng):
     return GradientCheckReport(rows, eps, float(out.data))
 
 
-def _central_difference(loss, p, index, eps):
+def _central_difference(
+    loss: Callable[[], Tensor], p: Tensor, index: tuple[Any, ...], eps: float
+) -> tuple[float, tuple[str, ...]]:
     """(L(p + h) - L(p - h)) / 2h at `index`, and the kink ops that changed side."""
     old = p.data[index]
     outs = []
@@ -232,9 +262,13 @@ def _central_difference(loss, p, index, eps):
     return n, _changed_kinks(_kink_sides(hi), _kink_sides(lo))
 
 
-def _kink_sides(out):
+KinkSides = list[tuple[str, list[NDArray[Any] | None]]]
+
+
+def _kink_sides(out: Tensor) -> KinkSides:
     """[(name, local derivatives)] of the kink ops in `out`'s graph, in graph order."""
-    sides, counts = [], {}
+    sides: KinkSides = []
+    counts: dict[str, int] = {}
     with grad_mode.no_grad():
         for node in graph_nodes(out):
             if node.op not in KINK_OPS or node.is_leaf:
@@ -246,7 +280,7 @@ def _kink_sides(out):
     return sides
 
 
-def _changed_kinks(hi, lo):
+def _changed_kinks(hi: KinkSides, lo: KinkSides) -> tuple[str, ...]:
     if [name for name, _ in hi] != [name for name, _ in lo]:
         return ("graph structure changed",)
     changed = []
@@ -256,14 +290,16 @@ def _changed_kinks(hi, lo):
     return tuple(changed)
 
 
-def _same(u, v):
+def _same(u: NDArray[Any] | None, v: NDArray[Any] | None) -> bool:
     if u is None or v is None:
         return u is v
     return u.shape == v.shape and np.array_equal(u, v)
 
 
-_HEAD = ("parameter", "shape", "coords", "max rel error", "verdict", "worst at", "analytic")
-_HEAD += ("numerical", "kinks crossed")
+_HEAD = (
+    *("parameter", "shape", "coords", "max rel error", "verdict", "worst at", "analytic"),
+    *("numerical", "kinks crossed"),
+)
 # verdict -> (background, text) colours of the HTML table's verdict cell
 _VERDICT_COLOURS = {
     "good": ("#d3f9d8", "#1b5e20"),
@@ -273,17 +309,19 @@ _VERDICT_COLOURS = {
 }
 
 
-def _rows(report):
+def _rows(report: GradientCheckReport) -> Iterator[tuple[str, ...]]:
     """The table's rows as strings, one per parameter, in `_HEAD`'s order."""
     for r in report.rows:
         w = r.worst
-        at, a, n = (str(list(w.index)), f"{w.analytic:.6g}", f"{w.numerical:.6g}")
+        at = a = n = "-"  # no coordinate checked (num_coords=0)
+        if w is not None:
+            at, a, n = str(list(w.index)), f"{w.analytic:.6g}", f"{w.numerical:.6g}"
         crossed = str(sum(1 for c in r.coords if c.kinks))
         err = f"{r.max_error:.2e}"
         yield (r.name, str(r.shape), str(len(r.coords)), err, r.verdict, at, a, n, crossed)
 
 
-def _notes(report):
+def _notes(report: GradientCheckReport) -> list[str]:
     """The lines under the table: the thresholds, then every kink crossing."""
     notes = [
         "relative error |a-n| / max(|a|,|n|): > 1e-2 wrong, 1e-4..1e-2 suspicious, "
@@ -297,11 +335,11 @@ def _notes(report):
     return notes
 
 
-def _title(report):
+def _title(report: GradientCheckReport) -> str:
     return f"gradient check in float64, eps={report.eps:g}, loss={report.loss:.6g}"
 
 
-def _table(report):
+def _table(report: GradientCheckReport) -> str:
     lines = [_HEAD, *_rows(report)]
     widths = [max(len(row[i]) for row in lines) for i in range(len(_HEAD))]
     text = [_title(report)]
@@ -309,7 +347,7 @@ def _table(report):
     return "\n".join(text + _notes(report))
 
 
-def _html_table(report):
+def _html_table(report: GradientCheckReport) -> str:
     """The table as HTML for Jupyter, each verdict cell coloured by cs231n's reading."""
     esc = html.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in _HEAD)
