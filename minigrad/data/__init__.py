@@ -3,7 +3,8 @@
     from minigrad.data import DataLoader, TensorDataset
     from minigrad.data.datasets import load_digits
 
-Imports only `minigrad.tensor` from the core (never nn or optim) and no optional packages.
+Imports from the core only (`minigrad.tensor`, `minigrad.random`; never nn or optim), and no
+optional packages.
 """
 
 from minigrad.data import datasets, transforms
