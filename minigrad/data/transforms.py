@@ -25,10 +25,11 @@ of a whole training set once, before training:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "channel_stats",
@@ -49,7 +50,7 @@ __all__ = [
 CIFAR_SHAPE = (3, 32, 32)
 
 
-def _as_images(x: np.ndarray, shape: Sequence[int] | None) -> np.ndarray:
+def _as_images(x: NDArray[Any], shape: Sequence[int] | None) -> NDArray[Any]:
     """View `x` as `(N, C, H, W)`: 4-d input as is, 2-d input reshaped with `shape`."""
     x = np.asarray(x)
     if x.ndim == 4:
@@ -63,12 +64,12 @@ def _as_images(x: np.ndarray, shape: Sequence[int] | None) -> np.ndarray:
 
 
 def random_crop_flip(
-    x: np.ndarray,
+    x: NDArray[Any],
     rng: np.random.Generator,
     padding: int = 4,
     flip_p: float = 0.5,
     shape: Sequence[int] | None = None,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Random crop of the zero-padded images, then a random horizontal flip, in one gather.
 
     Image `n` becomes `pad(x)[n, :, dy:dy+H, dx:dx+W]` with `dy, dx` uniform in `[0, 2*padding]`,
@@ -97,18 +98,18 @@ def random_crop_flip(
 
 
 def random_crop(
-    x: np.ndarray,
+    x: NDArray[Any],
     rng: np.random.Generator,
     padding: int = 4,
     shape: Sequence[int] | None = None,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Random crop of each zero-padded image (see `random_crop_flip`); no flip."""
     return random_crop_flip(x, rng, padding=padding, flip_p=0.0, shape=shape)
 
 
 def random_flip(
-    x: np.ndarray, rng: np.random.Generator, p: float = 0.5, shape: Sequence[int] | None = None
-) -> np.ndarray:
+    x: NDArray[Any], rng: np.random.Generator, p: float = 0.5, shape: Sequence[int] | None = None
+) -> NDArray[Any]:
     """Mirror each image left-right with probability `p`. `x`: `(N, C, H, W)` or flat."""
     imgs = _as_images(x, shape)
     out = imgs.copy()
@@ -117,7 +118,9 @@ def random_flip(
     return out.reshape(np.shape(x))
 
 
-def translate(x: np.ndarray, dy: int, dx: int, shape: Sequence[int] | None = None) -> np.ndarray:
+def translate(
+    x: NDArray[Any], dy: int, dx: int, shape: Sequence[int] | None = None
+) -> NDArray[Any]:
     """Images moved `dy` pixels down and `dx` right (negative: up, left), zero-filled: the
     crop at offset `(p - dy, p - dx)` of the image zero-padded by `p` pixels.
 
@@ -134,8 +137,8 @@ def translate(x: np.ndarray, dy: int, dx: int, shape: Sequence[int] | None = Non
 
 
 def channel_stats(
-    x: np.ndarray, shape: Sequence[int] | None = None, chunk: int = 4096
-) -> tuple[np.ndarray, np.ndarray]:
+    x: NDArray[Any], shape: Sequence[int] | None = None, chunk: int = 4096
+) -> tuple[NDArray[Any], NDArray[Any]]:
     """Per-channel mean and standard deviation of a training set, in float64, chunk by chunk.
 
     Args:
@@ -157,8 +160,8 @@ def channel_stats(
 
 
 def normalize(
-    x: np.ndarray, mean: ArrayLike, std: ArrayLike, shape: Sequence[int] | None = None
-) -> np.ndarray:
+    x: NDArray[Any], mean: ArrayLike, std: ArrayLike, shape: Sequence[int] | None = None
+) -> NDArray[Any]:
     """`(x - mean[c]) / std[c]` per channel, as float32, in `x`'s layout.
 
     Args:
@@ -179,8 +182,8 @@ def normalize(
 
 
 def zca_statistics(
-    x: np.ndarray, shape: Sequence[int] | None = None, scale: float = 1 / 255, chunk: int = 2048
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x: NDArray[Any], shape: Sequence[int] | None = None, scale: float = 1 / 255, chunk: int = 2048
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """Pixel means and the eigendecomposition of the pixel covariance of images `x` together
     with their mirror images, for `zca_matrix`.
 
@@ -227,7 +230,7 @@ def zca_statistics(
     return shift + offset, np.maximum(eigenvalues, 0.0), eigenvectors
 
 
-def zca_matrix(eigenvalues: np.ndarray, eigenvectors: np.ndarray, eps: float) -> np.ndarray:
+def zca_matrix(eigenvalues: NDArray[Any], eigenvectors: NDArray[Any], eps: float) -> NDArray[Any]:
     """The regularised ZCA whitening matrix `W = U diag(1 / sqrt(lam + eps)) U^T / s`.
 
     `eps` damps the directions of small variance (`lam << eps`), where full whitening
@@ -251,12 +254,12 @@ def zca_matrix(eigenvalues: np.ndarray, eigenvectors: np.ndarray, eps: float) ->
 
 
 def whiten(
-    x: np.ndarray,
-    mean: np.ndarray,
-    matrix: np.ndarray,
+    x: NDArray[Any],
+    mean: NDArray[Any],
+    matrix: NDArray[Any],
     scale: float = 1 / 255,
     chunk: int = 4096,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """`(x * scale - mean) @ matrix` as float32, in `x`'s layout, chunk by chunk (so a
     training set needs no float copy besides the result).
 
@@ -286,7 +289,7 @@ class RandomCrop:
         self.padding = int(padding)
         self.shape = shape
 
-    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def __call__(self, x: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
         return random_crop(x, rng, self.padding, self.shape)
 
     def __repr__(self) -> str:
@@ -302,7 +305,7 @@ class RandomHorizontalFlip:
         self.p = float(p)
         self.shape = shape
 
-    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def __call__(self, x: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
         return random_flip(x, rng, self.p, self.shape)
 
     def __repr__(self) -> str:
@@ -319,7 +322,7 @@ class Normalize:
             raise ValueError(f"std must be positive, got {self.std}")
         self.shape = shape
 
-    def __call__(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    def __call__(self, x: NDArray[Any], rng: np.random.Generator | None = None) -> NDArray[Any]:
         return normalize(x, self.mean, self.std, self.shape)
 
     def __repr__(self) -> str:
@@ -335,7 +338,7 @@ class Compose:
     def __init__(self, transforms: Sequence):
         self.transforms = list(transforms)
 
-    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def __call__(self, x: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
         steps = self.transforms
         i = 0
         while i < len(steps):

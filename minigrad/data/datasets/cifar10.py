@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from minigrad.data.datasets._files import (
     BACKOFF,
@@ -71,10 +72,10 @@ class CIFAR10(NamedTuple):
     labels are int64 in `[0, 10)`. `x_test`/`y_test` are None when the copy has no
     `test_batch` (the test images are held out on some machines)."""
 
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray | None
-    y_test: np.ndarray | None
+    x_train: NDArray[Any]
+    y_train: NDArray[Any]
+    x_test: NDArray[Any] | None
+    y_test: NDArray[Any] | None
     classes: tuple[str, ...]
     path: Path
 
@@ -217,7 +218,7 @@ def read_batches(folder: Path) -> CIFAR10:
     return CIFAR10(x_train, y_train, x_test, y_test, _read_classes(folder), folder)
 
 
-def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_batch(path: Path) -> tuple[NDArray[Any], NDArray[Any]]:
     """One batch file: `{b"data": (n, 3072) uint8, b"labels": n ints}` -> images, labels."""
     batch = load_pickle(path)
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
