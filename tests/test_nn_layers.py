@@ -57,6 +57,14 @@ def test_flatten_keeps_the_batch_axis():
     assert nn.Flatten(1, 2)(x).shape == (2, 12, 5)
 
 
+def test_flatten_takes_pytorchs_start_dim_and_end_dim():
+    x = mg.tensor(np.zeros((2, 3, 4, 5)))
+    assert nn.Flatten(start_dim=2)(x).shape == (2, 3, 20)
+    assert nn.Flatten(start_dim=0, end_dim=1)(x).shape == (6, 4, 5)
+    with pytest.raises(TypeError, match="start_dim"):
+        nn.Flatten(2, start_dim=3)
+
+
 def test_dropout_module_draws_new_masks_and_is_identity_in_eval():
     drop = nn.Dropout(0.5, rng=0)
     x = mg.tensor(np.ones((10, 10)))

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from minigrad.axes import numpy_or_torch
 from minigrad.dtypes import get_default_dtype
 from minigrad.nn import functional as F
 from minigrad.nn import init
@@ -149,12 +150,21 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """Merge axes `start_axis` .. `end_axis` into one: (N, C, H, W) -> (N, C*H*W)."""
+    """Merge axes `start_axis` .. `end_axis` into one: (N, C, H, W) -> (N, C*H*W).
+    PyTorch's names `start_dim`, `end_dim` are accepted too."""
 
-    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+    def __init__(
+        self,
+        start_axis: int = 1,
+        end_axis: int = -1,
+        *,
+        start_dim: int | None = None,
+        end_dim: int | None = None,
+    ) -> None:
         super().__init__()
-        self.start_axis = start_axis
-        self.end_axis = end_axis
+        names = ("start_axis", "start_dim"), ("end_axis", "end_dim")
+        self.start_axis = numpy_or_torch("Flatten", names[0], start_axis, start_dim, 1)
+        self.end_axis = numpy_or_torch("Flatten", names[1], end_axis, end_dim, -1)
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
