@@ -210,7 +210,7 @@ def gradgradcheck(
     wrt = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     loss = _projector(fn, inputs, seed=1)
 
-    def first_grads(*_: object) -> Sequence[Tensor]:
+    def first_grads(*_: object) -> Sequence[Tensor | None]:
         with grad_mode.enable_grad():  # gradients are needed even while differencing
             out = loss()
             if not out.requires_grad:
