@@ -23,6 +23,7 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import IO, Any
 
 import numpy as np
@@ -69,7 +70,7 @@ def _is_safetensors(path: str) -> bool:
     return path.lower().endswith(SAFETENSORS_SUFFIX)
 
 
-def _safetensors():
+def _safetensors() -> ModuleType:
     """The `safetensors` package, or an `ImportError` that says how to get it."""
     try:
         import safetensors

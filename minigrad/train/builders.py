@@ -80,7 +80,8 @@ def build_optimizer(cfg: TrainConfig, model: nn.Module) -> optim.Optimizer:
     rest = [p for p in params if p.ndim != 2]
     if rest:
         groups.append({"params": rest, "weight_decay": 0.0})
-    name, lr = cfg.optimizer, cfg.lr
+    name, lr = cfg.optimizer, filled(cfg.lr)
+    b1, b2 = cfg.betas
     if name in ("sgd", "momentum", "nesterov"):
         momentum = 0.0 if name == "sgd" else cfg.momentum
         return optim.SGD(groups, lr=lr, momentum=momentum, nesterov=name == "nesterov")
@@ -91,7 +92,7 @@ def build_optimizer(cfg: TrainConfig, model: nn.Module) -> optim.Optimizer:
     if name == "rmsprop":
         return optim.RMSprop(groups, lr=lr)
     if name == "adam":
-        return optim.Adam(groups, lr=lr, betas=tuple(cfg.betas))
+        return optim.Adam(groups, lr=lr, betas=(b1, b2))
     if name == "adamw":
-        return optim.AdamW(groups, lr=lr, betas=tuple(cfg.betas))
+        return optim.AdamW(groups, lr=lr, betas=(b1, b2))
     raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")

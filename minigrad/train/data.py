@@ -243,8 +243,14 @@ def load_raw(name: str, root: str | None = None, val_size: int | float | None = 
             x, y, val_size=val_size, test_size=_TEST_FRACTION, seed=SPLIT_SEED
         )
         shape, classes = (2,), tuple(str(c) for c in range(_SPIRAL_CLASSES))
-    val = val if len(val[1]) else None
-    return RawSplits(name, train, val, test, False, val_size, shape, classes)
+    held_out = _xy(val) if len(val[1]) else None
+    return RawSplits(name, _xy(train), held_out, _xy(test), False, val_size, shape, classes)
+
+
+def _xy(split: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The `(x, y)` pair of a split of two arrays (the splitters take any number)."""
+    x, y = split
+    return x, y
 
 
 def _cifar10(root: str | None, val_size: int | float | None) -> RawSplits:
@@ -265,7 +271,8 @@ def _cifar10(root: str | None, val_size: int | float | None) -> RawSplits:
         )
     train, val = (data.x_train, data.y_train), None
     if val_size:
-        train, val = train_val_split(*train, val_size=val_size, seed=SPLIT_SEED)
+        fit, held_out = train_val_split(*train, val_size=val_size, seed=SPLIT_SEED)
+        train, val = _xy(fit), _xy(held_out)
     test = None if data.x_test is None or data.y_test is None else (data.x_test, data.y_test)
     return RawSplits(
         "cifar10", train, val, test, not has_test, val_size, (3, 32, 32), CIFAR10_CLASSES

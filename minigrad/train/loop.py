@@ -19,6 +19,7 @@ from minigrad.data import DataLoader
 from minigrad.data import transforms as T
 from minigrad.optim import Optimizer
 from minigrad.train.config import TrainConfig
+from minigrad.train.defaults import filled
 from minigrad.train.report import EpochProgress
 from minigrad.train.schedule import RunSchedule
 
@@ -73,7 +74,7 @@ def loss_function(cfg: TrainConfig) -> LossFunction:
     """`loss(logits, y)` for `cfg.loss`: softmax cross-entropy (with smoothing) or SVM."""
     if cfg.loss == "svm":
         return F.svm_loss
-    smoothing = cfg.label_smoothing
+    smoothing = filled(cfg.label_smoothing)
 
     def cross_entropy(logits: Tensor, y: Any) -> Tensor:
         return F.cross_entropy(logits, y, label_smoothing=smoothing)

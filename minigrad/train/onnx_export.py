@@ -52,7 +52,7 @@ class UnsupportedLayerError(TypeError):
     """The model holds a layer that `export_onnx` has no ONNX form for."""
 
 
-def _onnx():
+def _onnx() -> Any:
     try:
         import onnx
     except ImportError:
@@ -156,7 +156,7 @@ def _layer(g: _Graph, name: str, layer: nn.Module, x: str) -> str:
 def _batch_norm(g: _Graph, name: str, layer: nn.BatchNorm1d, x: str) -> str:
     """`BatchNormalization` in inference mode: `(x - running_mean) / sqrt(running_var + eps)
     * weight + bias`."""
-    if layer.running_mean is None:
+    if layer.running_mean is None or layer.running_var is None:
         raise UnsupportedLayerError(
             f"export_onnx: layer '{name}' (BatchNorm1d) keeps no running statistics "
             "(track_running_stats=False), so it has no fixed inference form"

@@ -299,7 +299,9 @@ def digits_slice(n_train: int = 500, hidden: int = 32, seed: int = 0) -> Surface
     return surface
 
 
-def _train_mlp(data: Tensor, labels: np.ndarray, shapes: list, rng) -> list[Tensor]:
+def _train_mlp(
+    data: Tensor, labels: np.ndarray, shapes: list[tuple[int, ...]], rng: np.random.Generator
+) -> list[Tensor]:
     from minigrad import optim
     from minigrad.nn import functional as F
 
@@ -316,7 +318,7 @@ def _train_mlp(data: Tensor, labels: np.ndarray, shapes: list, rng) -> list[Tens
     return [mg.tensor(p.data) for p in params]
 
 
-def _row_scaled(rng, theta: list[Tensor]) -> list[Tensor]:
+def _row_scaled(rng: np.random.Generator, theta: list[Tensor]) -> list[Tensor]:
     out = []
     for t in theta:
         d = rng.normal(size=t.shape)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import minigrad as mg
+from minigrad.tensor import Tensor
 from minigrad.viz.surfaces import Surface
 
 if TYPE_CHECKING:  # `import minigrad` imports viz: optim and nn come in when a path runs
@@ -114,6 +115,16 @@ def make_schedule(s: dict, opt: "Optimizer", steps: int) -> "LRScheduler | None"
     return None
 
 
+def _gradient(surface: Surface, w: Tensor) -> np.ndarray:
+    """`w.grad` after `backward()` of `surface.f(w[0], w[1])`, as an array `(2,)`."""
+    if w.grad is None:
+        raise ValueError(
+            f"surface {surface.name!r}: backward() left no gradient on the point; its f must "
+            "compute the loss from its two arguments"
+        )
+    return w.grad.data
+
+
 def trajectory(surface: Surface, s: dict, start: Sequence[float], steps: int) -> Trajectory:
     """Run the optimizer of settings `s` for `steps` steps on `surface` from `start`.
 
@@ -136,7 +147,7 @@ def trajectory(surface: Surface, s: dict, start: Sequence[float], steps: int) ->
         opt.zero_grad()
         loss = surface.f(w[0], w[1])
         loss.backward()
-        evals.append((loss.item(), w.grad.data.copy()))
+        evals.append((loss.item(), _gradient(surface, w).copy()))
         if s["max_norm"] > 0:
             clip_grad_norm_([w], s["max_norm"])
         return loss
@@ -171,6 +182,6 @@ def gradients(surface: Surface, point: Sequence[float]) -> dict[str, Any]:
     numerical = mg.numerical_grad(lambda: surface.f(w[0], w[1]), w)
     return {
         "point": list(map(float, point)),
-        "analytic": w.grad.numpy().tolist(),
+        "analytic": _gradient(surface, w).tolist(),
         "numerical": numerical.tolist(),
     }
