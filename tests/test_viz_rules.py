@@ -27,7 +27,7 @@ def test_the_rule_is_the_derivative_paragraph_of_the_docstring():
     assert rules.rule_of(rules.op_function(x * 3.0)) == "y = a * b; dy/da = b, dy/db = a."
     matrix = mg.tensor(np.ones((2, 3)), requires_grad=True)
     matmul = rules.rule_of(rules.op_function(matrix @ mg.tensor(np.ones((3, 2)))))
-    assert "da = dy @ b.T, db = a.T @ dy" in matmul and "``" not in matmul
+    assert "da = dy @ b.T, db = a.T @ dy" in matmul and "`" not in matmul
 
 
 def softsign(x):

@@ -52,7 +52,7 @@ def summary_of(fn: Callable[..., Any]) -> str:
 
 
 def _paragraphs(fn: Callable[..., Any]) -> list[str]:
-    doc = (getattr(fn, "__doc__", None) or "").replace("``", "")  # reStructuredText's quotes
+    doc = (getattr(fn, "__doc__", None) or "").replace("`", "")  # Markdown code quotes, for text
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", doc) if p.strip()]
 
 
