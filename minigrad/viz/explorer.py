@@ -35,13 +35,12 @@ from minigrad import autograd, grad_mode
 from minigrad.autograd import Step
 from minigrad.ops.shape import summed_axes
 from minigrad.tensor import Tensor
-from minigrad.viz import graph, rules
+from minigrad.viz import graph, pages, rules
 from minigrad.viz.names import UNNAMED_NOTE, Params, kind_and_title, leaf_names
 from minigrad.viz.node_check import check_nodes
 
 __all__ = ["Explorer", "explore"]
 
-_HERE = Path(__file__).resolve().parent
 FULL_VALUES = 24  # arrays up to this size show every entry
 HEAD_VALUES = 6  # larger ones show their first few
 _TITLES = re.compile(r"<title>[^<]*</title>\n?")
@@ -64,26 +63,12 @@ class Explorer:
 
     def html(self) -> str:
         """The whole page as one string."""
-        data = json.dumps(self.trace, separators=(",", ":")).replace("</", "<\\/")
-        parts = {
-            "{{title}}": html.escape(self.title),
-            "{{style}}": _asset("explorer.css"),
-            "{{svg}}": self.svg,
-            "{{data}}": data,
-            "{{script}}": _asset("explorer.js"),
-        }
-        page = _asset("explorer.html")
-        for key, value in parts.items():
-            page = page.replace(key, value)
-        return page
+        data = json.dumps(self.trace, separators=(",", ":"))
+        return pages.fill("explorer", self.title, data, svg=self.svg)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to `path` (atomically) and return it as a `Path`."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.html(), encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        return pages.write(self.html(), path)
 
     def _repr_html_(self) -> str:
         # The text inside the iframe never shows where the iframe does. JupyterLab drops
@@ -265,7 +250,3 @@ def _number(v: Any) -> float | str:
 
 def _numbers(result: dict[str, Any]) -> dict[str, Any]:
     return {k: _number(v) if isinstance(v, float) else v for k, v in result.items()}
-
-
-def _asset(name: str) -> str:
-    return (_HERE / name).read_text(encoding="utf-8")

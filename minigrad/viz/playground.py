@@ -15,7 +15,6 @@ analytic gradients at the start point are shown side by side (`mg.numerical_grad
 The page and the widget share one script, `playground.js` beside this file.
 """
 
-import html
 import json
 import math
 import os
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.viz import pages
 from minigrad.viz.surfaces import SURFACES, Surface, get_surface
 from minigrad.viz.trajectories import (
     OPTIMIZERS,
@@ -38,7 +38,6 @@ from minigrad.viz.trajectories import (
 
 __all__ = ["Playground", "playground", "static_data"]
 
-_HERE = Path(__file__).resolve().parent
 SURFACE_NAMES = (*SURFACES, "digits")
 GRID_N = 81  # contour grid points per side
 STATIC_LR_FACTORS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -119,8 +118,8 @@ class Playground:
 
     def html(self, surfaces: Sequence[str] | str | None = None) -> str:
         """The self-contained page (see `save`)."""
-        data = static_data(self, surfaces)
-        return _page(data, f"Optimizer playground: {self.surface.title}")
+        data = json.dumps(static_data(self, surfaces), separators=(",", ":"), allow_nan=False)
+        return pages.fill("playground", f"Optimizer playground: {self.surface.title}", data)
 
     def save(self, path: str | os.PathLike, surfaces: Sequence[str] | str | None = None) -> Path:
         """Write the page to `path` (atomically) and return it as a `pathlib.Path`.
@@ -131,11 +130,7 @@ class Playground:
         momentum (`beta1` for Adam) in `STATIC_MOMENTA` are computed now and stored in it.
         The other settings stay as they are set here.
         """
-        target = Path(path)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(self.html(surfaces), encoding="utf-8")
-        os.replace(tmp, target)
-        return target
+        return pages.write(self.html(surfaces), path)
 
     def widget(self) -> Any:
         """The live widget (an `anywidget.AnyWidget`): every control reruns the optimizers."""
@@ -287,24 +282,6 @@ def _levels(z: np.ndarray, surface: Surface, n: int = 16) -> list[float]:
     return _rounded(levels, 6)
 
 
-def _page(data: dict, title: str) -> str:
-    payload = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    parts = {
-        "{{title}}": html.escape(title),
-        "{{style}}": _asset("playground.css"),
-        "{{data}}": payload,
-        "{{script}}": _asset("playground.js"),
-    }
-    page = _asset("playground.html")
-    for key, value in parts.items():
-        page = page.replace(key, value)
-    return page
-
-
-def _asset(name: str) -> str:
-    return (_HERE / name).read_text(encoding="utf-8")
-
-
 _WIDGET: list[type] = []
 
 
@@ -324,8 +301,8 @@ def _widget_class() -> type:
     class PlaygroundWidget(anywidget.AnyWidget):
         """The playground in Jupyter: `state` comes from the page, `result` goes to it."""
 
-        _esm = _asset("playground.js")
-        _css = _asset("playground.css")
+        _esm = pages.asset("playground.js")
+        _css = pages.asset("playground.css")
         state = traitlets.Dict().tag(sync=True)
         result = traitlets.Dict().tag(sync=True)
 
