@@ -84,8 +84,11 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temp(tmp_path, monke
     assert os.listdir(tmp_path) == ["model.npz"]
 
 
-def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
-    path = tmp_path / "model.npz"
+@pytest.mark.parametrize("name", ["model.npz", "model.safetensors"])
+def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch, name):
+    if name.endswith(".safetensors"):
+        pytest.importorskip("safetensors")
+    path = tmp_path / name
     mg.save({"w": np.ones(3)}, path)
 
     def interrupted(src, dst):
@@ -96,7 +99,7 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
         mg.save({"w": np.zeros(3)}, path)
     monkeypatch.undo()
     np.testing.assert_array_equal(mg.load(path)["w"], np.ones(3))
-    assert os.listdir(tmp_path) == ["model.npz"]
+    assert os.listdir(tmp_path) == [name]
 
 
 def test_save_fsyncs_before_renaming(tmp_path, monkeypatch):

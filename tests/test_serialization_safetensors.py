@@ -153,21 +153,6 @@ def test_missing_package_says_what_to_install(tmp_path, monkeypatch):
     mg.save({"w": np.ones(1)}, tmp_path / "still.npz")  # .npz needs NumPy only
 
 
-def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
-    path = tmp_path / "model.safetensors"
-    mg.save({"w": np.ones(3)}, path)
-
-    def interrupted(src, dst):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        mg.save({"w": np.zeros(3)}, path)
-    monkeypatch.undo()
-    np.testing.assert_array_equal(mg.load(path)["w"], np.ones(3))
-    assert _files(tmp_path) == ["model.safetensors"]
-
-
 @pytest.mark.parametrize(
     "content",
     [b"", b"hello, not a safetensors file", b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}xxxxx"],
