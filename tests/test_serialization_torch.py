@@ -12,24 +12,14 @@ torch = pytest.importorskip("torch")
 st_torch = pytest.importorskip("safetensors.torch")
 
 
-def _minigrad_mlp():
-    return nn.Sequential(
-        nn.Linear(5, 7, bias=False),
-        nn.BatchNorm1d(7),
-        nn.LeakyReLU(0.1),
-        nn.Dropout(0.2),
-        nn.Linear(7, 4),
-    )
-
-
-def _torch_mlp():
-    tnn = torch.nn
-    return tnn.Sequential(
-        tnn.Linear(5, 7, bias=False),
-        tnn.BatchNorm1d(7),
-        tnn.LeakyReLU(0.1),
-        tnn.Dropout(0.2),
-        tnn.Linear(7, 4),
+def _mlp(layers):
+    """The same MLP from `layers`: `minigrad.nn` or `torch.nn`."""
+    return layers.Sequential(
+        layers.Linear(5, 7, bias=False),
+        layers.BatchNorm1d(7),
+        layers.LeakyReLU(0.1),
+        layers.Dropout(0.2),
+        layers.Linear(7, 4),
     )
 
 
@@ -38,12 +28,12 @@ def _x():
 
 
 def test_minigrad_weights_load_into_torch(tmp_path):
-    ours = _minigrad_mlp()
+    ours = _mlp(nn)
     with mg.no_grad():
         ours(mg.tensor(_x() * 3 + 1))  # running statistics away from their defaults
     path = tmp_path / "ours.safetensors"
     mg.save(ours.state_dict(), path)
-    theirs = _torch_mlp()
+    theirs = _mlp(torch.nn)
     theirs.load_state_dict(st_torch.load_file(path))  # strict: every name and shape
     ours.eval()
     theirs.eval()
@@ -55,12 +45,12 @@ def test_minigrad_weights_load_into_torch(tmp_path):
 
 def test_torch_weights_load_into_minigrad(tmp_path):
     torch.manual_seed(0)
-    theirs = _torch_mlp()
+    theirs = _mlp(torch.nn)
     with torch.no_grad():
         theirs(torch.randn(8, 5) * 2)
     path = tmp_path / "theirs.safetensors"
     st_torch.save_file(theirs.state_dict(), path, metadata={"format": "pt"})
-    ours = _minigrad_mlp()
+    ours = _mlp(nn)
     ours.load_state_dict(mg.load(path))
     ours.eval()
     theirs.eval()
