@@ -140,6 +140,15 @@ def test_numerical_and_analytic_gradients_agree_on_every_surface(name):
     np.testing.assert_allclose(g["analytic"], g["numerical"], rtol=1e-5, atol=1e-7)
 
 
+def test_a_surface_that_ignores_its_point_is_named_instead_of_a_none_error():
+    other = mg.tensor(1.0, requires_grad=True)
+    flat = surfaces.Surface("flat", "Flat", lambda x, y: other * 2, (-1, 1, -1, 1), (0, 0), 0, "")
+    with pytest.raises(ValueError, match="surface 'flat': backward.. left no gradient"):
+        gradients(flat, (0.5, 0.5))
+    with pytest.raises(ValueError, match="surface 'flat'"):
+        viz.trajectory(flat, settings({"optimizer": "SGD"}, flat), flat.start, 3)
+
+
 def test_minima_are_where_the_surfaces_say():
     for name, point in [("bowl", (0, 0)), ("rosenbrock", (1, 1)), ("saddle", (0, 1))]:
         s = surfaces.SURFACES[name]
