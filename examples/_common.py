@@ -1,11 +1,11 @@
 """Shared pieces of the course's experiments: arguments, data, models and figure saving.
 
-Each experiment is a script with a ``main(argv=None)`` that parses ``--quick`` (the few-second
-CI form), ``--out DIR`` (where figures go, default the working directory), ``--no-show`` and
-``--data``, prints its numbers, writes its PNG figures, opens them in a window when matplotlib
+Each experiment is a script with a `main(argv=None)` that parses `--quick` (the few-second
+CI form), `--out DIR` (where figures go, default the working directory), `--no-show` and
+`--data`, prints its numbers, writes its PNG figures, opens them in a window when matplotlib
 has one to open (a desktop session) and returns its key numbers as a dict (the tests read
-them). The docs' figures are remade only by naming their folder (``--out docs/figures``), and
-never by ``--quick``, whose tiny runs would replace them.
+them). The docs' figures are remade only by naming their folder (`--out docs/figures`), and
+never by `--quick`, whose tiny runs would replace them.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ FILE_BACKENDS = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 
 def parse_args(description, argv=None, extra=None):
-    """The common command line: ``--quick``, ``--out DIR``, ``--no-show``, ``--data``,
-    ``--data-dir``, ``--seed``, ``--threads``."""
+    """The common command line: `--quick`, `--out DIR`, `--no-show`, `--data`,
+    `--data-dir`, `--seed`, `--threads`."""
     parser = argparse.ArgumentParser(description=description)
     output_args(parser)
     parser.add_argument(
@@ -51,7 +51,7 @@ def parse_args(description, argv=None, extra=None):
 
 
 def output_args(parser):
-    """``--quick``, ``--out DIR`` and ``--no-show``: what a run makes and where it goes."""
+    """`--quick`, `--out DIR` and `--no-show`: what a run makes and where it goes."""
     parser.add_argument("--quick", action="store_true", help="tiny CI-sized run (seconds)")
     parser.add_argument(
         "--out",
@@ -64,7 +64,7 @@ def output_args(parser):
 
 
 def checked_args(parser, argv):
-    """Parse ``argv``; refuse ``--quick`` into docs/; ``--no-show`` selects matplotlib's Agg."""
+    """Parse `argv`; refuse `--quick` into docs/; `--no-show` selects matplotlib's Agg."""
     args = parser.parse_args(argv)
     if args.quick and args.out.resolve().is_relative_to(DOCS):
         parser.error(
@@ -90,7 +90,7 @@ def limit_threads(n):
 
 @dataclass
 class Data:
-    """Flattened, centred features: ``x_*`` (N, D) float32, ``y_*`` (N,) int64."""
+    """Flattened, centred features: `x_*` (N, D) float32, `y_*` (N,) int64."""
 
     name: str
     x_train: np.ndarray
@@ -107,8 +107,8 @@ class Data:
 def load_data(source="auto", n_train=None, n_val=None, seed=0, data_dir=None, raw=False):
     """CIFAR-10 when a local copy is found (or asked for), else the bundled digits.
 
-    Takes ``n_train`` training and ``n_val`` validation samples (None: all of the split),
-    scales pixels to [0, 1] and subtracts the training mean, as in cs231n; ``raw`` keeps
+    Takes `n_train` training and `n_val` validation samples (None: all of the split),
+    scales pixels to [0, 1] and subtracts the training mean, as in cs231n; `raw` keeps
     the pixel values as they are (0..255 for CIFAR-10, 0..16 for the digits), as float32.
     """
     if source == "cifar10" or (source == "auto" and datasets.cifar10_available(data_dir)):
@@ -140,7 +140,7 @@ def _split(x, y, n_train, n_val, seed):
 
 
 def mlp(sizes, activation=nn.ReLU, rng=0):
-    """Linear layers of the given ``sizes`` with ``activation()`` between them."""
+    """Linear layers of the given `sizes` with `activation()` between them."""
     rng = np.random.default_rng(rng)
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -151,7 +151,7 @@ def mlp(sizes, activation=nn.ReLU, rng=0):
 
 
 def accuracy(model, x, y, batch=2000):
-    """Fraction of rows of ``x`` whose largest score is the label."""
+    """Fraction of rows of `x` whose largest score is the label."""
     right = 0
     with mg.no_grad():
         for i in range(0, len(x), batch):
@@ -161,7 +161,7 @@ def accuracy(model, x, y, batch=2000):
 
 
 def mean_loss(model, x, y, batch=2000):
-    """Mean cross-entropy of ``model`` over all of ``x``."""
+    """Mean cross-entropy of `model` over all of `x`."""
     total = 0.0
     with mg.no_grad():
         for i in range(0, len(x), batch):
@@ -186,7 +186,7 @@ def pyplot():
 
 
 def save(fig, out, name, dpi=90):
-    """Write ``fig`` to ``out/name`` as PNG, show it in a window if matplotlib can open one
+    """Write `fig` to `out/name` as PNG, show it in a window if matplotlib can open one
     (until the window is closed), close it; print and return the path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -211,7 +211,7 @@ def shrink_png(path):
 
 
 class Timer:
-    """``with Timer() as t: ...`` then ``t.seconds``."""
+    """`with Timer() as t: ...` then `t.seconds`."""
 
     def __enter__(self):
         self.start = time.perf_counter()

@@ -20,7 +20,7 @@ from minigrad import optim
 
 
 def run(data, batch, lr, epochs, seed, evals_per_epoch=8):
-    """(epochs, seconds, losses) measured ``evals_per_epoch`` times per epoch."""
+    """(epochs, seconds, losses) measured `evals_per_epoch` times per epoch."""
     model = mlp([data.dim, data.n_classes], rng=seed)
     opt = optim.SGD(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)

@@ -4,13 +4,13 @@
     python examples/draw_graph.py --out docs/figures   # the docs' drawing
     python examples/draw_graph.py --show-data --out /tmp
 
-The loss is softmax cross-entropy plus an L2 penalty ``0.5 * reg * sum(W**2)`` on the
-weights, for a (64 -> 16 -> 10) net on a batch of 8 bundled digits. ``backward`` runs with
-``retain_graph=True``, because a plain ``backward()`` frees the graph it walked. In the
+The loss is softmax cross-entropy plus an L2 penalty `0.5 * reg * sum(W**2)` on the
+weights, for a (64 -> 16 -> 10) net on a batch of 8 bundled digits. `backward` runs with
+`retain_graph=True`, because a plain `backward()` frees the graph it walked. In the
 drawing, leaves carry their parameter names (green; the data is a grey, dashed box),
 every box shows its output shape, dtype and gradient norm, and each weight feeds both its
 layer and the penalty, so its gradient is the sum of two paths.
-Needs the graphviz package and its ``dot`` program.
+Needs the graphviz package and its `dot` program.
 """
 
 import argparse
@@ -26,7 +26,7 @@ from minigrad.data.datasets import load_digits
 
 
 def mlp_loss(batch=8, hidden=16, reg=1e-3, seed=0):
-    """(model, x, loss) for a two-layer net on ``batch`` digits; the graph is not run yet."""
+    """(model, x, loss) for a two-layer net on `batch` digits; the graph is not run yet."""
     x, y = load_digits()
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(y), size=batch, replace=False)

@@ -11,7 +11,7 @@ and the penalty (its two gradients added with +=).
 
 A second page, explore_backward_check.html, runs the numerical check of every node on the
 same net with a ReLU whose backward forgets the incoming gradient: that node turns red.
-``--screenshots`` takes pictures of both pages in headless Chromium (the system's, found on
+`--screenshots` takes pictures of both pages in headless Chromium (the system's, found on
 PATH; Playwright drives it).
 """
 

@@ -3,7 +3,7 @@
     python examples/lr_schedules.py
     python examples/lr_schedules.py --quick
 
-Every curve is read back from ``optimizer.param_groups[0]["lr"]`` while minigrad's schedulers
+Every curve is read back from `optimizer.param_groups[0]["lr"]` while minigrad's schedulers
 step, so the figure shows what training would really use. The data flag is ignored.
 """
 
@@ -18,7 +18,7 @@ BASE_LR = 0.1
 
 
 def schedules(epochs):
-    """name -> function(optimizer) -> scheduler, all over ``epochs`` steps."""
+    """name -> function(optimizer) -> scheduler, all over `epochs` steps."""
     warm = max(1, epochs // 10)
     return {
         f"StepLR(step_size={epochs * 3 // 10}, gamma=0.1)": lambda o: S.StepLR(
@@ -41,7 +41,7 @@ def schedules(epochs):
 
 
 def trace(make, epochs):
-    """The learning rate and momentum used at each of ``epochs`` steps."""
+    """The learning rate and momentum used at each of `epochs` steps."""
     w = mg.zeros(1, requires_grad=True)
     opt = optim.SGD([w], lr=BASE_LR, momentum=0.9)
     sched = make(opt)

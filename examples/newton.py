@@ -1,8 +1,8 @@
 """Newton's method with Hessian-vector products, against L-BFGS and gradient descent.
 
 The problem is L2-regularised logistic regression with badly scaled features, so its Hessian
-is ill-conditioned and plain gradient descent crawls. Newton's method solves ``H p = -g``
-for the step ``p`` by conjugate gradient, which needs only products ``H v``. Those come
+is ill-conditioned and plain gradient descent crawls. Newton's method solves `H p = -g`
+for the step `p` by conjugate gradient, which needs only products `H v`. Those come
 from differentiating the gradient a second time (Pearlmutter's trick)::
 
     g = df/dw                         (computed with create_graph=True: g is itself a graph)
@@ -10,9 +10,9 @@ from differentiating the gradient a second time (Pearlmutter's trick)::
 
 so the D x D Hessian is never formed. Each Newton iteration costs a few such products;
 L-BFGS instead builds a curvature estimate from past gradients, and gradient descent uses
-none. The table shows the gap ``f(w_k) - f(w*)`` per iteration.
+none. The table shows the gap `f(w_k) - f(w*)` per iteration.
 
-Run: ``python examples/newton.py``
+Run: `python examples/newton.py`
 """
 
 import numpy as np
@@ -33,16 +33,16 @@ def make_data(seed=0):
 
 
 def loss_fn(w, x, y):
-    """Mean logistic loss plus ``LAM/2 * |w|^2``; softplus(z) = logsumexp([0, z])."""
+    """Mean logistic loss plus `LAM/2 * |w|^2`; softplus(z) = logsumexp([0, z])."""
     z = x @ w
     softplus = mg.logsumexp(mg.stack([mg.zeros_like(z), z]), axis=0)
     return (softplus - y * z).mean() + 0.5 * LAM * (w * w).sum()
 
 
 def conjugate_gradient(matvec, b, max_iter=50, tol=1e-10):
-    """Solve ``A x = b`` for a symmetric positive definite ``A`` given only ``v -> A v``.
+    """Solve `A x = b` for a symmetric positive definite `A` given only `v -> A v`.
 
-    Returns ``x`` and the number of products ``A v`` used.
+    Returns `x` and the number of products `A v` used.
     """
     x = np.zeros_like(b)
     r = b.copy()
@@ -61,7 +61,7 @@ def conjugate_gradient(matvec, b, max_iter=50, tol=1e-10):
 
 
 def hessian_times(g, w):
-    """``v -> H v`` where ``g = df/dw`` was computed with ``create_graph=True``."""
+    """`v -> H v` where `g = df/dw` was computed with `create_graph=True`."""
 
     def matvec(v):
         (hv,) = mg.grad(g, w, grad_outputs=mg.tensor(v), retain_graph=True)
@@ -71,7 +71,7 @@ def hessian_times(g, w):
 
 
 def newton_cg(x, y, iters):
-    """Full Newton steps ``w += p`` with ``H p = -g`` solved by CG on Hessian-vector products."""
+    """Full Newton steps `w += p` with `H p = -g` solved by CG on Hessian-vector products."""
     w = mg.tensor(np.zeros(D), requires_grad=True)
     losses, products = [], 0
     for _ in range(iters):
@@ -99,7 +99,7 @@ def run_optimizer(make_optimizer, x, y, iters):
 
 
 def check_hessian_vector_product(x, y):
-    """Compare ``H v`` from double backward with central differences of the gradient."""
+    """Compare `H v` from double backward with central differences of the gradient."""
     rng = np.random.default_rng(1)
     w0, v, h = rng.standard_normal(D) * 0.1, rng.standard_normal(D), 1e-5
 

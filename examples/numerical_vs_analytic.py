@@ -31,8 +31,8 @@ def rel_error(a, n):
 
 
 def timing(x, y, dims, rng, repeats=3):
-    """Seconds for each method on weights (d, C) for each d in ``dims``: the best of
-    ``repeats`` runs, since a run that other programs interrupt only measures them."""
+    """Seconds for each method on weights (d, C) for each d in `dims`: the best of
+    `repeats` runs, since a run that other programs interrupt only measures them."""
     rows = []
     for d in dims:
         w = mg.tensor(0.01 * rng.standard_normal((d, 10)), requires_grad=True)

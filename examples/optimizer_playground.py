@@ -6,8 +6,8 @@
 The page works offline and without a kernel: for each surface and each optimizer, the paths
 for seven learning rates (the surface's rate times 1/8 ... 8) and, for SGD and Adam, four
 momenta (beta1 for Adam) are computed by minigrad.optim when it is saved, and its sliders move
-over them. ``--screenshots`` takes a picture of it in headless Chromium (the system's, found on
-PATH; Playwright drives it). ``--quick`` saves one surface.
+over them. `--screenshots` takes a picture of it in headless Chromium (the system's, found on
+PATH; Playwright drives it). `--quick` saves one surface.
 """
 
 import argparse

@@ -50,7 +50,7 @@ def accuracy(x, y, w):
 
 
 def random_search(x, y, shape, tries, rng):
-    """The best of ``tries`` random W; and the best loss after each try."""
+    """The best of `tries` random W; and the best loss after each try."""
     best_w, best, curve = None, np.inf, []
     for _ in range(tries):
         w = (SCALE * rng.standard_normal(shape)).astype(np.float32)
@@ -62,7 +62,7 @@ def random_search(x, y, shape, tries, rng):
 
 
 def random_local_search(x, y, shape, tries, rng):
-    """W after ``tries`` random steps, each kept only if it lowers the loss."""
+    """W after `tries` random steps, each kept only if it lowers the loss."""
     w = (START * rng.standard_normal(shape)).astype(np.float32)
     best, curve = np.inf, []
     for _ in range(tries):
@@ -75,7 +75,7 @@ def random_local_search(x, y, shape, tries, rng):
 
 
 def gradient_descent(x, y, shape, steps, rng, every=10):
-    """W after ``steps`` minibatch SGD steps; the training loss every ``every`` steps."""
+    """W after `steps` minibatch SGD steps; the training loss every `every` steps."""
     w = mg.tensor((START * rng.standard_normal(shape)).astype(np.float32), requires_grad=True)
     opt = optim.SGD([w], lr=LR)
     when, curve = [], []

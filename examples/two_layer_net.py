@@ -6,7 +6,7 @@ The spiral (three interleaved arms, generated from a seed) is the cs231n "neural
 study": no straight line separates the arms, so a linear classifier stays near 50% while a
 two-layer net with 100 ReLU units passes 95%. Each model is trained full-batch with the
 softmax (cross-entropy) loss and with the multiclass SVM loss, plus an L2 penalty
-``0.5 * reg * sum(W**2)`` on the weights.
+`0.5 * reg * sum(W**2)` on the weights.
 """
 
 import argparse

@@ -1,14 +1,14 @@
 """mkdocs hook: the docs' formulas become MathML when the site is built.
 
-``pymdownx.arithmatex`` (generic mode) marks ``$...$`` as ``<span class="arithmatex">\\(...\\)
-</span>`` and ``$$...$$`` as ``<div class="arithmatex">\\[...\\]</div>``. This hook converts
+`pymdownx.arithmatex` (generic mode) marks `$...$` as `<span class="arithmatex">\\(...\\)
+</span>` and `$$...$$` as `<div class="arithmatex">\\[...\\]</div>`. This hook converts
 each one with latex2mathml, so browsers draw the formulas natively: no script, no font or CDN
 to fetch when a page is viewed, and the site reads the same offline.
 
-Browsers' MathML ignores ``mathvariant`` other than "normal", so letters set in script,
-double-struck or bold (``\\mathcal N``, ``\\mathbb R``) are swapped for the Unicode letters
-of those styles; and ``\\partial`` and ``/``, ordinary symbols in TeX, lose the operator
-spacing MathML would give them (``\\partial L/\\partial a`` reads as one fraction).
+Browsers' MathML ignores `mathvariant` other than "normal", so letters set in script,
+double-struck or bold (`\\mathcal N`, `\\mathbb R`) are swapped for the Unicode letters
+of those styles; and `\\partial` and `/`, ordinary symbols in TeX, lose the operator
+spacing MathML would give them (`\\partial L/\\partial a` reads as one fraction).
 """
 
 import html

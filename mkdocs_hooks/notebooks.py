@@ -2,10 +2,10 @@
 
 Each notebook is converted, with the outputs stored in it, by nbconvert's Markdown exporter,
 so its Markdown cells go through the same extensions as the other pages (formulas become
-MathML, see ``mathml.py``), its code cells become highlighted code, its figures become image
+MathML, see `mathml.py`), its code cells become highlighted code, its figures become image
 files beside the page, and its HTML displays (tables, the backward-pass explorer) stay
 HTML. Widgets (tqdm's live progress bars) need a running kernel, so they are left out. The
-page for ``examples/notebooks/NAME.ipynb`` is ``notebooks/NAME.md``, and the
+page for `examples/notebooks/NAME.ipynb` is `notebooks/NAME.md`, and the
 notebook itself is published beside it for download. Nothing is executed here: the pages
 show the outputs of the last full run that was saved into the notebook.
 """

@@ -45,7 +45,7 @@ def chromium():
 
 @pytest.fixture
 def open_page(chromium):
-    """``open_page(url)``: a loaded 1280x900 page with ``.problems``, a list of console
+    """`open_page(url)`: a loaded 1280x900 page with `.problems`, a list of console
     errors, page errors and blocked outside requests collected while it is open."""
     with _page_opener(chromium) as opener:
         yield opener
@@ -53,7 +53,7 @@ def open_page(chromium):
 
 @pytest.fixture(scope="module")
 def open_module_page(chromium):
-    """``open_page`` for pages that a whole test module shares (one costly setup)."""
+    """`open_page` for pages that a whole test module shares (one costly setup)."""
     with _page_opener(chromium) as opener:
         yield opener
 
@@ -92,7 +92,7 @@ def _local_only(problems, route):
 
 @pytest.fixture(scope="session")
 def serve():
-    """``serve(folder)``: the base URL of ``folder`` served over http on 127.0.0.1."""
+    """`serve(folder)`: the base URL of `folder` served over http on 127.0.0.1."""
     servers = []
 
     def start(folder):

@@ -1,10 +1,10 @@
 """The op table: every differentiable function, with sample shapes, a safe input domain and
-a NumPy reference. ``test_op_table.py`` runs forward-vs-reference, float64 gradcheck and
+a NumPy reference. `test_op_table.py` runs forward-vs-reference, float64 gradcheck and
 gradgradcheck over it, and fails if a public differentiable function is missing here.
 
-An entry's ``fn`` takes tensors (one per shape) and returns a tensor; ``ref`` takes the
-same inputs as float64 ndarrays. ``domain`` maps (rng, shape) to an input array away from
-kinks and singularities. ``covers`` names the public functions the entry exercises.
+An entry's `fn` takes tensors (one per shape) and returns a tensor; `ref` takes the
+same inputs as float64 ndarrays. `domain` maps (rng, shape) to an input array away from
+kinks and singularities. `covers` names the public functions the entry exercises.
 """
 
 from dataclasses import dataclass, field
@@ -52,7 +52,7 @@ class OpSpec:
     atol: float = 1e-5
     rtol: float = 1e-3
     eps: float = 1e-6
-    domains: list = field(default_factory=list)  # per-input domains, overriding ``domain``
+    domains: list = field(default_factory=list)  # per-input domains, overriding `domain`
 
     def make_inputs(self, rng, shapes):
         doms = self.domains or [self.domain] * len(shapes)
@@ -527,8 +527,8 @@ TORCH_NAMES = [
 
 
 def module_functions(lib, x):
-    """The function forms PyTorch users type (``torch.sum(x, dim=1)``, ...) of a (3, 4)
-    matrix, spelled the same in ``lib`` (minigrad or torch), joined into one vector."""
+    """The function forms PyTorch users type (`torch.sum(x, dim=1)`, ...) of a (3, 4)
+    matrix, spelled the same in `lib` (minigrad or torch), joined into one vector."""
     parts = [
         lib.sum(x, dim=1),
         lib.mean(x, 0),
@@ -550,7 +550,7 @@ def np_module_functions(x):
 
 
 def _np_norm(x, p=2, dim=None, keepdim=False):
-    """NumPy's p-norm over ``dim`` (all axes by default), the reference of x.norm()."""
+    """NumPy's p-norm over `dim` (all axes by default), the reference of x.norm()."""
     a = np.abs(x)
     if p == np.inf:
         return a.max(axis=dim, keepdims=keepdim)
@@ -560,7 +560,7 @@ def _np_norm(x, p=2, dim=None, keepdim=False):
 @dataclass
 class EdgePoint:
     """An op at the edge of its domain, where a derivative is 0 * inf, inf - inf, a tie or a
-    bound. ``fn`` uses only methods and operators that PyTorch tensors have too, so the
+    bound. `fn` uses only methods and operators that PyTorch tensors have too, so the
     expected values (PyTorch's, written out) can be checked against PyTorch itself."""
 
     name: str

@@ -1,7 +1,7 @@
-"""The nn section of the op table: every public function of ``minigrad.nn.functional``.
+"""The nn section of the op table: every public function of `minigrad.nn.functional`.
 
-``op_table.py`` imports ``NN_OPS`` from here at its end (this module takes ``OpSpec`` and the
-domains from it), so import the table through ``op_table``, never this module first.
+`op_table.py` imports `NN_OPS` from here at its end (this module takes `OpSpec` and the
+domains from it), so import the table through `op_table`, never this module first.
 Targets, generators and running statistics are fixed inside each entry's closure, so every
 entry is a deterministic function of its float inputs.
 """

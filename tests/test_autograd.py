@@ -366,7 +366,7 @@ def test_matmul_shapes_like_numpy():
 
 
 def _spied(order):
-    """An op y = x (identity) whose backward appends its name to ``order`` when it runs."""
+    """An op y = x (identity) whose backward appends its name to `order` when it runs."""
 
     def op(x, name):
         def backward(gy, x):

@@ -1,10 +1,10 @@
 """PyTorch parity without PyTorch: every op-table entry and edge point against PyTorch's
 recorded answers (outputs, gradients, Hessian-vector products, in float64).
 
-The answers live in ``tests/golden/*.npz``, written by ``python tests/golden/generate.py``
-where PyTorch 2.13 is installed; layers and losses are compared in ``test_golden_nn.py``,
-optimizers and schedules in ``test_golden_optim.py``. An op-table entry without a record
-fails here, unless ``golden/cases.py`` says why PyTorch has no counterpart.
+The answers live in `tests/golden/*.npz`, written by `python tests/golden/generate.py`
+where PyTorch 2.13 is installed; layers and losses are compared in `test_golden_nn.py`,
+optimizers and schedules in `test_golden_optim.py`. An op-table entry without a record
+fails here, unless `golden/cases.py` says why PyTorch has no counterpart.
 """
 
 import numpy as np
@@ -33,7 +33,7 @@ def regenerate_hint():
 
 
 def check_op(fn, record, rtol=RTOL, atol=ATOL, second_order=True):
-    """Run ``fn`` on the recorded inputs; compare output, gradients and (where recorded and
+    """Run `fn` on the recorded inputs; compare output, gradients and (where recorded and
     asked for) Hessian-vector products with PyTorch's."""
     n = sum(1 for k in record if k[0] == "x" and k[1:].isdigit())
     xs = [mg.tensor(record[f"x{i}"].copy(), requires_grad=True) for i in range(n)]

@@ -1,7 +1,7 @@
 """PyTorch parity without PyTorch: every layer and loss, clip_grad_norm_ and calculate_gain
-against PyTorch's recorded answers (``tests/golden/nn.npz``, see ``golden/generate.py``).
+against PyTorch's recorded answers (`tests/golden/nn.npz`, see `golden/generate.py`).
 
-Each layer starts from PyTorch's initial weights, loaded through ``load_state_dict`` (so the
+Each layer starts from PyTorch's initial weights, loaded through `load_state_dict` (so the
 state_dict names and order are checked too), and runs the recorded steps: outputs, input
 and parameter gradients after each, and the final state (running statistics).
 """
@@ -19,7 +19,7 @@ RTOL, ATOL = 1e-10, 1e-12
 
 @pytest.fixture(autouse=True)
 def float64_default():
-    """Modules built in float64, as PyTorch's ``.double()`` ones were."""
+    """Modules built in float64, as PyTorch's `.double()` ones were."""
     previous = mg.get_default_dtype()
     mg.set_default_dtype(np.float64)
     yield

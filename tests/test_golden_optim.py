@@ -1,10 +1,10 @@
 """PyTorch parity without PyTorch: optimizer and scheduler trajectories against PyTorch's
-recorded ones (``tests/golden/optim.npz`` and ``lr_scheduler.npz``, see
-``golden/generate.py``).
+recorded ones (`tests/golden/optim.npz` and `lr_scheduler.npz`, see
+`golden/generate.py`).
 
 Optimizers follow the gradients of a fixed noisy quadratic (computed in NumPy from the
 weights each framework reached) for 300 steps; LBFGS minimises a logistic regression or the
-Rosenbrock function over ten ``step(closure)`` calls; schedulers report their rates and
+Rosenbrock function over ten `step(closure)` calls; schedulers report their rates and
 momenta for 300 steps, which must be bit-identical (both compute them with Python floats in
 the same order).
 """

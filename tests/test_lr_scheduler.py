@@ -17,7 +17,7 @@ def sgd(lr=1.0, momentum=0.0):
 
 
 def rates(scheduler, steps):
-    """The rate after construction and after each of ``steps - 1`` steps."""
+    """The rate after construction and after each of `steps - 1` steps."""
     out = [scheduler.get_last_lr()[0]]
     for _ in range(steps - 1):
         scheduler.optimizer.step()
@@ -148,7 +148,7 @@ def test_scheduler_resume_from_state_dict(name):
 
 
 def _npz(value):
-    """Numbers as 0-d arrays, as after ``mg.save``/``mg.load``."""
+    """Numbers as 0-d arrays, as after `mg.save`/`mg.load`."""
     return np.array(value) if isinstance(value, (int, float)) else value
 
 

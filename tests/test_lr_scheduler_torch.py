@@ -1,5 +1,5 @@
 """Parity with torch.optim.lr_scheduler, live: the same sequence of rates (and momenta),
-exactly, for every case of ``golden/cases.py`` (``test_golden_optim.py`` checks the same
+exactly, for every case of `golden/cases.py` (`test_golden_optim.py` checks the same
 cases against recorded PyTorch answers without PyTorch).
 
 Both compute with Python floats in the same order, so the rates must be bit-identical.

@@ -1,4 +1,4 @@
-"""The tutorial notebooks as a learner sees them in JupyterLab: a real ``jupyter lab`` server on
+"""The tutorial notebooks as a learner sees them in JupyterLab: a real `jupyter lab` server on
 localhost serving copies of the notebooks, each one opened in headless Chromium and run through
 the UI (JupyterLab's own "run all cells" command, in quick mode), and its outputs checked in
 the page, where they went through JupyterLab's renderers and HTML sanitizer: no errors, the
@@ -7,7 +7,7 @@ its output, and the optimizer playground's widgets rerunning minigrad's optimize
 controls move.
 
 The server and its kernels are stopped at the end of the module. Skipped only when Chromium
-is missing (the ``chromium`` fixture says so); CI installs it.
+is missing (the `chromium` fixture says so); CI installs it.
 """
 
 import ast
@@ -79,7 +79,7 @@ OUTPUTS = """path => [...window.minigradPanel(path).content.model.cells]
 
 @pytest.fixture(scope="module")
 def lab(chromium, tmp_path_factory):
-    """The base URL of a ``jupyter lab`` server (no token, no browser, its own config and
+    """The base URL of a `jupyter lab` server (no token, no browser, its own config and
     data folders) whose root holds copies of the notebooks; kernels run in quick mode."""
     home = tmp_path_factory.mktemp("jupyterlab")
     root = home / "notebooks"
@@ -134,7 +134,7 @@ def _server_url(server, runtime, log):
 @pytest.fixture(scope="module")
 def notebooks(lab, open_module_page):
     """The JupyterLab page with every notebook run through its UI, one after the other, and
-    the copy ``UNRUN`` only opened. Returns ``(page, seen)``: ``seen[name]`` holds the
+    the copy `UNRUN` only opened. Returns `(page, seen)`: `seen[name]` holds the
     classes of the elements that appeared while that notebook ran."""
     page = open_module_page(lab + "lab?reset")
     page.wait_for_function("() => window.jupyterapp !== undefined")

@@ -1,6 +1,6 @@
 """Two-step trajectories of every optimizer and option on a tiny quadratic, computed by hand.
 
-The loss is ``f(w) = 0.5 * sum(a * w**2)`` with ``a = [1, 4]``, so ``g = a * w``. Expected
+The loss is `f(w) = 0.5 * sum(a * w**2)` with `a = [1, 4]`, so `g = a * w`. Expected
 weights are written in the course's notation (velocities, bias-corrected moments), which also
 checks that the implemented forms described in the docstrings are equivalent.
 """
@@ -16,7 +16,7 @@ W0 = np.array([1.0, -0.5])
 
 
 def run(make_optimizer, steps=2):
-    """Weights after each of ``steps`` steps, gradients from backward of the quadratic."""
+    """Weights after each of `steps` steps, gradients from backward of the quadratic."""
     w = mg.tensor(W0.copy(), requires_grad=True)
     opt = make_optimizer([w])
     trajectory = []

@@ -71,7 +71,7 @@ def test_resume_from_state_dict_is_bit_identical(cls, kwargs):
 
 
 def npz_like(value):
-    """What a trip through ``mg.save``/``mg.load`` makes of numbers and keys: 0-d arrays."""
+    """What a trip through `mg.save`/`mg.load` makes of numbers and keys: 0-d arrays."""
     if isinstance(value, dict):
         return {str(k): npz_like(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

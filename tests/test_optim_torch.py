@@ -21,7 +21,7 @@ OPTIMIZER_CASES = cases.OPTIMIZER_CASES
 
 
 def make_problem(seed=0):
-    """Initial weights and a gradient function ``grads(step, ws)`` (a noisy quadratic)."""
+    """Initial weights and a gradient function `grads(step, ws)` (a noisy quadratic)."""
     rng = np.random.default_rng(seed)
     shapes = [(4, 3), (3,), (2, 2)]
     init = [rng.standard_normal(s) for s in shapes]

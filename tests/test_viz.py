@@ -27,7 +27,7 @@ def _mlp_loss(seed=0):
 
 
 def _node_line(dot, text):
-    """The one node statement whose label contains ``text``."""
+    """The one node statement whose label contains `text`."""
     lines = [ln for ln in dot.splitlines() if "label=<" in ln and text in ln and "->" not in ln]
     assert len(lines) == 1, (text, lines)
     return lines[0]

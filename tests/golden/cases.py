@@ -1,11 +1,11 @@
 """What the golden files record, written once for both frameworks.
 
-``generate.py`` runs every case here (and every op-table entry and edge point) with PyTorch
-and stores what it computes; the ``test_golden*.py`` tests run the same cases with minigrad
+`generate.py` runs every case here (and every op-table entry and edge point) with PyTorch
+and stores what it computes; the `test_golden*.py` tests run the same cases with minigrad
 and compare.
 Cases that build modules, optimizers or schedulers take the framework's module as an
-argument (``nn`` is ``torch.nn`` or ``minigrad.nn``, ``optim`` is ``torch.optim`` or
-``minigrad.optim``): minigrad spells these APIs as PyTorch does, so one definition serves
+argument (`nn` is `torch.nn` or `minigrad.nn`, `optim` is `torch.optim` or
+`minigrad.optim`): minigrad spells these APIs as PyTorch does, so one definition serves
 both. Problem data (initial weights, noise, inputs) is drawn once by the generator and
 stored, so the tests never depend on a random stream staying the same.
 """
@@ -31,11 +31,11 @@ NO_TORCH_COUNTERPART = {
 
 @dataclass
 class LayerCase:
-    """A module built by ``build(nn)``, run for ``len(modes)`` steps: in step i it is put
-    in ``modes[i]`` ("train" or "eval"), called on a fresh input of ``input_shape`` (and on
-    ``target`` for a loss), and backpropagated from a fresh output gradient. The input is
-    drawn standard normal, then mapped by ``squash`` where the module needs other values
-    (probabilities for ``BCELoss``)."""
+    """A module built by `build(nn)`, run for `len(modes)` steps: in step i it is put
+    in `modes[i]` ("train" or "eval"), called on a fresh input of `input_shape` (and on
+    `target` for a loss), and backpropagated from a fresh output gradient. The input is
+    drawn standard normal, then mapped by `squash` where the module needs other values
+    (probabilities for `BCELoss`)."""
 
     name: str
     build: object
@@ -46,7 +46,7 @@ class LayerCase:
 
 
 def probabilities(a):
-    """The logistic sigmoid of ``a``: values in (0, 1)."""
+    """The logistic sigmoid of `a`: values in (0, 1)."""
     return 0.5 * (1 + np.tanh(a / 2))
 
 
@@ -237,7 +237,7 @@ def case_id(name, kwargs):
 
 
 def noisy_quadratic_grads(step, ws, hessian, noise):
-    """The gradients an optimizer case follows: ``H w - noise[step] + 0.5 sin(w)`` for the
+    """The gradients an optimizer case follows: `H w - noise[step] + 0.5 sin(w)` for the
     first two parameters (flattened together); the third never gets one."""
     flat = np.concatenate([w.reshape(-1) for w in ws[:2]])
     g = hessian @ flat - noise[step] + 0.5 * np.sin(flat)
@@ -263,7 +263,7 @@ def rosenbrock_loss_and_grad(x):
 
 
 def lbfgs_objective(problem, data):
-    """``f(x) -> (loss, gradient)`` of an LBFGS case, in NumPy."""
+    """`f(x) -> (loss, gradient)` of an LBFGS case, in NumPy."""
     if problem == "rosenbrock":
         return rosenbrock_loss_and_grad
     return lambda w: logistic_loss_and_grad(w, data["x"], data["y"])
@@ -273,7 +273,7 @@ SCHEDULER_STEPS = 300
 
 
 def scheduler_rows(optim, params, make_opt, make_sched, steps=SCHEDULER_STEPS):
-    """``scheduler_snapshot`` after construction and after each of ``steps - 1`` steps."""
+    """`scheduler_snapshot` after construction and after each of `steps - 1` steps."""
     opt = make_opt(optim, params)
     sched = make_sched(optim.lr_scheduler, opt)
     rows = []
@@ -286,8 +286,8 @@ def scheduler_rows(optim, params, make_opt, make_sched, steps=SCHEDULER_STEPS):
 
 
 def scheduler_snapshot(opt, sched):
-    """One row per step: ``get_last_lr()``, each group's lr, each group's momentum (SGD's
-    ``momentum`` or Adam's first beta)."""
+    """One row per step: `get_last_lr()`, each group's lr, each group's momentum (SGD's
+    `momentum` or Adam's first beta)."""
     groups = opt.param_groups
     momenta = [g["momentum"] if "momentum" in g else g["betas"][0] for g in groups]
     return [float(v) for v in sched.get_last_lr()] + [g["lr"] for g in groups] + momenta

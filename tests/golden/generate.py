@@ -1,25 +1,25 @@
-"""Record PyTorch's answers into the golden files the ``test_golden*.py`` tests compare with.
+"""Record PyTorch's answers into the golden files the `test_golden*.py` tests compare with.
 
 Run from the repository root where PyTorch 2.13 is installed (the CPU wheel is enough)::
 
     pip install torch==2.13.0
     python tests/golden/generate.py
 
-It rewrites ``tests/golden/{ops,nn,optim,lr_scheduler}.npz`` with, in float64:
+It rewrites `tests/golden/{ops,nn,optim,lr_scheduler}.npz` with, in float64:
 
-- every op-table entry (``tests/op_table.py``, ``tests/op_table_nn.py``): inputs, output,
+- every op-table entry (`tests/op_table.py`, `tests/op_table_nn.py`): inputs, output,
   the gradient for a random output gradient and, for entries with a second derivative, a
-  Hessian-vector product; every edge point of the op table (``FINITE_EDGES``,
-  ``INFINITE_EDGES``): output and gradient;
-- every layer and loss of ``cases.LAYER_CASES``: initial weights, several steps of outputs
-  and gradients, the final state (running statistics); ``clip_grad_norm_`` and
-  ``calculate_gain``;
+  Hessian-vector product; every edge point of the op table (`FINITE_EDGES`,
+  `INFINITE_EDGES`): output and gradient;
+- every layer and loss of `cases.LAYER_CASES`: initial weights, several steps of outputs
+  and gradients, the final state (running statistics); `clip_grad_norm_` and
+  `calculate_gain`;
 - every optimizer case: the weights after each of 300 steps on a noisy quadratic, LBFGS
-  (with and without strong Wolfe) over ten ``step(closure)`` calls;
+  (with and without strong Wolfe) over ten `step(closure)` calls;
 - every scheduler case: rates and momenta over 300 steps.
 
-An op-table entry needs a PyTorch counterpart in ``torch_ops()`` below or a reason in
-``cases.NO_TORCH_COUNTERPART``; the script stops and says so otherwise. The output is
+An op-table entry needs a PyTorch counterpart in `torch_ops()` below or a reason in
+`cases.NO_TORCH_COUNTERPART`; the script stops and says so otherwise. The output is
 deterministic (seeded inputs, one thread, fixed zip timestamps): rerunning it with the same
 PyTorch rewrites the same bytes.
 """
@@ -41,7 +41,7 @@ from golden import cases, store  # noqa: E402
 
 
 def _reduce(fn, x, axis, keep):
-    """torch's reduction over NumPy's ``axis`` (None: all axes)."""
+    """torch's reduction over NumPy's `axis` (None: all axes)."""
     dims = tuple(range(x.ndim)) if axis is None else axis
     return fn(x, dim=dims, keepdim=keep)
 
@@ -88,7 +88,7 @@ def _losses():
 
 
 def svm_loss(scores, target, margin, reduction):
-    """minigrad's cs231n SVM loss in PyTorch's terms: ``multi_margin_loss`` sums the same
+    """minigrad's cs231n SVM loss in PyTorch's terms: `multi_margin_loss` sums the same
     hinges over the classes j != y but divides by the number of classes C."""
     return (
         TF.multi_margin_loss(scores, target, margin=margin, reduction=reduction) * (scores.shape[1])
@@ -225,7 +225,7 @@ def _torch_names():
 
 
 def _same_spelling(methods):
-    """Op-table entries named ``method(arguments)`` that PyTorch spells the same way."""
+    """Op-table entries named `method(arguments)` that PyTorch spells the same way."""
     return {
         spec.name: spec.fn
         for spec in OPS
@@ -234,8 +234,8 @@ def _same_spelling(methods):
 
 
 def op_record(fn, arrays, second_order, rng):
-    """Inputs, output, gradients for a random output gradient ``gy`` and, if asked, the
-    Hessian-vector products d/dx_i sum_j <g_j, v_j> with random ``v``."""
+    """Inputs, output, gradients for a random output gradient `gy` and, if asked, the
+    Hessian-vector products d/dx_i sum_j <g_j, v_j> with random `v`."""
     xs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out = fn(*xs)
     gy = rng.standard_normal(out.shape)
@@ -251,7 +251,7 @@ def op_record(fn, arrays, second_order, rng):
 
 
 def _second_order(xs, grads, arrays, rng):
-    """``v_i`` and ``h_i``, or only ``no_second_order`` (the reason) where PyTorch has no
+    """`v_i` and `h_i`, or only `no_second_order` (the reason) where PyTorch has no
     double backward for the op."""
     vs = [rng.standard_normal(a.shape) for a in arrays]
     pairs = [(g, torch.tensor(v)) for g, v in zip(grads, vs) if g is not None]
@@ -312,7 +312,7 @@ def edge_record(edge):
 
 
 class TorchSVMLoss(torch.nn.Module):
-    """``nn.SVMLoss`` for PyTorch: ``svm_loss`` above as a module."""
+    """`nn.SVMLoss` for PyTorch: `svm_loss` above as a module."""
 
     def __init__(self, margin=1.0, reduction="mean"):
         super().__init__()

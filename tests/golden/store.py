@@ -1,8 +1,8 @@
-"""The golden files' format: one ``.npz`` per section (ops, nn, optim, lr_scheduler).
+"""The golden files' format: one `.npz` per section (ops, nn, optim, lr_scheduler).
 
 A section maps a case id to a record, and a record maps field names to arrays. In the file,
-the case ids are the string array ``ids``, field ``f`` of record ``i`` is the array
-``r{i}.{f}``, and ``meta`` is a JSON string (which PyTorch and NumPy made the file). Files
+the case ids are the string array `ids`, field `f` of record `i` is the array
+`r{i}.{f}`, and `meta` is a JSON string (which PyTorch and NumPy made the file). Files
 keep their fields in the order written (a state_dict's order matters), and are written
 atomically with fixed zip timestamps, so regenerating the same numbers rewrites the same
 bytes.
@@ -25,7 +25,7 @@ def path_of(section):
 
 
 def write(section, records, meta):
-    """Write ``records`` (case id -> {field: array}) and ``meta`` (a dict) as ``section``."""
+    """Write `records` (case id -> {field: array}) and `meta` (a dict) as `section`."""
     arrays = {"ids": np.array(list(records)), "meta": np.array(json.dumps(meta, sort_keys=True))}
     for i, record in enumerate(records.values()):
         for field, value in record.items():
@@ -44,7 +44,7 @@ def write(section, records, meta):
 
 
 def read(section):
-    """``(records, meta)`` of ``section``, as ``write`` was given them."""
+    """`(records, meta)` of `section`, as `write` was given them."""
     with np.load(path_of(section), allow_pickle=False) as data:
         ids = [str(name) for name in data["ids"]]
         records = {name: {} for name in ids}
