@@ -12,16 +12,28 @@ training steps with every phase timed on its own:
   evaluate  scoring the 5,000 validation images (once an epoch, without test-time views)
 
 and then the same steps as training runs them (`train`: the next batch prepared in the
-prefetch thread while the step runs; `epoch` is that plus one evaluation). Rows are seconds
-per 45,000-image epoch (`--steps` scaled to the epoch's steps). Whitening is done once per
-run, before training: its row is for all 45,000 training images. Each framework and thread
-count runs in its own process (idle BLAS and OpenMP threads spin for a while after each call
-and would take a core from the other), `--rounds` times in turn. Other jobs on a machine only
+prefetch thread while the step runs; `epoch` is that plus one evaluation). Forward and
+backward are then split by kind of work, each kind timed alone on the recipe's shapes, in
+each framework, back to back as a step runs them (fastest of `KERNEL_REPEATS`):
+
+  matrix products        the step's 8: 3 forward, 5 backward (no input gradient for data)
+  BatchNorm + ReLU       both hidden layers' BatchNorm1d and ReLU, forward and backward
+  loss                   the recipe's loss on the logits, forward and backward
+
+and what forward and backward take beyond those three (the graph, Python, the accuracy) is
+the row `everything else`. Rows are seconds per 45,000-image epoch (`--steps` scaled to the
+epoch's steps). Whitening is done once per run, before training: its row is for all 45,000
+training images. Each framework and thread count runs in its own process (idle BLAS and
+OpenMP threads spin for a while after each call and would take a core from the other),
+`--rounds` times in turn. Other jobs on a machine only
 ever add time, so the table gives each figure's fastest round; the per-round lines show the
 noise.
 
     python benchmarks/bench_epoch_phases.py --data-dir DIR                # 1 and 2 threads
     python benchmarks/bench_epoch_phases.py --data-dir DIR --threads 2 --rounds 5
+    python benchmarks/bench_epoch_phases.py --data-dir DIR --frameworks minigrad minigrad:OLD torch
+
+(`minigrad:OLD` is the minigrad of another checkout, folder OLD: a before/after column.)
 """
 
 from __future__ import annotations
@@ -35,6 +47,8 @@ import sys
 import time
 
 PHASES = ("data", "forward", "backward", "update")
+KERNELS = ("matrix products", "BatchNorm + ReLU", "loss")
+KERNEL_REPEATS = 15
 EPOCH_IMAGES = 45_000
 
 
@@ -126,6 +140,96 @@ def torch_trainer(cfg, steps: int):
     return phases, trainer.accuracy
 
 
+def step_arrays(cfg, batch: int, seed: int = 0):
+    """Random float32 arrays of one step's shapes: input `x`, weights `(out, in)`, each
+    layer's output `h` and the gradient `g` flowing into it, class labels `y`."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sizes = (3072, *cfg.hidden, 10)
+    x = rng.standard_normal((batch, sizes[0]), dtype=np.float32)
+    ws = [0.02 * rng.standard_normal((o, i), dtype=np.float32) for i, o in zip(sizes, sizes[1:])]
+    hs = [rng.standard_normal((batch, o), dtype=np.float32) for o in sizes[1:]]
+    gs = [rng.standard_normal((batch, o), dtype=np.float32) for o in sizes[1:]]
+    return x, ws, hs, gs, rng.integers(0, 10, batch)
+
+
+def products(x, ws, hs, gs):
+    """The step's matrix products, on NumPy arrays or torch tensors alike."""
+    inputs = [x, *hs[:-1]]
+    for a, w in zip(inputs, ws):
+        a @ w.T
+    for i in range(len(ws) - 1, -1, -1):
+        gs[i].T @ inputs[i]
+        if i:
+            gs[i] @ ws[i]
+
+
+def minigrad_kernels(cfg, batch: int) -> dict:
+    """Kind of work -> a function doing one step's worth of it, in minigrad."""
+    from minigrad import nn
+    from minigrad.nn import functional as F
+    from minigrad.tensor import Tensor
+    from minigrad.train.loop import loss_function
+
+    x, ws, hs, gs, y = step_arrays(cfg, batch)
+    norms = [
+        (nn.BatchNorm1d(h.shape[1]), Tensor(h, requires_grad=True), g)
+        for h, g in zip(hs[:-1], gs[:-1])
+    ]
+    logits, loss_fn = Tensor(hs[-1], requires_grad=True), loss_function(cfg)
+
+    def bn_relu():
+        for bn, h, g in norms:
+            F.relu(bn(h)).backward(g)
+
+    return {
+        "matrix products": lambda: products(x, ws, hs, gs),
+        "BatchNorm + ReLU": bn_relu,
+        "loss": lambda: loss_fn(logits, y).backward(),
+    }
+
+
+def torch_kernels(cfg, batch: int) -> dict:
+    """As `minigrad_kernels`, in PyTorch (the modules `cifar_torch_baseline` builds)."""
+    import torch
+
+    x, ws, hs, gs, y = (
+        [torch.from_numpy(a) for a in v] if isinstance(v, list) else torch.from_numpy(v)
+        for v in step_arrays(cfg, batch)
+    )
+    norms = [
+        (torch.nn.BatchNorm1d(h.shape[1]), h.clone().requires_grad_(), g)
+        for h, g in zip(hs[:-1], gs[:-1])
+    ]
+    logits = hs[-1].clone().requires_grad_()
+    smoothing = cfg.label_smoothing
+
+    def bn_relu():
+        for bn, h, g in norms:
+            torch.relu(bn(h)).backward(g)
+
+    def loss():
+        torch.nn.functional.cross_entropy(logits, y, label_smoothing=smoothing).backward()
+
+    return {
+        "matrix products": lambda: products(x, ws, hs, gs),
+        "BatchNorm + ReLU": bn_relu,
+        "loss": loss,
+    }
+
+
+def time_kernels(kernels: dict) -> dict:
+    """Kind of work -> fastest seconds per step, the kinds run back to back in turns."""
+    times = {name: [] for name in kernels}
+    for _ in range(KERNEL_REPEATS + 2):
+        for name, fn in kernels.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(t[2:]) for name, t in times.items()}
+
+
 def measure(framework: str, threads: int, steps: int, data_dir) -> dict:
     """One process's figures: phase -> (wall s, CPU s) per step (`train`, the pipelined step),
     per evaluation, and per whitening of the whole training split."""
@@ -167,15 +271,22 @@ def measure(framework: str, threads: int, steps: int, data_dir) -> dict:
             phases(xb, yb, Clock())
         clock.lap("train")
     figures = clock.summary()
+    kernels = (torch_kernels if framework == "torch" else minigrad_kernels)(cfg, cfg.batch_size)
+    figures.update(time_kernels(kernels))
     figures["train"] /= steps
     figures["whiten"] = whiten * EPOCH_IMAGES / n
     return figures
 
 
 def run_child(framework, threads, steps, data_dir) -> dict:
+    """One process's `measure`; `minigrad:PATH` runs the minigrad found in checkout PATH."""
     cmd = [sys.executable, os.path.abspath(__file__), "--data-dir", data_dir]
-    cmd += ["--steps", str(steps), "--child", framework, str(threads)]
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    cmd += ["--steps", str(steps), "--child", framework.split(":")[0], str(threads)]
+    env = dict(os.environ)
+    if ":" in framework:
+        path = os.path.abspath(os.path.expanduser(framework.split(":", 1)[1]))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (path, env.get("PYTHONPATH")) if p)
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -186,17 +297,22 @@ def table(results: dict, steps_per_epoch: int) -> str:
         "| seconds per epoch | " + " | ".join(names) + " |",
         "|---" * (len(names) + 1) + "|",
     ]
+    rest = "rest of forward + backward"
     per_epoch = {"evaluate": 1, "epoch": 1, "whiten": 1}
     label = {
         "train": "train (data in the prefetch thread)",
         "epoch": "epoch (train + evaluate)",
         "whiten": "whiten (once a run)",
+        **{k: f"forward + backward: {k} (timed alone)" for k in KERNELS},
+        rest: "forward + backward: everything else",
     }
-    for row in [*PHASES, "sum of phases", "evaluate", "train", "epoch", "whiten"]:
+    for row in [*PHASES, "sum of phases", *KERNELS, rest, "evaluate", "train", "epoch", "whiten"]:
         cells = []
         for name in names:
             fastest = {k: min(r[k] for r in results[name]) for k in results[name][0]}
             fastest["sum of phases"] = sum(fastest[p] for p in PHASES)
+            fastest[rest] = fastest["forward"] + fastest["backward"]
+            fastest[rest] -= sum(fastest[k] for k in KERNELS)
             fastest["epoch"] = fastest["train"] * steps_per_epoch + fastest["evaluate"]
             cells.append(f"{fastest[row] * per_epoch.get(row, steps_per_epoch):.2f}")
         lines.append(f"| {label.get(row, row)} | " + " | ".join(cells) + " |")
@@ -229,7 +345,7 @@ def main():
                 name = f"{fw}, {t} thread{'s' * (t > 1)}"
                 results[name].append(run_child(fw, t, args.steps, args.data_dir))
                 last = results[name][-1]
-                ms = ", ".join(f"{p} {1000 * last[p]:.1f}" for p in (*PHASES, "train"))
+                ms = ", ".join(f"{p} {1000 * last[p]:.1f}" for p in (*PHASES, *KERNELS, "train"))
                 print(f"round {k + 1}: {name}: ms a step: {ms}", flush=True)
     print(f"\n{args.steps} steps of batch {batch} a pass, fastest of {args.rounds} rounds")
     print(table(results, -(-EPOCH_IMAGES // batch)))

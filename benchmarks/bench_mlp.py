@@ -4,12 +4,22 @@ PyTorch CPU when it is installed. All run in one process, interleaved over repea
 table gives median ms/step and the ratio to hand-written NumPy.
 
     python benchmarks/bench_mlp.py [--repeats 30]
+    python benchmarks/bench_mlp.py --separate --threads 1 2 [--rounds 3]
+
+`--separate` runs each contender in its own process instead, in turns, `--rounds` times at
+each thread count, and gives each contender's fastest median: two threaded libraries in one
+process distort each other (OpenBLAS's idle workers and PyTorch's OpenMP threads spin for a
+while after each call and take the core the other needs).
 
 Workloads: the CIFAR-10-shaped net 3072-1024-512-10 (ReLU) at batch 64 and 256, and a deep
 narrow net of 10 Linear(256) layers at batch 128.
 """
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import time
 
 import _common  # benchmarks/ is on sys.path when a script in it runs
@@ -193,10 +203,81 @@ def run(repeats=30, names=None):
     return results
 
 
+def child(name, threads, repeats):
+    """name -> median s/step of contender `name` alone in this process, every workload."""
+    _common.limit_threads(threads)
+    torch = _common.try_torch() if name == "torch" else None
+    out = {}
+    for workload, (sizes, batch) in WORKLOADS.items():
+        x, y = make_data(sizes, batch)
+        model = make_minigrad(sizes)
+        ws, bs = linear_params(model)
+        if name == "numpy":
+            fn = numpy_step(ws, bs, x, y)
+        elif name == "torch":
+            fn = torch_step(torch, ws, bs, x, y)
+        else:
+            fn = minigrad_step(model, x, y)
+        out[workload] = _common.interleaved({name: fn}, repeats, warmup=3, settle=0.05)[name]
+    return out
+
+
+def run_separate(repeats, rounds, threads, names=("numpy", "minigrad", "torch")):
+    """(threads, contender) -> workload -> fastest over `rounds` of the median s/step, each
+    contender in its own process, the processes taking turns. `minigrad:PATH` is the
+    minigrad of the checkout in folder PATH (a before/after column)."""
+    if _common.try_torch() is None:
+        names = [n for n in names if n != "torch"]
+    best = {}
+    for _ in range(rounds):
+        for t in threads:
+            for name in names:
+                cmd = [sys.executable, os.path.abspath(__file__), "--repeats", str(repeats)]
+                cmd += ["--child", name.split(":")[0], "--threads", str(t)]
+                env = dict(os.environ)
+                if ":" in name:
+                    path = os.path.abspath(os.path.expanduser(name.split(":", 1)[1]))
+                    env["PYTHONPATH"] = os.pathsep.join(filter(None, (path, env.get("PYTHONPATH"))))
+                out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, env=env)
+                got = json.loads(out.stdout.strip().splitlines()[-1])
+                mine = best.setdefault((t, name), got)
+                for workload, seconds in got.items():
+                    mine[workload] = min(mine[workload], seconds)
+    return best
+
+
+def print_separate(best):
+    """One Markdown table: ms/step and the ratio to hand-written NumPy at the same threads."""
+    cols = list(best)
+    print("| workload | " + " | ".join(f"{n}, {t} thread{'s' * (t > 1)}" for t, n in cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for workload in WORKLOADS:
+        cells = []
+        for t, name in cols:
+            ms, base = best[(t, name)][workload], best[(t, "numpy")][workload]
+            cells.append(f"{ms * 1e3:.2f} ms ({ms / base:.2f}x)")
+        print(f"| {workload} | " + " | ".join(cells) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--separate", action="store_true", help="each contender in its process")
+    parser.add_argument("--threads", type=int, nargs="+", default=[2])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--contenders", nargs="+", default=["numpy", "minigrad", "torch"])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.threads[0], args.repeats)))
+        return
+    for line in _common.blas_report():
+        print(line)
+    if args.separate:
+        best = run_separate(args.repeats, args.rounds, args.threads, args.contenders)
+        print(f"\nmedian of {args.repeats} steps, fastest of {args.rounds} rounds")
+        print_separate(best)
+        return
     for line in _common.blas_report():
         print(line)
     res = run(args.repeats)

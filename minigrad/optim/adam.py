@@ -1,9 +1,12 @@
 """Adam (with the AMSGrad option) and AdamW, its variant with decoupled weight decay."""
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from minigrad.ops.fast import in_blocks
 
 from .adaptive import add_product_, lerp_
 from .optimizer import Optimizer, ParamGroup, Params, State, check_betas, check_nonnegative
@@ -68,24 +71,50 @@ class Adam(Optimizer):
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         state["step"] += 1
         step = state["step"]
-        if self.decoupled_weight_decay:
-            if weight_decay != 0:
-                w *= 1 - lr * weight_decay
-        else:
+        decay = None
+        if not self.decoupled_weight_decay:
             g = self.add_weight_decay(w, g, weight_decay)
-        exp_avg, exp_avg_sq, tmp = state["exp_avg"], state["exp_avg_sq"], self.scratch(w)
-        lerp_(exp_avg, g, 1 - beta1, tmp)
-        exp_avg_sq *= beta2
-        add_product_(exp_avg_sq, g, g, 1 - beta2, tmp)
+        elif weight_decay != 0:
+            decay = 1 - lr * weight_decay
+        arrays = [w, g, state["exp_avg"], state["exp_avg_sq"]]
         if group["amsgrad"]:
-            max_sq = state.setdefault("max_exp_avg_sq", np.zeros_like(w))
-            exp_avg_sq = np.maximum(max_sq, exp_avg_sq, out=max_sq)
-        denom = np.sqrt(exp_avg_sq, out=tmp)
-        denom /= (1 - beta2**step) ** 0.5
-        denom += group["eps"]
-        step_dir = np.divide(exp_avg, denom, out=tmp)
-        step_dir *= lr / (1 - beta1**step)
-        w -= step_dir
+            arrays.append(state.setdefault("max_exp_avg_sq", np.zeros_like(w)))
+        bias2 = (1 - beta2**step) ** 0.5
+        rates = (decay, beta1, beta2, bias2, group["eps"], lr / (1 - beta1**step))
+        in_blocks(partial(_adam_block, *rates, group["amsgrad"]), arrays, self.scratch(w))
+
+
+def _adam_block(
+    decay: float | None,
+    beta1: float,
+    beta2: float,
+    bias2: float,
+    eps: float,
+    step_size: float,
+    amsgrad: bool,
+    w: NDArray[Any],
+    g: NDArray[Any],
+    m: NDArray[Any],
+    v: NDArray[Any],
+    *rest: NDArray[Any],
+) -> None:
+    """One block of the update in `Adam`'s docstring, in place (`in_blocks` runs the blocks):
+    `bias2 = sqrt(1 - beta2**t)`, `step_size = lr / (1 - beta1**t)`; `rest` is
+    `(v_max, tmp)` with `amsgrad`, else `(tmp,)`, `tmp` a work block."""
+    tmp = rest[-1]
+    if decay is not None:
+        w *= decay
+    lerp_(m, g, 1 - beta1, tmp)
+    v *= beta2
+    add_product_(v, g, g, 1 - beta2, tmp)
+    if amsgrad:
+        v = np.maximum(rest[0], v, out=rest[0])
+    denom = np.sqrt(v, out=tmp)
+    denom /= bias2
+    denom += eps
+    step_dir = np.divide(m, denom, out=tmp)
+    step_dir *= step_size
+    w -= step_dir
 
 
 class AdamW(Adam):

@@ -1,9 +1,12 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from minigrad.ops.fast import SGD_BLOCK, in_blocks
 
 from .optimizer import Optimizer, ParamGroup, Params, State, check_nonnegative
 
@@ -65,7 +68,7 @@ class SGD(Optimizer):
         g = self.add_weight_decay(w, g, weight_decay)
         if momentum != 0:
             g = self._momentum(w, g, state, group)
-        _subtract_scaled(w, g, lr, self.scratch(w))
+        in_blocks(partial(_subtract_scaled, lr), [w, g], self.scratch(w), SGD_BLOCK)
 
     def _momentum(
         self, w: NDArray[Any], g: NDArray[Any], state: State, group: ParamGroup
@@ -88,20 +91,6 @@ class SGD(Optimizer):
         return direction
 
 
-_BLOCK = 1 << 18  # elements: 1 MB of float32, so a block of lr * g stays in cache
-
-
-def _subtract_scaled(w: NDArray[Any], g: NDArray[Any], lr: float, scratch: NDArray[Any]) -> None:
-    """`w -= lr * g` in place, through `scratch` (shaped like `w`).
-
-    A large contiguous `w` is updated a block at a time: each block of `lr * g` is
-    written to and read back from cache, not main memory, which made the update of a
-    3072x1024 weight about 20% faster (the whole SGD step at batch 64: 2.1 -> 1.7 ms, 3% of
-    the row "wide MLP 3072-1024-512-10, batch 64" of benchmarks/run_all.py)."""
-    if w.size <= _BLOCK or not w.flags.c_contiguous:
-        w -= np.multiply(g, lr, out=scratch)
-        return
-    wf, gf, buf = w.reshape(-1), g.reshape(-1), scratch.reshape(-1)
-    for i in range(0, wf.size, _BLOCK):
-        step = np.multiply(gf[i : i + _BLOCK], lr, out=buf[: min(_BLOCK, wf.size - i)])
-        wf[i : i + _BLOCK] -= step
+def _subtract_scaled(lr: float, w: NDArray[Any], g: NDArray[Any], scratch: NDArray[Any]) -> None:
+    """`w -= lr * g` in place, through the work array `scratch` (shaped like `w`)."""
+    w -= np.multiply(g, lr, out=scratch)
