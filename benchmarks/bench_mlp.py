@@ -218,7 +218,9 @@ def child(name, threads, repeats):
             fn = torch_step(torch, ws, bs, x, y)
         else:
             fn = minigrad_step(model, x, y)
-        out[workload] = _common.interleaved({name: fn}, repeats, warmup=3, settle=0.05)[name]
+        # alone in its process: steps back to back, as training runs them (no pause for the
+        # threads of another contender to stop spinning; a pause would let them fall asleep)
+        out[workload] = _common.interleaved({name: fn}, repeats, warmup=3)[name]
     return out
 
 
