@@ -59,7 +59,7 @@ def main(argv=None):
 
 def plot(runs, epochs, data, out):
     plt = pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 4), layout="constrained")
     for (name, (losses, val)), c in zip(runs.items(), ("C0", "C3")):
         steps = len(losses) // epochs
         ax1.plot(np.arange(len(losses)) / steps, losses, color=c, alpha=0.25, lw=0.8)

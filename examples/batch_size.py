@@ -72,7 +72,7 @@ def main(argv=None):
 
 def plot(runs, data, out):
     plt = pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 4), layout="constrained")
     for (name, (ep, secs, losses)), c in zip(runs.items(), ("C0", "C1", "C3")):
         ax1.plot(ep, losses, "o-", ms=3, color=c, label=name)
         ax2.semilogx(secs[1:], losses[1:], "o-", ms=3, color=c, label=name)

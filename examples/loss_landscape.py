@@ -59,7 +59,8 @@ def main(argv=None):
 
 def plot(a, one_line, avg_line, one_plane, avg_plane, data, n, out):
     plt = pyplot()
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4), layout="constrained")
+    fig, grid = plt.subplots(2, 2, figsize=(9.5, 7.5), layout="constrained")
+    axes = list(grid.flat)  # two columns: readable at page width
     axes[0].plot(a, one_line, color="C3")
     axes[0].set(title="1-D slice, one example", xlabel="a", ylabel="L(W + a W1)")
     axes[1].plot(a, avg_line, color="C0")

@@ -80,7 +80,9 @@ def main(argv=None):
 
 def plot(base, runs, lams, data, out):
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.2), layout="constrained")
+    fig, grid = plt.subplots(2, 2, figsize=(9.5, 7.5), layout="constrained")
+    axes = list(grid.flat)  # two columns: readable at page width
+    axes[3].set_axis_off()
     ax = axes[0]
     mid = {"L2": len(lams["L2"]) // 2, "L1": len(lams["L1"]) // 2}
     edge = np.abs(base["weights"]).max()

@@ -86,7 +86,9 @@ def main(argv=None):
 
 def plot(results, data, out):
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2), layout="constrained")
+    fig, grid = plt.subplots(2, 2, figsize=(9.5, 7.5), layout="constrained")
+    axes = list(grid.flat)  # two columns: readable at page width
+    axes[3].set_axis_off()
     layers = np.arange(1, 11)
     for (name, (before, after, losses)), c in zip(results.items(), ("C3", "C1", "C0", "C2")):
         axes[0].semilogy(layers, before, "o-", color=c, label=name)
