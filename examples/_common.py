@@ -11,6 +11,8 @@ never by `--quick`, whose tiny runs would replace them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,6 +210,26 @@ def shrink_png(path):
     with Image.open(path) as img:
         small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     small.save(path, optimize=True)
+
+
+@contextlib.contextmanager
+def headless_chromium():
+    """Debian's Chromium, headless, driven by Playwright: `with headless_chromium() as
+    browser: browser.new_page(...)`, for the docs' screenshots (`--screenshots`)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise SystemExit("--screenshots needs Playwright: pip install playwright") from None
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit("--screenshots needs Chromium on PATH (e.g. apt-get install chromium)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=flags)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class Timer:

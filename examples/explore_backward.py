@@ -16,11 +16,10 @@ PATH; Playwright drives it).
 """
 
 import argparse
-import shutil
 import webbrowser
 
 import numpy as np
-from _common import checked_args, output_args, shrink_png
+from _common import checked_args, headless_chromium, output_args, shrink_png
 
 import minigrad as mg
 import minigrad.nn.functional as F
@@ -29,7 +28,6 @@ from minigrad.data.datasets import make_spiral
 from minigrad.tensor import record
 
 REG = 0.1
-BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 def parameters(seed=0):
@@ -114,16 +112,8 @@ def pictures(trace):
 
 def screenshot(shots, out):
     """Open each page in headless Chromium, go to the step, and save a PNG."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise SystemExit("--screenshots needs Playwright: pip install playwright") from None
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("--screenshots needs Chromium on PATH (e.g. apt-get install chromium)")
     paths = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=BROWSER_FLAGS)
+    with headless_chromium() as browser:
         # The docs page shows a picture about 700 pixels wide: a narrow window keeps its
         # text readable there, and twice the pixels keep it sharp.
         page = browser.new_page(viewport={"width": 960, "height": 1000}, device_scale_factor=2)
@@ -133,7 +123,6 @@ def screenshot(shots, out):
             paths.append(out / name)
             page.screenshot(path=str(paths[-1]))
             shrink_png(paths[-1])
-        browser.close()
     return paths
 
 

@@ -11,14 +11,12 @@ PATH; Playwright drives it). `--quick` saves one surface.
 """
 
 import argparse
-import shutil
 import webbrowser
 
-from _common import checked_args, output_args, shrink_png
+from _common import checked_args, headless_chromium, output_args, shrink_png
 
 from minigrad import viz
 
-BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 SHOTS = [("bowl", "optimizer_playground.png"), ("cliff", "optimizer_playground_cliff.png")]
 
 
@@ -42,16 +40,8 @@ def main(argv=None):
 
 def screenshot(page, out):
     """Open the page in headless Chromium, show each surface of `SHOTS`, save PNGs."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise SystemExit("--screenshots needs Playwright: pip install playwright") from None
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("--screenshots needs Chromium on PATH (e.g. apt-get install chromium)")
     paths = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=BROWSER_FLAGS)
+    with headless_chromium() as browser:
         tab = browser.new_page(viewport={"width": 920, "height": 1040})
         tab.goto(page.resolve().as_uri())
         for surface, name in SHOTS:
@@ -59,7 +49,6 @@ def screenshot(page, out):
             paths.append(out / name)
             tab.screenshot(path=str(paths[-1]))
             shrink_png(paths[-1])
-        browser.close()
     return paths
 
 
