@@ -96,8 +96,9 @@ def _without_timings(history):
     return [{k: v for k, v in h.items() if k not in TIMING_KEYS} for h in history]
 
 
-def test_resume_continues_with_identical_results(tmp_path):
-    cfg = dict(hidden=(32, 16), dropout=0.2, epochs=2)
+@pytest.mark.parametrize("extra", [{}, {"ema": 0.95}])
+def test_resume_continues_with_identical_results(tmp_path, extra):
+    cfg = dict(hidden=(32, 16), dropout=0.2, epochs=2, **extra)
     straight = fit(small(**cfg), tmp_path / "a", log=quiet)
     first = fit(small(**cfg), tmp_path / "b", stop_after=1, log=quiet)
     assert "test_accuracy" not in first.metrics and first.metrics["epochs_completed"] == 1
@@ -110,6 +111,11 @@ def test_resume_continues_with_identical_results(tmp_path):
         np.testing.assert_array_equal(value, b["optimizer"]["state"]["0"][name])
     assert _without_timings(a["history"]) == _without_timings(b["history"])
     assert straight.metrics["test_accuracy"] == resumed.metrics["test_accuracy"]
+    assert ("ema" in a) is bool(extra)
+    if extra:
+        assert a["ema"]["steps"] == b["ema"]["steps"] > 0
+        for name, value in a["ema"]["model"].items():
+            np.testing.assert_array_equal(value, b["ema"]["model"][name], err_msg=name)
 
 
 def test_a_run_stopped_early_says_how_to_resume_it_naming_its_folder(tmp_path):

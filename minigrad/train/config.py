@@ -125,6 +125,13 @@ class TrainConfig:
     warmup: float = _setting(
         0.05, "optimisation", "linear warm-up, a fraction of all steps (onecycle: pct_start)"
     )
+    ema: float = _setting(
+        0.0,
+        "optimisation",
+        "score, predict with and save an exponential moving average of the weights and "
+        "BatchNorm statistics with this decay per step, e.g. 0.999 (warmed up as "
+        "min(decay, (1+t)/(10+t)) at step t); 0: the trained weights",
+    )
     epochs: int | None = _setting(None, "length", "passes over the training set")
     time_limit: float | None = _setting(
         None,
@@ -147,7 +154,7 @@ class TrainConfig:
             allowed, value = f.metadata.get("choices"), getattr(self, f.name)
             if allowed and value is not None and value not in allowed:
                 raise ConfigError(f.name, f"must be one of {', '.join(allowed)}")
-        for name in ("dropout", "warmup", "label_smoothing"):
+        for name in ("dropout", "warmup", "label_smoothing", "ema"):
             _check(self, name, lambda v: 0.0 <= v < 1.0, "must lie in [0, 1)")
         for name in ("lr", "time_limit"):
             _check(self, name, lambda v: v > 0, "must be > 0")

@@ -18,6 +18,7 @@ from minigrad import Tensor, no_grad
 from minigrad.data import DataLoader
 from minigrad.data import transforms as T
 from minigrad.optim import Optimizer
+from minigrad.train.averaging import WeightAverage
 from minigrad.train.config import TrainConfig
 from minigrad.train.defaults import filled
 from minigrad.train.report import EpochProgress
@@ -151,8 +152,10 @@ def train_epoch(
     loss_fn: LossFunction,
     progress: EpochProgress,
     epoch: int = 1,
+    average: WeightAverage | None = None,
 ) -> float:
-    """One pass over `loader`: forward, loss, backward, update, schedule step per batch.
+    """One pass over `loader`: forward, loss, backward, update, schedule step per batch, and
+    with `average` (`--ema`) its update after each step.
 
     Returns the seconds spent waiting for batches: what the data pipeline adds to the epoch.
     Raises `DivergedError` at the first non-finite loss, before it reaches the weights.
@@ -184,6 +187,8 @@ def train_epoch(
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if average is not None:
+                average.update()
             schedule.step()
             n = len(yb)
             progress.update(n, value * n, int((logits.data.argmax(axis=1) == yb).sum()))

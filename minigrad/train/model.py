@@ -4,7 +4,8 @@
     logits, classes = trained.predict(x_raw)     # raw inputs, as the dataset gives them
 
 The checkpoint holds the configuration (so the architecture is rebuilt without the caller
-knowing it), the weights, and the input preprocessing fitted on the training split.
+knowing it), the weights (with `--ema`, the averaged ones are the model's), and the input
+preprocessing fitted on the training split.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def from_state(state: dict, run_dir: Path | None) -> TrainedModel:
     pre = Preprocess.from_state(state["data"]["preprocess"])
     class_names = tuple(state["data"]["class_names"])
     model = build_model(cfg, pre.in_features, len(class_names))
-    model.load_state_dict(state["model"])
+    # With --ema the run's model is the average; "model" holds the trained weights it follows.
+    model.load_state_dict(state["ema"]["model"] if "ema" in state else state["model"])
     model.eval()
     metrics = {}
     if run_dir is not None and (run_dir / "metrics.json").is_file():

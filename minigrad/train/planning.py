@@ -23,6 +23,7 @@ import numpy as np
 import minigrad.nn as nn
 from minigrad import Tensor
 from minigrad.data import DataLoader
+from minigrad.train.averaging import WeightAverage
 from minigrad.train.builders import build_model, build_optimizer
 from minigrad.train.checkpoint import save_checkpoint
 from minigrad.train.config import TrainConfig
@@ -64,7 +65,8 @@ def plan_epochs(
     loss_fn = loss_function(cfg)
     views = tta_views(filled(cfg.tta), splits.preprocess.input_shape)
     eval_seconds = sum(_time_eval(model, part, loss_fn, None) for part in _scored(splits))
-    epoch_seconds = step_seconds * len(loader) + eval_seconds + _time_checkpoint(model)
+    checkpoint_seconds = _time_checkpoint(model, 4 if cfg.ema else 3)
+    epoch_seconds = step_seconds * len(loader) + eval_seconds + checkpoint_seconds
     final = sum(_time_eval(model, part, loss_fn, views) for part in _final(splits))
     usable = budget * (1 - MARGIN)
     epochs = max(1, math.floor((usable - final) / epoch_seconds))
@@ -117,9 +119,14 @@ def _final(splits: Splits) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int) -> float:
-    """Median seconds of one training step, batch preparation included."""
+    """Median seconds of one training step, batch preparation (and `--ema`'s update)
+    included."""
     model = build_model(cfg, splits.in_features, splits.num_classes)
     opt = build_optimizer(cfg, model)
+    average = None
+    if cfg.ema:
+        copy = build_model(cfg, splits.in_features, splits.num_classes)
+        average = WeightAverage(model, copy, cfg.ema)
     loss_fn = loss_function(cfg)
     rng = np.random.default_rng(0)
     n = min(filled(cfg.batch_size), len(splits.y_train))
@@ -134,15 +141,17 @@ def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if average is not None:
+            average.update()
         times.append(time.perf_counter() - start)
     return float(np.median(times[2:]))
 
 
-def _time_checkpoint(model: nn.Module) -> float:
-    """Seconds to write a checkpoint: the model and two optimizer moments per parameter."""
+def _time_checkpoint(model: nn.Module, copies: int = 3) -> float:
+    """Seconds to write a checkpoint: `copies` of the model's arrays (the model and two
+    optimizer moments per parameter, and the average with `--ema`)."""
     state = model.state_dict()
-    arrays = {**state, **{f"m.{k}": v for k, v in state.items()}}
-    arrays.update({f"v.{k}": v for k, v in state.items()})
+    arrays = {f"{i}.{k}": v for i in range(copies) for k, v in state.items()}
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         save_checkpoint({"arrays": arrays}, Path(folder) / "probe.npz")

@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.data.datasets import DownloadError
+from minigrad.train.averaging import WeightAverage
 from minigrad.train.builders import build_model, build_optimizer, reseed_dropout
 from minigrad.train.checkpoint import save_checkpoint
 from minigrad.train.config import ConfigError, TrainConfig
@@ -196,6 +197,12 @@ class _Run:
             epochs, self.budget = plan.epochs, EpochBudget(plan)
         self.epochs: int = filled(epochs or cfg.epochs)
         self.model = build_model(cfg, splits.in_features, splits.num_classes)
+        self.average: WeightAverage | None = None
+        if cfg.ema:
+            copy = build_model(cfg, splits.in_features, splits.num_classes)
+            self.average = WeightAverage(self.model, copy, cfg.ema)
+        # What the run scores, predicts with and saves as its model: the average, with --ema.
+        self.scored = self.model if self.average is None else self.average.model
         self.opt = build_optimizer(cfg, self.model)
         self.schedule = RunSchedule(
             self.opt, cfg.schedule, cfg.warmup, self.epochs * len(self.loader)
@@ -215,6 +222,7 @@ class _Run:
                 "class_names": list(self.splits.class_names),
             },
             "model": self.model.state_dict(),
+            **({} if self.average is None else {"ema": self.average.state_dict()}),
             "optimizer": self.opt.state_dict(),
             "schedule": self.schedule.state_dict(),
             "loader": self.loader.state_dict(),
@@ -226,6 +234,8 @@ class _Run:
 
     def restore(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
+        if self.average is not None:
+            self.average.load_state_dict(state["ema"])
         self.opt.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
         self.loader.load_state_dict(state["loader"])
@@ -249,6 +259,7 @@ class _Run:
                 self.loss_fn,
                 progress,
                 self.epoch + 1,
+                self.average,
             )
         finally:
             progress.close()
@@ -262,7 +273,7 @@ class _Run:
         }
         if self.monitor is not None:
             x, y = getattr(self.splits, self.monitor)
-            scores = score(self.model, x, y, self.loss_fn)  # monitoring: no --tta views
+            scores = score(self.scored, x, y, self.loss_fn)  # monitoring: no --tta views
             entry[f"{self.monitor}_loss"] = scores.loss
             entry[f"{self.monitor}_accuracy"] = scores.accuracy
         entry["epoch_seconds"] = time.perf_counter() - start
@@ -340,10 +351,10 @@ def _describe(run: _Run, log: Log) -> None:
 def _finish(run: _Run, out: Path, log: Log, wall: float, stopped: bool) -> TrainedModel:
     """Score the final model, write metrics.json and (unless `figures` is off) the figures,
     print the result."""
-    run.model.eval()
+    run.scored.eval()
     metrics = {**run.metrics(), "stopped_early": stopped, "wall_seconds_this_run": wall}
     trained = TrainedModel(
-        run.model, run.cfg, run.splits.preprocess, run.splits.class_names, out, metrics, run.epoch
+        run.scored, run.cfg, run.splits.preprocess, run.splits.class_names, out, metrics, run.epoch
     )
     done = stopped or run.epoch >= run.epochs
     report = _final_scores(run, metrics, log) if done else None
@@ -376,7 +387,7 @@ def _final_scores(run: _Run, metrics: dict[str, Any], log: Log) -> dict[str, Any
         split, (x, y), key = "val", s.val, "heldout"
     else:
         return None
-    scores = score(run.model, x, y, run.loss_fn, views=run.views)
+    scores = score(run.scored, x, y, run.loss_fn, views=run.views)
     metrics.update({f"{key}_loss": scores.loss, f"{key}_accuracy": scores.accuracy})
     views = ""
     if run.cfg.tta in VIEW_WORDS:
