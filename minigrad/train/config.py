@@ -98,6 +98,20 @@ class TrainConfig:
         "directions (shift, 18 views)",
         TTA,
     )
+    mixup: float = _setting(
+        0.0,
+        "data",
+        "train on blends lam*x + (1-lam)*x' of each image with another of its batch, with "
+        "lam ~ Beta(ALPHA, ALPHA) per batch and the loss weighted alike; the training "
+        "accuracy counts the label of the larger share; 0: off",
+    )
+    cutmix: float = _setting(
+        0.0,
+        "data",
+        "paste a box of another image of the batch into each image, covering 1-lam of it "
+        "with lam ~ Beta(ALPHA, ALPHA) per batch, the loss weighted by area; with --mixup each "
+        "batch takes one of the two at random; 0: off",
+    )
     hidden: tuple[int, ...] | None = _setting(
         None, "model", "hidden widths, e.g. 1024,512 (none: a linear classifier)"
     )
@@ -158,7 +172,7 @@ class TrainConfig:
             _check(self, name, lambda v: 0.0 <= v < 1.0, "must lie in [0, 1)")
         for name in ("lr", "time_limit"):
             _check(self, name, lambda v: v > 0, "must be > 0")
-        for name in ("weight_decay", "momentum", "zca"):
+        for name in ("weight_decay", "momentum", "zca", "mixup", "cutmix"):
             _check(self, name, lambda v: v >= 0, "must be >= 0")
         for name in ("epochs", "batch_size"):
             _check(self, name, lambda v: v >= 1, "must be >= 1")

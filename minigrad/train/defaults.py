@@ -87,6 +87,8 @@ def with_defaults(config: TrainConfig, dataset: str) -> TrainConfig:
         fill["label_smoothing"] = SOFTMAX_LABEL_SMOOTHING if config.loss == "softmax" else 0.0
     if config.tta not in (None, "none") and dataset != "cifar10":
         raise ConfigError("tta", f"(mirrored and moved images) is made for CIFAR-10, not {dataset}")
+    if config.cutmix and dataset != "cifar10":
+        raise ConfigError("cutmix", f"(boxes cut from images) is made for CIFAR-10, not {dataset}")
     return dataclasses.replace(config, dataset=dataset, **fill)
 
 

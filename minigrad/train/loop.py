@@ -21,6 +21,7 @@ from minigrad.optim import Optimizer
 from minigrad.train.averaging import WeightAverage
 from minigrad.train.config import TrainConfig
 from minigrad.train.defaults import filled
+from minigrad.train.mixing import MixedBatch
 from minigrad.train.report import EpochProgress
 from minigrad.train.schedule import RunSchedule
 
@@ -30,6 +31,7 @@ __all__ = [
     "VIEWS",
     "VIEW_WORDS",
     "loss_function",
+    "mixed_loss",
     "tta_views",
     "score",
     "train_epoch",
@@ -68,6 +70,7 @@ class Scores(NamedTuple):
 
 
 LossFunction = Callable[[Tensor, Any], Tensor]
+Mixing = Callable[[Iterator[Any]], Iterator[MixedBatch]]
 Views = Callable[[np.ndarray], list[np.ndarray]]
 
 
@@ -81,6 +84,12 @@ def loss_function(cfg: TrainConfig) -> LossFunction:
         return F.cross_entropy(logits, y, label_smoothing=smoothing)
 
     return cross_entropy
+
+
+def mixed_loss(loss_fn: LossFunction, logits: Tensor, batch: MixedBatch) -> Tensor:
+    """`lam * loss_fn(logits, y) + (1 - lam) * loss_fn(logits, y_other)` of a mixed batch."""
+    lam = batch.lam
+    return loss_fn(logits, batch.y) * lam + loss_fn(logits, batch.y_other) * (1.0 - lam)
 
 
 def tta_views(tta: str, input_shape: tuple[int, ...]) -> Views | None:
@@ -153,15 +162,20 @@ def train_epoch(
     progress: EpochProgress,
     epoch: int = 1,
     average: WeightAverage | None = None,
+    mix: Mixing | None = None,
 ) -> float:
     """One pass over `loader`: forward, loss, backward, update, schedule step per batch, and
-    with `average` (`--ema`) its update after each step.
+    with `average` (`--ema`) its update after each step. `mix` (`--mixup`, `--cutmix`) turns
+    the loader's batches into `MixedBatch`es (in the prefetching thread), trained on with
+    `lam * loss(y) + (1 - lam) * loss(y_other)` and counted as right when the prediction is
+    the label of the larger share.
 
     Returns the seconds spent waiting for batches: what the data pipeline adds to the epoch.
     Raises `DivergedError` at the first non-finite loss, before it reaches the weights.
     """
     model.train()
-    batches = prefetch(loader.iter_arrays())
+    arrays = loader.iter_arrays()
+    batches = prefetch(arrays if mix is None else mix(arrays))
     waited = 0.0
     step = 0
     # A diverging run overflows before its loss turns non-finite: the check below says so in
@@ -173,10 +187,11 @@ def train_epoch(
             waited += time.perf_counter() - start
             if batch is None:
                 return waited
-            xb, yb = batch
             step += 1
+            mixed = isinstance(batch, MixedBatch)
+            xb, yb = (batch.x, batch.main_labels) if mixed else batch
             logits = model(Tensor(xb.reshape(len(xb), -1)))
-            loss = loss_fn(logits, yb)
+            loss = mixed_loss(loss_fn, logits, batch) if mixed else loss_fn(logits, yb)
             value = loss.item()
             if not math.isfinite(value):
                 raise DivergedError(

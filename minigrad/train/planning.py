@@ -29,7 +29,15 @@ from minigrad.train.checkpoint import save_checkpoint
 from minigrad.train.config import TrainConfig
 from minigrad.train.data import Splits
 from minigrad.train.defaults import filled
-from minigrad.train.loop import LossFunction, Views, loss_function, score, tta_views
+from minigrad.train.loop import (
+    LossFunction,
+    Views,
+    loss_function,
+    mixed_loss,
+    score,
+    tta_views,
+)
+from minigrad.train.mixing import build_mixer
 
 __all__ = ["Plan", "EpochBudget", "plan_epochs", "MARGIN", "PACE_EPOCHS"]
 
@@ -119,8 +127,8 @@ def _final(splits: Splits) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int) -> float:
-    """Median seconds of one training step, batch preparation (and `--ema`'s update)
-    included."""
+    """Median seconds of one training step, batch preparation (with `--mixup`/`--cutmix`'s)
+    and `--ema`'s update included."""
     model = build_model(cfg, splits.in_features, splits.num_classes)
     opt = build_optimizer(cfg, model)
     average = None
@@ -128,6 +136,7 @@ def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int
         copy = build_model(cfg, splits.in_features, splits.num_classes)
         average = WeightAverage(model, copy, cfg.ema)
     loss_fn = loss_function(cfg)
+    mixer = build_mixer(cfg, splits.preprocess.input_shape)
     rng = np.random.default_rng(0)
     n = min(filled(cfg.batch_size), len(splits.y_train))
     times = []
@@ -137,7 +146,11 @@ def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int
         xb, yb = splits.x_train[idx], splits.y_train[idx]
         if loader.transform is not None:
             xb = loader.transform(xb, rng)
-        loss = loss_fn(model(Tensor(xb.reshape(n, -1))), yb)
+        if mixer is None:
+            loss = loss_fn(model(Tensor(xb.reshape(n, -1))), yb)
+        else:
+            mixed = mixer(xb.reshape(n, -1), yb, rng)
+            loss = mixed_loss(loss_fn, model(Tensor(mixed.x)), mixed)
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -18,6 +18,7 @@ changes during training is in the checkpoint.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import sys
@@ -38,11 +39,13 @@ from minigrad.train.evaluate import class_report, draw_figures, run_drawings
 from minigrad.train.loop import (
     VIEW_WORDS,
     DivergedError,
+    Mixing,
     loss_function,
     score,
     train_epoch,
     tta_views,
 )
+from minigrad.train.mixing import build_mixer, mixing_rng
 from minigrad.train.model import TrainedModel
 from minigrad.train.planning import EpochBudget, plan_epochs
 from minigrad.train.report import EpochProgress, epoch_line
@@ -208,6 +211,7 @@ class _Run:
             self.opt, cfg.schedule, cfg.warmup, self.epochs * len(self.loader)
         )
         self.loss_fn = loss_function(cfg)
+        self.mixer = build_mixer(cfg, splits.preprocess.input_shape)
         self.views = tta_views(filled(cfg.tta), splits.preprocess.input_shape)
         self.history: list[dict] = []
         self.epoch = 0
@@ -260,6 +264,7 @@ class _Run:
                 progress,
                 self.epoch + 1,
                 self.average,
+                self._mixing(),
             )
         finally:
             progress.close()
@@ -278,6 +283,12 @@ class _Run:
             entry[f"{self.monitor}_accuracy"] = scores.accuracy
         entry["epoch_seconds"] = time.perf_counter() - start
         return entry
+
+    def _mixing(self) -> Mixing | None:
+        """This epoch's mixing, drawn from `(seed, epoch)`, or None without it."""
+        if self.mixer is None:
+            return None
+        return functools.partial(self.mixer.batches, rng=mixing_rng(self.cfg.seed, self.epoch))
 
     def replan(self, entry: dict) -> str | None:
         """Fit the epochs still to run into the time left (`EpochBudget`). A change moves the
