@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad.nn as nn
-from minigrad.train.loop import logits_of, prefetch, score, tta_views
+from minigrad.train.loop import VIEWS, logits_of, prefetch, score, tta_views
 
 
 def test_prefetch_keeps_order_and_raises_the_producers_error():
@@ -47,6 +47,24 @@ def test_views_are_the_image_its_mirror_and_both_moved_two_pixels():
     down_right = np.zeros_like(images)
     down_right[:, :, 2:, 2:] = images[:, :, :2, :2]
     np.testing.assert_array_equal(shift[10], down_right.reshape(2, -1))
+
+
+def test_dense_views_are_the_shift_views_and_both_moved_one_pixel_in_8_directions():
+    x = np.arange(2 * 3 * 5 * 5, dtype=np.float32).reshape(2, -1)
+    images = x.reshape(2, 3, 5, 5)
+    dense = tta_views("dense", (3, 5, 5))(x)
+    shift = tta_views("shift", (3, 5, 5))(x)
+    assert len(dense) == 34
+    for got, want in zip(dense[:18], shift, strict=True):  # shift's views come first, as saved
+        np.testing.assert_array_equal(got, want)
+    moved = {(dy, dx, m) for dy, dx, m in VIEWS["dense"][18:]}
+    assert moved == {
+        (dy, dx, m) for dy in (-1, 0, 1) for dx in (-1, 0, 1) for m in (False, True) if dy or dx
+    }
+    up_left = np.zeros_like(images)
+    up_left[:, :, :-1, :-1] = images[:, :, 1:, 1:]
+    index = VIEWS["dense"].index((-1, -1, True))
+    np.testing.assert_array_equal(dense[index], up_left[..., ::-1].reshape(2, -1))
 
 
 def test_scores_with_views_average_the_probabilities():
