@@ -153,7 +153,7 @@ def fit(
         err.epochs_saved = saved  # type: ignore[attr-defined]
         log(f"interrupted: {saved} finished epoch(s) saved in {out}")
         raise
-    return _finish(run, out, log, time.time() - started, stopped)
+    return _finish(run, out, log, started, stopped)
 
 
 def _check_data_dir(config: TrainConfig) -> None:
@@ -359,16 +359,17 @@ def _describe(run: _Run, log: Log) -> None:
     )
 
 
-def _finish(run: _Run, out: Path, log: Log, wall: float, stopped: bool) -> TrainedModel:
+def _finish(run: _Run, out: Path, log: Log, started: float, stopped: bool) -> TrainedModel:
     """Score the final model, write metrics.json and (unless `figures` is off) the figures,
-    print the result."""
+    print the result. The wall time this run runs from `started` to the final score."""
     run.scored.eval()
-    metrics = {**run.metrics(), "stopped_early": stopped, "wall_seconds_this_run": wall}
+    metrics = {**run.metrics(), "stopped_early": stopped}
     trained = TrainedModel(
         run.scored, run.cfg, run.splits.preprocess, run.splits.class_names, out, metrics, run.epoch
     )
     done = stopped or run.epoch >= run.epochs
     report = _final_scores(run, metrics, log) if done else None
+    wall = metrics["wall_seconds_this_run"] = time.time() - started
     write_json(metrics, out / "metrics.json")
     if run.cfg.figures:
         drawn = draw_figures(run_drawings(trained, report, run.history), out, log)
