@@ -308,3 +308,20 @@ def test_resume_of_a_time_limited_cifar_run_keeps_its_data_dir_and_plan(tmp_path
 def test_augment_on_non_cifar_data_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="32x32 images"):
         fit(small(augment=True), tmp_path, log=quiet)
+
+
+def test_the_wall_time_of_a_run_counts_its_final_score(tmp_path, monkeypatch):
+    import time
+
+    from minigrad.train import run as run_module
+
+    scored = run_module.score
+
+    def slow_final_score(*args, **kwargs):
+        if "views" in kwargs:  # the final score passes the run's views (None here)
+            time.sleep(0.5)
+        return scored(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "score", slow_final_score)
+    metrics = fit(small(epochs=1), tmp_path, log=quiet).metrics
+    assert metrics["wall_seconds_this_run"] >= metrics["train_seconds"] + 0.5
