@@ -69,7 +69,9 @@ def test_ema_must_lie_in_zero_one():
 
 
 def test_an_ema_run_scores_saves_and_predicts_with_the_average(tmp_path):
-    trained = fit(small(ema=0.9), tmp_path, log=quiet)
+    lines = []
+    trained = fit(small(ema=0.9), tmp_path, log=lines.append)
+    assert lines[2].endswith("10 batches of 128, ema 0.9")
     state = load_checkpoint(tmp_path / "checkpoint.npz")
     assert state["ema"]["steps"] == 2 * 10  # 2 epochs of 10 batches of 128 digits
     for name, value in trained.model.state_dict().items():
@@ -78,6 +80,9 @@ def test_an_ema_run_scores_saves_and_predicts_with_the_average(tmp_path):
     loaded = load_model(tmp_path)
     np.testing.assert_array_equal(loaded.model[0].weight.data, trained.model[0].weight.data)
     plain = fit(small(), tmp_path / "plain", log=quiet)
-    assert "ema" not in load_checkpoint(tmp_path / "plain" / "checkpoint.npz")
+    unaveraged = load_checkpoint(tmp_path / "plain" / "checkpoint.npz")
+    assert "ema" not in unaveraged
+    for name, value in unaveraged["model"].items():  # averaging leaves training alone
+        np.testing.assert_array_equal(value, state["model"][name], err_msg=name)
     # the per-epoch validation scores come from the average, not the trained weights
     assert trained.metrics["history"][-1]["val_loss"] != plain.metrics["history"][-1]["val_loss"]

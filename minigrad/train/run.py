@@ -352,10 +352,12 @@ def _describe(run: _Run, log: Log) -> None:
         if getattr(s, part) is not None:
             sizes += f", {len(getattr(s, part)[1])} {part}"
     widths = "-".join(str(w) for w in (s.in_features, *filled(cfg.hidden), s.num_classes))
+    extras = [f"{name} {getattr(cfg, name):g}" for name in ("ema", "mixup", "cutmix")]
     log(
         f"{sizes}; MLP {widths} ({cfg.activation}{', batchnorm' if cfg.batch_norm else ''}); "
         f"{cfg.optimizer} lr {cfg.lr:g}, {cfg.schedule} schedule, {run.epochs} epochs of "
         f"{len(run.loader)} batches of {cfg.batch_size}"
+        + "".join(f", {extra}" for extra in extras if not extra.endswith(" 0"))
     )
 
 
