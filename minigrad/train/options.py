@@ -55,6 +55,9 @@ _METAVAR = {
     "hidden": "W1,W2",
     "betas": "B1,B2",
     "time_limit": "SECONDS",
+    "mixup": "ALPHA",
+    "cutmix": "ALPHA",
+    "ema": "DECAY",
 }
 
 
