@@ -572,6 +572,7 @@ class EdgePoint:
 
 
 INF = np.inf
+BN_S = 1 / np.sqrt(2 / 3 + 1e-5)  # 1 / std of the column (-1, 0, 1), as batch_norm's eps
 BCE_EPS = float(np.float32(1e-12))  # PyTorch's binary_cross_entropy divides by at least this
 
 # Finite everywhere: computed with every NumPy floating-point error raising.
@@ -591,6 +592,14 @@ FINITE_EDGES = [
     EdgePoint("0 ** x", lambda x: 0.0**x, [[0.0, 1.0]], [1.0, 0.0], [[0.0, 0.0]]),
     EdgePoint("relu at 0", lambda x: x.relu(), [[0.0]], [0.0], [[0.0]]),
     EdgePoint("abs at 0", lambda x: x.abs(), [[0.0]], [0.0], [[0.0]]),
+    EdgePoint(
+        "batch_norm_relu at 0: the middle row normalises to exactly 0",
+        lambda x: F.batch_norm_relu(x, training=True),
+        [[[-1.0], [0.0], [1.0]]],
+        [[0.0], [0.0], [BN_S]],
+        [[[BN_S * (BN_S**2 - 1) / 3], [-BN_S / 3], [BN_S * (2 - BN_S**2) / 3]]],
+        lambda torch, x: torch.relu(torch.nn.functional.batch_norm(x, None, None, training=True)),
+    ),
     EdgePoint(
         "clip at its bounds",
         lambda x: x.clip(-1.0, 1.0),

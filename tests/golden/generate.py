@@ -104,6 +104,18 @@ def _batch_norms():
         ),
         "batch_norm train without affine": lambda x: TF.batch_norm(x, None, None, training=True),
         "batch_norm eval": lambda x, w, b: TF.batch_norm(x, mean, var, w, b, training=False),
+        "batch_norm_relu train": lambda x, w, b: torch.relu(
+            TF.batch_norm(x, None, None, w, b, training=True)
+        ),
+        "batch_norm_relu train (N, C, L) updating running stats": lambda x, w, b: torch.relu(
+            TF.batch_norm(x, mean.clone(), var.clone(), w, b, training=True)
+        ),
+        "batch_norm_relu train without affine": lambda x: torch.relu(
+            TF.batch_norm(x, None, None, training=True)
+        ),
+        "batch_norm_relu eval": lambda x, w, b: torch.relu(
+            TF.batch_norm(x, mean, var, w, b, training=False)
+        ),
     }
 
 

@@ -1,8 +1,8 @@
 """`minigrad.nn.functional` (imported as `F`): stateless layers, activations and losses.
 
 Every function here is differentiable to any order (`create_graph=True`); the hot ones
-(`linear`, `cross_entropy`, `svm_loss`, `softmax`, `log_softmax`, `batch_norm`)
-are fused into one graph node each with a closed-form backward.
+(`linear`, `cross_entropy`, `svm_loss`, `softmax`, `log_softmax`, `batch_norm`,
+`batch_norm_relu`) are fused into one graph node each with a closed-form backward.
 """
 
 from minigrad.nn.functional.activation import (
@@ -14,7 +14,7 @@ from minigrad.nn.functional.activation import (
     softmax,
     tanh,
 )
-from minigrad.nn.functional.layer import batch_norm, dropout, linear
+from minigrad.nn.functional.layer import batch_norm, batch_norm_relu, dropout, linear
 from minigrad.nn.functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -29,6 +29,7 @@ from minigrad.nn.functional.loss import (
 
 __all__ = [
     "batch_norm",
+    "batch_norm_relu",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
