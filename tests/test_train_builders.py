@@ -1,9 +1,11 @@
 """minigrad.train.builders: every optimizer at the peak rate, weight decay groups, every
-activation."""
+activation, BatchNorm1d + ReLU fused."""
 
+import numpy as np
 import pytest
 from train_helpers import small
 
+import minigrad as mg
 from minigrad.train.builders import build_model, build_optimizer
 from minigrad.train.config import ACTIVATIONS, OPTIMIZERS, TrainConfig
 from minigrad.train.defaults import DEFAULT_LR, with_defaults
@@ -30,3 +32,43 @@ def test_every_activation_choice_builds(activation):
     cfg = with_defaults(TrainConfig(activation=activation, hidden=(5,)), "spiral")
     model = build_model(cfg, 2, 3)
     assert type(model[2]).__name__.lower().replace("leakyrelu", "leaky_relu") == activation
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_then_relu_runs_fused_with_the_layers_numbers_and_names(dtype):
+    cfg = with_defaults(TrainConfig(hidden=(6, 5), dropout=0.0), "spiral")
+    before = mg.get_default_dtype()
+    mg.set_default_dtype(dtype)
+    try:
+        model = build_model(cfg, 4, 3)
+    finally:
+        mg.set_default_dtype(before)
+    layers = mg.nn.Sequential(*model)  # the same modules, run one by one
+    assert list(model.state_dict()) == list(layers.state_dict())
+    assert [type(m).__name__ for m in model][1:3] == ["BatchNorm1d", "ReLU"]
+    x = np.random.default_rng(0).standard_normal((16, 4)).astype(dtype)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    for training in (True, False):
+        model.train(training)
+        grads = []
+        for net in (model, layers):
+            net.zero_grad()
+            out = net(mg.tensor(x))
+            (out * out).sum().backward()
+            grads.append((out.data, [p.grad.data.copy() for p in net.parameters()]))
+        assert grads[0][0].dtype == dtype
+        np.testing.assert_allclose(grads[0][0], grads[1][0], **tol)
+        for fused, apart in zip(grads[0][1], grads[1][1]):
+            np.testing.assert_allclose(fused, apart, **tol)
+    model.train()
+    ops = _ops(model(mg.tensor(x)))
+    assert "batch_norm_relu" in ops and "relu" not in ops
+
+
+def _ops(y):
+    seen, todo = set(), [y]
+    while todo:
+        t = todo.pop()
+        seen.add(t.op)
+        todo.extend(t.parents)
+    return seen

@@ -235,11 +235,18 @@ class BatchNorm1d(Module):
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def forward(self, x: Tensor) -> Tensor:
+        return self._normalize(x, F.batch_norm)
+
+    def forward_relu(self, x: Tensor) -> Tensor:
+        """`relu(self(x))`, in training as one fused op (`F.batch_norm_relu`)."""
+        return self._normalize(x, F.batch_norm_relu)
+
+    def _normalize(self, x: Tensor, fn: Callable[..., Tensor]) -> Tensor:
         counter = self.num_batches_tracked if self.training and self.track_running_stats else None
         factor = self.momentum
         if counter is not None and factor is None:
             factor = 1.0 / (int(counter.data) + 1)
-        y = F.batch_norm(
+        y = fn(
             x,
             self.running_mean,
             self.running_var,
