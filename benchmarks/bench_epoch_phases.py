@@ -18,6 +18,7 @@ each framework, back to back as a step runs them (fastest of `KERNEL_REPEATS`):
 
   matrix products        the step's 8: 3 forward, 5 backward (no input gradient for data)
   BatchNorm + ReLU       both hidden layers' BatchNorm1d and ReLU, forward and backward
+                         (fused into one op where the checkout's BatchNorm1d can)
   loss                   the recipe's loss on the logits, forward and backward
 
 and what forward and backward take beyond those three (the graph, Python, the accuracy) is
@@ -181,7 +182,8 @@ def minigrad_kernels(cfg, batch: int) -> dict:
 
     def bn_relu():
         for bn, h, g in norms:
-            F.relu(bn(h)).backward(g)
+            fused = getattr(bn, "forward_relu", None)  # as the run's model does, where it can
+            (fused(h) if fused else F.relu(bn(h))).backward(g)
 
     return {
         "matrix products": lambda: products(x, ws, hs, gs),

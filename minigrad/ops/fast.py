@@ -8,6 +8,11 @@ call), after one check of the operand's exact type; anything else goes to the op
 docstrings state no derivative on purpose: the graph explorer shows the rule of the op
 itself (`ops.mul`'s for `x * 0.9`). Each trick names its row of `benchmarks/run_all.py`,
 or the chain of 100 such ops on 4x4 (forward and backward) that it speeds up.
+
+Fused ops are ops, each beside its parts with its own derivative: `F.linear`,
+`F.cross_entropy`, and `F.batch_norm_relu` (the row "BatchNorm + ReLU" of
+`benchmarks/bench_epoch_phases.py`), which the training app's model runs for each
+`BatchNorm1d` followed by a `ReLU`.
 """
 
 from __future__ import annotations
