@@ -11,6 +11,7 @@ from op_table import FINITE_EDGES, INFINITE_EDGES, OPS
 
 import minigrad as mg
 from minigrad import ops
+from minigrad.autograd import trace_backward
 from minigrad.tensor import record
 
 CASES = [(spec, shapes) for spec in OPS for shapes in spec.shapes]
@@ -71,6 +72,18 @@ def test_float32_inputs_give_float32_results_and_grads(spec, shapes):
     for t in tensors:
         assert t.grad is None or (t.grad.dtype == np.float32 and t.grad.shape == t.shape)
 
+
+
+@pytest.mark.parametrize(("spec", "shapes"), CASES, ids=IDS)
+def test_one_input_nodes_send_gradients_in_their_input_shape(spec, shapes):
+    """The walk passes the gradient of a one-input node on without `sum_to` (autograd.py):
+    only ops of two or more inputs broadcast."""
+    _, tensors = _inputs(spec, shapes)
+    steps = trace_backward(spec.fn(*tensors).sum())
+    one_input = [s for s in steps if len(s.node.parents) == 1]
+    for step in one_input:
+        for send in step.sends:
+            assert send.raw.shape == send.parent.shape, step.node.op
 
 # public functions whose outputs carry no gradient by definition
 NOT_DIFFERENTIABLE = {"F.one_hot", "argmax", "argmin"}  # integer indices out
