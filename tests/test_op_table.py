@@ -73,7 +73,6 @@ def test_float32_inputs_give_float32_results_and_grads(spec, shapes):
         assert t.grad is None or (t.grad.dtype == np.float32 and t.grad.shape == t.shape)
 
 
-
 @pytest.mark.parametrize(("spec", "shapes"), CASES, ids=IDS)
 def test_one_input_nodes_send_gradients_in_their_input_shape(spec, shapes):
     """The walk passes the gradient of a one-input node on without `sum_to` (autograd.py):
@@ -84,6 +83,7 @@ def test_one_input_nodes_send_gradients_in_their_input_shape(spec, shapes):
     for step in one_input:
         for send in step.sends:
             assert send.raw.shape == send.parent.shape, step.node.op
+
 
 # public functions whose outputs carry no gradient by definition
 NOT_DIFFERENTIABLE = {"F.one_hot", "argmax", "argmin"}  # integer indices out
