@@ -81,13 +81,9 @@ class Tensor(TensorMethods):
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         self._data = as_array(data._data if isinstance(data, Tensor) else data)
-        self.grad = None
-        self.requires_grad = False
-        self._parents = ()
-        self._backward = None
-        self._op = ""
-        self._stamp = 0
-        self._retains_grad = False
+        self.grad = self._backward = None
+        self.requires_grad = self._retains_grad = False
+        self._parents, self._op, self._stamp = (), "", 0
         if requires_grad:
             self.requires_grad_(True)
 
@@ -337,7 +333,7 @@ class _Size(int):
         return self.shape[dim]
 
 
-def record(data: Any, op: str, parents: tuple[Tensor, ...], backward: Backward) -> Tensor:
+def record(data: Any, op: str, parents: tuple[Tensor, ...], backward: Backward | None) -> Tensor:
     """Wrap an op's output `data`; keep the graph link if recording and a parent needs grad.
 
     `backward(gy, *xs)` gets the output gradient and the parents' values and returns one
@@ -345,7 +341,8 @@ def record(data: Any, op: str, parents: tuple[Tensor, ...], backward: Backward) 
     `create_graph` they are Tensors (the parents themselves). The closure is written once,
     with operators and minigrad ops, which compute plain NumPy on ndarrays and record on
     Tensors, so the same expression is both the fast backward and a differentiable one. The
-    engine sums broadcast gradients back to each parent's shape.
+    engine sums broadcast gradients back to each parent's shape; the gradient of a lone
+    parent it passes on as it is (only broadcasting, of two or more inputs, changes shapes).
     """
     if type(data) is not _ndarray:
         data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d ops
@@ -373,16 +370,7 @@ def record(data: Any, op: str, parents: tuple[Tensor, ...], backward: Backward) 
 def const(data: np.ndarray) -> Tensor:
     """Wrap an ndarray as a leaf that needs no grad, skipping `Tensor.__init__`'s checks
     (the engine wraps first-order gradients with it when it hands them to the user)."""
-    out = _new(Tensor)
-    out._data = data
-    out.grad = None
-    out.requires_grad = False
-    out._parents = ()
-    out._backward = None
-    out._op = ""
-    out._stamp = 0
-    out._retains_grad = False
-    return out
+    return record(data, "", (), None)
 
 
 def as_tensor(x: Any) -> Tensor:
