@@ -64,8 +64,10 @@ def constant(x: Any, like: np.ndarray | None = None) -> Tensor:
 
 
 def scalar(c: float, like: np.ndarray) -> np.ndarray:
-    """The Python number `c` as a 0-d array operand beside the array `like` (`constant`)."""
-    return constant(c, like)._data
+    """The Python number `c` as a 0-d array operand beside the array `like` (`constant`,
+    looked up first without a call: `ops/fast.py` takes its operands from here)."""
+    number = CONSTANTS.get((c, like.dtype))
+    return (constant(c, like) if number is None else number)._data
 
 
 def unary(fn: Body) -> Callable[..., Any]:
