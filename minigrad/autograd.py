@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from heapq import heappop, heappush
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -101,6 +102,9 @@ class _Walk:
         """Called after `node` ran with gradient `g`; only a traced walk listens."""
 
 
+_data_of = attrgetter("_data")  # a parent's array, without a list comprehension's frame
+
+
 def _fit(g: Any, data: np.ndarray) -> Any:
     """`g` summed over the axes broadcasting added (`sum_to`) and cast to `data`'s dtype.
 
@@ -169,7 +173,7 @@ def _run(
                     cast = gx.dtype is not p._data.dtype
                     next_node, next_g = p, _fit(gx, p._data) if cast else gx
             else:
-                gxs = chain_rule(g, *(parents if create_graph else [p._data for p in parents]))
+                gxs = chain_rule(g, *(parents if create_graph else map(_data_of, parents)))
                 for p, gx in zip(parents, gxs):
                     if p._stamp > node._stamp:
                         _stale(node)
