@@ -1,10 +1,15 @@
-"""The CIFAR-10 ablation of docs/training.md: the default `minigrad train`, then the default
-with one of its tricks removed per row.
+"""The CIFAR-10 ablation of docs/training-recipe.md: the default `minigrad train`, then the
+default with one of its tricks removed, or one candidate trick added, per row.
 
     python benchmarks/cifar_ablation.py --data-dir DIR --row default      # one row, <= 15 min
     python benchmarks/cifar_ablation.py --data-dir DIR --row no-zca
     python benchmarks/cifar_ablation.py --data-dir DIR --row no-tta       # about a minute
     python benchmarks/cifar_ablation.py --table                           # the rows run so far
+    python benchmarks/cifar_ablation.py --data-dir DIR --epochs 30 --row default --row ema
+
+With `--epochs N` every training row trains exactly N epochs instead of filling the time
+limit (into `runs/ablation-eN`): the rows then compare what a trick does per epoch, whatever
+else the machine is doing, and the wall column says what the epochs cost.
 
 A training row is a real `minigrad train` command. Run one at a time on an otherwise quiet
 machine (each row times itself, and two rows at once would share the cores); its run folder
@@ -23,14 +28,21 @@ import sys
 import time
 from pathlib import Path
 
-# row -> (what is removed, the options that remove it)
+# row -> (what changes, the options that change it)
 ROWS = {
     "default": ("nothing: the default recipe", []),
-    "no-shift-tta": ("the shifted test-time views (flip views only)", ["--tta", "flip"]),
-    "no-tta": ("test-time augmentation", ["--tta", "none"]),
-    "no-zca": ("ZCA whitening (per-channel normalisation instead)", ["--zca", "0"]),
-    "no-augment": ("random crops and flips while training", ["--no-augment"]),
-    "no-label-smoothing": ("label smoothing", ["--label-smoothing", "0"]),
+    "fast": ("a 270 s budget (the five-minute tier)", ["--time-limit", "270"]),
+    "no-shift-tta": ("without the shifted test-time views (flip views only)", ["--tta", "flip"]),
+    "no-tta": ("without test-time augmentation", ["--tta", "none"]),
+    "no-zca": ("without ZCA whitening (per-channel normalisation instead)", ["--zca", "0"]),
+    "no-augment": ("without random crops and flips while training", ["--no-augment"]),
+    "no-label-smoothing": ("without label smoothing", ["--label-smoothing", "0"]),
+    "dense-tta": ("34 test-time views (1 and 2 pixel moves)", ["--tta", "dense"]),
+    "ema": ("plus weight averaging", ["--ema", "0.998"]),
+    "mixup": ("plus mixup", ["--mixup", "0.2"]),
+    "cutmix": ("plus CutMix", ["--cutmix", "1.0"]),
+    "deeper": ("three hidden layers of 1024", ["--hidden", "1024,1024,1024"]),
+    "wider": ("hidden layers of 2048 and 1024", ["--hidden", "2048,1024"]),
 }
 
 
@@ -41,7 +53,7 @@ def rescored_views(row: str) -> str | None:
     return options[1] if options[:1] == ["--tta"] else None
 
 
-def row_command(row: str, data_dir: str, out_dir: Path) -> list[str]:
+def row_command(row: str, data_dir: str, out_dir: Path, epochs: int | None = None) -> list[str]:
     """The command of `row`: `minigrad evaluate` of the default run for a view row,
     `minigrad train` (replacing an earlier run of the row) otherwise."""
     if rescored_views(row):
@@ -52,12 +64,13 @@ def row_command(row: str, data_dir: str, out_dir: Path) -> list[str]:
         return ["minigrad", "evaluate", str(default), "--data-dir", data_dir, *split, *ROWS[row][1]]
     out = out_dir / row
     train = ["minigrad", "train", "--data-dir", data_dir, "--out", str(out), "--force"]
-    return train + ROWS[row][1]
+    length = [] if epochs is None or row == "fast" else ["--epochs", str(epochs)]
+    return train + ROWS[row][1] + length
 
 
-def run_row(row: str, data_dir: str, out_dir: Path) -> dict:
+def run_row(row: str, data_dir: str, out_dir: Path, epochs: int | None = None) -> dict:
     """Run the command of `row`; return its summary (also written to `<row>.json`)."""
-    command = row_command(row, data_dir, out_dir)
+    command = row_command(row, data_dir, out_dir, epochs)
     print("$", " ".join(command), flush=True)
     start = time.perf_counter()
     subprocess.run(command, check=True)
@@ -83,17 +96,17 @@ def row_numbers(row: str, out_dir: Path) -> tuple[float, int, str]:
 def table(out_dir: Path) -> str:
     """The markdown table of every row run so far."""
     lines = [
-        "| removed | options | held-out accuracy | epochs | training (s) | wall (s) |",
+        "| change | options | held-out accuracy | epochs | training (s) | wall (s) |",
         "|---|---|---|---|---|---|",
     ]
-    for row, (removed, options) in ROWS.items():
+    for row, (change, options) in ROWS.items():
         summary = out_dir / f"{row}.json"
         if not summary.is_file():
             continue
         wall = json.loads(summary.read_text())["wall_seconds"]
         accuracy, epochs, train = row_numbers(row, out_dir)
         lines.append(
-            f"| {removed} | `{' '.join(options) or '(none)'}` | {100 * accuracy:.2f}% | "
+            f"| {change} | `{' '.join(options) or '(none)'}` | {100 * accuracy:.2f}% | "
             f"{epochs} | {train} | {wall:.0f} |"
         )
     return "\n".join(lines)
@@ -103,15 +116,17 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", help="the folder holding CIFAR-10 (without its test batch)")
     p.add_argument("--row", choices=list(ROWS), action="append", help="run this row")
-    p.add_argument("--out-dir", type=Path, default=Path("runs/ablation"))
+    p.add_argument("--out-dir", type=Path, help="default: runs/ablation (runs/ablation-eN)")
+    p.add_argument("--epochs", type=int, help="train every row exactly this many epochs")
     p.add_argument("--table", action="store_true", help="print the table of the rows run")
     args = p.parse_args(argv)
     if args.row and not args.data_dir:
         p.error("--row needs --data-dir")
+    out_dir = args.out_dir or Path("runs/ablation" + (f"-e{args.epochs}" if args.epochs else ""))
     for row in args.row or []:
-        run_row(row, args.data_dir, args.out_dir)
+        run_row(row, args.data_dir, out_dir, args.epochs)
     if args.table or not args.row:
-        print(table(args.out_dir))
+        print(table(out_dir))
     return 0
 
 
