@@ -173,8 +173,9 @@ def in_blocks(
     """Call `fn(*blocks, work_block)` on consecutive blocks of `block` elements of the equally
     sized `arrays` (flattened), which `fn` updates in place; `work_block` is the start of the
     work array `work` (shaped like the arrays), the same memory for every block, so it stays
-    in cache. Arrays that are not C-contiguous are done whole, in one call, with `work`."""
-    if not all(a.flags.c_contiguous for a in (*arrays, work)):
+    in cache. Arrays of at most one block, or not C-contiguous, are done whole, in one call,
+    with `work` (the deep MLP's 256x256 layers: no slicing for nothing)."""
+    if arrays[0].size <= block or not all(a.flags.c_contiguous for a in (*arrays, work)):
         fn(*arrays, work)
         return
     flat = [a.reshape(-1) for a in arrays]
