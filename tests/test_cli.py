@@ -15,6 +15,7 @@ from train_helpers import UNREACHABLE, no_network  # noqa: F401
 from minigrad.cli import build_parser, main
 from minigrad.train import TrainConfig
 from minigrad.train.config import option_name
+from minigrad.train.options import config_from_options
 
 
 def _train_parser():
@@ -32,10 +33,20 @@ def test_every_config_field_is_an_option_with_its_choices_and_default_in_the_hel
 
 
 @pytest.mark.parametrize(
+    "text, value", [("10,0.1", (10.0, 0.1)), ("0,0.05", (0.0, 0.05)), ("0", (0.0, 0.0))]
+)
+def test_affine_option_parses_degrees_and_scale(text, value):
+    args = build_parser().parse_args(["train", "--affine", text])
+    assert config_from_options(args) == {"affine": value}
+
+
+@pytest.mark.parametrize(
     "argv, message",
     [
         (["train", "--hidden", "10,x"], "widths like"),
         (["train", "--hidden", "10,0"], "hidden (--hidden) widths must be >= 1"),
+        (["train", "--affine", "10"], "expected DEG,SCALE like 10,0.1 (or 0: off)"),
+        (["train", "--affine", "10,1.5"], "affine (--affine) must be DEG,SCALE with DEG >= 0"),
         (["train", "--epochs", "0"], "epochs (--epochs) must be >= 1"),
         (["train", "--optimizer", "lbfgs"], "invalid choice"),
         (["train", "--dataset", "mnist"], "invalid choice"),

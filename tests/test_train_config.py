@@ -28,6 +28,8 @@ from minigrad.train.options import default_text
         (dict(betas=(0.9, 1.0)), "betas"),
         (dict(zca=-0.1), "zca"),
         (dict(tta="crops"), "tta"),
+        (dict(affine=(-5.0, 0.1)), "affine"),
+        (dict(affine=(10.0, 1.0)), "affine"),
     ],
 )
 def test_validation_names_the_field(kw, field):
@@ -140,3 +142,12 @@ def test_tta_is_for_cifar10_and_off_elsewhere_by_default():
     with pytest.raises(ConfigError) as err:
         with_defaults(small(tta="flip"), "digits")
     assert err.value.field == "tta"
+
+
+def test_affine_needs_cifar10_with_its_crops():
+    with pytest.raises(ConfigError, match="--affine.*CIFAR-10, not digits"):
+        with_defaults(TrainConfig(affine=(10.0, 0.1)), "digits")
+    with pytest.raises(ConfigError, match="--affine.*with --augment"):
+        with_defaults(TrainConfig(affine=(10.0, 0.1), augment=False), "cifar10")
+    assert with_defaults(TrainConfig(affine=(10.0, 0.1)), "cifar10").augment is True
+    assert with_defaults(TrainConfig(augment=False), "cifar10").affine == (0.0, 0.0)

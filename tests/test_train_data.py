@@ -33,6 +33,21 @@ def test_zca_whitens_the_training_images_once_and_the_loader_only_crops_and_flip
     np.testing.assert_array_equal(restored(raw.val[0]), splits.val[0])
 
 
+@pytest.mark.parametrize("zca", [0.1, 0.0])
+def test_affine_replaces_the_crop_and_flip_by_one_resampling(cifar, zca):
+    splits = tdata.prepare_data("cifar10", cifar, 20, True, zca, quiet, affine=(10.0, 0.1))
+    steps = splits.transform.transforms
+    assert [type(t).__name__ for t in steps] == ["RandomAffine"] + ([] if zca else ["Normalize"])
+    assert (steps[0].degrees, steps[0].scale, steps[0].padding) == (10.0, 0.1, 4)
+    off = tdata.prepare_data("cifar10", cifar, 20, True, zca, quiet, affine=(0.0, 0.0))
+    assert [type(t).__name__ for t in off.transform.transforms][:2] == [
+        "RandomCrop",
+        "RandomHorizontalFlip",
+    ]
+    with pytest.raises(ValueError, match="affine.*not digits"):
+        tdata.prepare_data("digits", affine=(10.0, 0.1))
+
+
 def test_zca_0_normalises_per_channel(cifar):
     splits = tdata.prepare_data("cifar10", cifar, val_size=20, augment=False, zca=0.0)
     assert splits.preprocess.whitening is None and splits.preprocess.per_channel

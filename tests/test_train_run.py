@@ -305,6 +305,26 @@ def test_resume_of_a_time_limited_cifar_run_keeps_its_data_dir_and_plan(tmp_path
     assert "heldout_accuracy" in metrics
 
 
+def test_a_cifar_run_with_affine_augmentation_resumes_bit_for_bit(tmp_path):
+    fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
+    cfg = dict(data_dir=str(tmp_path / "data"), hidden=(8,), val_size=32, epochs=2, zca=0.1)
+    cfg |= dict(affine=(10.0, 0.1), batch_size=64, figures=False)
+    lines = []
+    straight = fit(TrainConfig(**cfg), tmp_path / "a", log=lines.append)
+    assert any("affine 10 degrees, scale 0.1" in line for line in lines)
+    fit(TrainConfig(**cfg), tmp_path / "b", stop_after=1, log=quiet)
+    resumed = fit(TrainConfig(), tmp_path / "b", resume=True, log=quiet)
+    assert resumed.config.affine == (10.0, 0.1)
+    a = load_checkpoint(tmp_path / "a" / "checkpoint.npz")
+    b = load_checkpoint(tmp_path / "b" / "checkpoint.npz")
+    for name, value in a["model"].items():
+        np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
+    assert _without_timings(a["history"]) == _without_timings(b["history"])
+    assert straight.metrics["heldout_accuracy"] == resumed.metrics["heldout_accuracy"]
+    plain = fit(TrainConfig(**(cfg | dict(affine=(0.0, 0.0)))), tmp_path / "c", log=quiet)
+    assert plain.metrics["history"][0]["train_loss"] != a["history"][0]["train_loss"]
+
+
 def test_augment_on_non_cifar_data_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="32x32 images"):
         fit(small(augment=True), tmp_path, log=quiet)

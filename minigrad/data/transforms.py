@@ -11,7 +11,9 @@ The classes (`RandomCrop`, `RandomHorizontalFlip`, `Normalize`, `Compose`) are c
     augment = Compose([RandomCrop(padding=4), RandomHorizontalFlip(), Normalize(mean, std)])
     loader = DataLoader(TensorDataset(x_train, y_train), 256, shuffle=True, transform=augment)
 
-A crop and a flip that follow each other are fused into one gather.
+A crop and a flip that follow each other are fused into one gather. `random_affine`
+(`RandomAffine`) adds a random rotation and scaling to the crop and the flip, in one
+resampling.
 
 Regularised ZCA whitening (`zca_statistics`, `zca_matrix`, `whiten`) decorrelates the pixels
 of a whole training set once, before training:
@@ -37,8 +39,10 @@ __all__ = [
     "random_crop",
     "random_flip",
     "random_crop_flip",
+    "random_affine",
     "translate",
     "RandomCrop",
+    "RandomAffine",
     "RandomHorizontalFlip",
     "Normalize",
     "Compose",
@@ -95,6 +99,138 @@ def random_crop_flip(
         rows = np.flatnonzero(mask)
         out[rows] = view[rows, :, dy[rows], dx[rows]]
     return out.reshape(np.shape(x))
+
+
+def random_affine(
+    x: NDArray[Any],
+    rng: np.random.Generator,
+    degrees: float,
+    scale: float,
+    padding: int = 4,
+    flip_p: float = 0.5,
+    shape: Sequence[int] | None = None,
+) -> NDArray[Any]:
+    """`random_crop_flip` with a random rotation and scaling: one bilinear resampling per image.
+
+    Image `n` draws, in this order, the crop offsets `dy, dx` uniform in `[0, 2*padding]` and
+    the flip (probability `flip_p`) as `random_crop_flip` does, then an angle `a` uniform in
+    `[-degrees, degrees]` and a scale `s` uniform in `[1 - scale, 1 + scale]`. Output pixel
+    `(i, j)` is `x` sampled bilinearly at
+
+        (sy, sx) = (cy + dy - padding, cx + dx - padding) + R(a) @ (i - cy, j' - cx) / s
+
+    with `(cy, cx) = ((H-1)/2, (W-1)/2)` the image centre, `j' = W-1-j` if flipped else `j`,
+    and `R(a) = [[cos a, sin a], [-sin a, cos a]]` acting on (row, column): the crop window,
+    turned counterclockwise by `a` and magnified `s` times about its centre, then mirrored.
+    Samples outside the image read zeros. With `degrees = scale = 0` every sample lands on a
+    pixel and the result is `random_crop_flip(x, rng, padding, flip_p)`'s, bit for bit.
+
+    Bilinear (four gathers) rather than nearest-neighbour: a 3x32x32 image turned by a few
+    degrees would otherwise duplicate and drop whole pixels. The images go through in chunks
+    of `_CHUNK` whose arrays fit a core's cache. A batch of 512 float32 3x32x32 images took
+    9.4 ms (nearest-neighbour 6.5 ms, `random_crop_flip` 7.6 ms), best of 40 alternating calls
+    on two cores busy training: `python benchmarks/affine_augment.py`.
+
+    Args:
+        x: `(N, C, H, W)` or `(N, C*H*W)` batch; float dtypes are kept, integer ones rounded
+            back to theirs.
+        rng: the generator drawing offsets, flips, angles and scales.
+        degrees: largest rotation, >= 0.
+        scale: largest relative change of size, in [0, 1).
+    Returns:
+        a new array of `x`'s shape and dtype.
+    """
+    _check_affine(degrees, scale, padding)
+    imgs = _as_images(x, shape)
+    n, c, h, w = imgs.shape
+    rows, cols = _affine_coordinates(rng, imgs.shape, degrees, scale, padding, flip_p)
+    kind = imgs.dtype if imgs.dtype.kind == "f" else np.dtype(np.float32)
+    out = np.empty((n, c, h, w), kind)
+    padded = np.zeros((min(n, _CHUNK), c, h + 3, w + 3), kind)
+    for start in range(0, n, _CHUNK):
+        part = slice(start, start + _CHUNK)
+        padded[: len(out[part]), :, 1 : h + 1, 1 : w + 1] = imgs[part]
+        _bilinear(padded, rows[:, part] + cols[:, part], out[part])
+    if kind != imgs.dtype:
+        info = np.iinfo(imgs.dtype)
+        out = np.clip(np.rint(out), info.min, info.max).astype(imgs.dtype)
+    return out.reshape(np.shape(x))
+
+
+def _check_affine(degrees: float, scale: float, padding: int) -> None:
+    if not degrees >= 0:
+        raise ValueError(f"degrees must be >= 0 (the largest rotation), got {degrees}")
+    if not 0 <= scale < 1:
+        raise ValueError(f"scale must lie in [0, 1) (sizes 1 - scale to 1 + scale), got {scale}")
+    if padding < 0:
+        raise ValueError(f"padding must be >= 0, got {padding}")
+
+
+def _affine_coordinates(
+    rng: np.random.Generator,
+    shape: tuple[int, ...],
+    degrees: float,
+    scale: float,
+    padding: int,
+    flip_p: float,
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Draw `random_affine`'s parameters for images of `shape (N, C, H, W)`; return float32
+    `rows (2, N, H, 1)` and `cols (2, N, 1, W)` whose sum is the source (row, column) of
+    each pixel in the frame of the image padded by one pixel."""
+    n, _, h, w = shape
+    dy = rng.integers(0, 2 * padding + 1, size=(n,)) - padding
+    dx = rng.integers(0, 2 * padding + 1, size=(n,)) - padding
+    mirror = np.where(rng.random(n) < flip_p, -1.0, 1.0)
+    angle = np.deg2rad(rng.uniform(-degrees, degrees, n))
+    zoom = rng.uniform(1 - scale, 1 + scale, n)
+    cos, sin = np.cos(angle) / zoom, np.sin(angle) / zoom
+    # sy[n, i, j] = rows_y[n, i] + cols_y[n, j], sx alike: one addition per pixel, exact in
+    # float32 when every sample lands on a pixel.
+    u, v = np.arange(h) - (h - 1) / 2, np.arange(w) - (w - 1) / 2
+    rows_y = ((h + 1) / 2 + dy)[:, None] + cos[:, None] * u
+    rows_x = ((w + 1) / 2 + dx)[:, None] - sin[:, None] * u
+    cols_y, cols_x = (mirror * sin)[:, None] * v, (mirror * cos)[:, None] * v
+    rows = np.stack([rows_y, rows_x]).astype(np.float32)[..., None]
+    cols = np.stack([cols_y, cols_x]).astype(np.float32)[:, :, None, :]
+    return rows, cols
+
+
+_CHUNK = 32  # images resampled at a time by random_affine (16 and 32: same speed, 512: 2.4x)
+
+
+def _bilinear(padded: NDArray[Any], coords: NDArray[Any], out: NDArray[Any]) -> None:
+    """`out[n, c, i, j]` = `padded[n, c]` sampled bilinearly at row `coords[0, n, i, j]`,
+    column `coords[1, n, i, j]`, for the first `len(out)` images. `padded (K, C, H+3, W+3)`:
+    images with a zero border of 1 pixel above and left, 2 below and right. `coords` is
+    overwritten."""
+    m, c, hp, wp = len(out), padded.shape[1], padded.shape[2], padded.shape[3]
+    fy, fx = coords
+    np.clip(fy, 0, hp - 2, out=fy)  # farther out reads zeros as well
+    np.clip(fx, 0, wp - 2, out=fx)
+    row, column = np.floor(fy), np.floor(fx)
+    fy -= row
+    fx -= column
+    row *= wp
+    row += column
+    index = row.astype(np.intp)
+    index += (np.arange(m) * (c * hp * wp)).reshape(m, 1, 1)
+    flat = padded.ravel()
+    top, right, low = np.empty((3, *index.shape), padded.dtype)
+    for channel in range(c):
+        at = channel * hp * wp
+        np.take(flat[at:], index, out=top, mode="clip")
+        np.take(flat[at + 1 :], index, out=right, mode="clip")
+        right -= top
+        right *= fx
+        top += right  # the upper row interpolated across
+        np.take(flat[at + wp :], index, out=low, mode="clip")
+        np.take(flat[at + wp + 1 :], index, out=right, mode="clip")
+        right -= low
+        right *= fx
+        low += right  # the lower row
+        low -= top
+        low *= fy
+        np.add(top, low, out=out[:, channel])
 
 
 def random_crop(
@@ -310,6 +446,30 @@ class RandomHorizontalFlip:
 
     def __repr__(self) -> str:
         return f"RandomHorizontalFlip(p={self.p})"
+
+
+class RandomAffine:
+    """`t(x, rng)`: `random_affine` (crop, rotation, scaling and flip in one resampling)."""
+
+    def __init__(
+        self,
+        degrees: float,
+        scale: float,
+        padding: int = 4,
+        p: float = 0.5,
+        shape: Sequence[int] | None = None,
+    ):
+        _check_affine(degrees, scale, padding)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must lie in [0, 1], got {p}")
+        self.degrees, self.scale, self.padding, self.p = float(degrees), float(scale), padding, p
+        self.shape = shape
+
+    def __call__(self, x: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
+        return random_affine(x, rng, self.degrees, self.scale, self.padding, self.p, self.shape)
+
+    def __repr__(self) -> str:
+        return f"RandomAffine(degrees={self.degrees:g}, scale={self.scale:g}, p={self.p})"
 
 
 class Normalize:

@@ -84,6 +84,13 @@ class TrainConfig:
     augment: bool | None = _setting(
         None, "data", "random crop from the 4-pixel zero-padded image + horizontal flip"
     )
+    affine: tuple[float, float] = _setting(
+        (0.0, 0.0),
+        "data",
+        "with --augment, also turn each training image by an angle uniform in [-DEG, DEG] "
+        "degrees and scale it by a factor uniform in [1-SCALE, 1+SCALE] about its centre, "
+        "in one bilinear resampling with the crop and the flip, e.g. 10,0.1; 0: off",
+    )
     zca: float | None = _setting(
         None,
         "data",
@@ -177,6 +184,12 @@ class TrainConfig:
         for name in ("epochs", "batch_size"):
             _check(self, name, lambda v: v >= 1, "must be >= 1")
         _check(self, "betas", lambda v: all(0.0 <= b < 1.0 for b in v), "must both lie in [0, 1)")
+        _check(
+            self,
+            "affine",
+            lambda v: v[0] >= 0 and 0 <= v[1] < 1,
+            "must be DEG,SCALE with DEG >= 0 and SCALE in [0, 1)",
+        )
         _check(self, "hidden", lambda v: all(h >= 1 for h in v), "widths must be >= 1")
         _check(
             self,

@@ -309,14 +309,17 @@ def prepare_data(
     augment: bool | None = False,
     zca: float | None = 0.0,
     log: Callable[[str], object] = print,
+    affine: tuple[float, float] = (0.0, 0.0),
 ) -> Splits:
-    """`load_raw`, then ready the splits for training (crop + flip when `augment`; ZCA
+    """`load_raw`, then ready the splits for training (crop + flip when `augment`, turned
+    and scaled as well by up to `affine = (degrees, scale)` unless that is `(0, 0)`; ZCA
     whitening with `eps=zca` if > 0, of the whole training split before training, so that
     the crops and flips work on whitened images: they commute with the whitening, flips
     exactly and crops up to the image border)."""
     for option, value in (
         ("augment (--augment: random crops and flips)", augment),
         ("zca (--zca: whitening)", zca),
+        ("affine (--affine: turned images)", any(affine)),
     ):
         if value and name != "cifar10":
             raise ValueError(f"{option} is made for CIFAR-10's 32x32 images, not {name}")
@@ -328,6 +331,8 @@ def prepare_data(
 
     if raw.name == "cifar10":
         steps = [T.RandomCrop(padding=4), T.RandomHorizontalFlip()] if augment else []
+        if augment and any(affine):
+            steps = [T.RandomAffine(*affine, padding=4)]
         if pre.whitening is not None:
             x_train = pre(raw.train[0]).reshape(raw.train[0].shape)
             transform = T.Compose(steps) if steps else None

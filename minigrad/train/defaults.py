@@ -89,6 +89,11 @@ def with_defaults(config: TrainConfig, dataset: str) -> TrainConfig:
         raise ConfigError("tta", f"(mirrored and moved images) is made for CIFAR-10, not {dataset}")
     if config.cutmix and dataset != "cifar10":
         raise ConfigError("cutmix", f"(boxes cut from images) is made for CIFAR-10, not {dataset}")
+    if any(config.affine):
+        if dataset != "cifar10":
+            raise ConfigError("affine", f"(turned images) is made for CIFAR-10, not {dataset}")
+        if not fill.get("augment", config.augment):
+            raise ConfigError("affine", "turns the crops of --augment: use it with --augment")
     return dataclasses.replace(config, dataset=dataset, **fill)
 
 

@@ -40,6 +40,16 @@ def _pair(text: str) -> tuple[float, float]:
     return float(parts[0]), float(parts[1])
 
 
+def _affine(text: str) -> tuple[float, float]:
+    """`10,0.1` -> (10.0, 0.1); `0` -> (0.0, 0.0), off."""
+    if text.strip() in ("0", "off"):
+        return 0.0, 0.0
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"expected DEG,SCALE like 10,0.1 (or 0: off), got {text!r}")
+    return float(parts[0]), float(parts[1])
+
+
 def _size(text: str) -> int | float:
     """A count (`5000`) or a fraction (`0.1`) of the samples."""
     value = float(text)
@@ -47,11 +57,17 @@ def _size(text: str) -> int | float:
 
 
 # Fields whose text is not one plain number or word, and the names shown for their values.
-_PARSE: dict[str, Callable[[str], Any]] = {"hidden": _widths, "betas": _pair, "val_size": _size}
+_PARSE: dict[str, Callable[[str], Any]] = {
+    "hidden": _widths,
+    "betas": _pair,
+    "affine": _affine,
+    "val_size": _size,
+}
 _METAVAR = {
     "data_dir": "DIR",
     "val_size": "N",
     "zca": "EPS",
+    "affine": "DEG,SCALE",
     "hidden": "W1,W2",
     "betas": "B1,B2",
     "time_limit": "SECONDS",

@@ -172,13 +172,17 @@ def _load(config: TrainConfig, name: str, log: Log) -> tuple[TrainConfig, Splits
     back to the bundled digits. The config records the validation size the data used."""
     cfg = with_defaults(config, name)
     try:
-        splits = prepare_data(name, cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log)
+        splits = prepare_data(
+            name, cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log, cfg.affine
+        )
     except DownloadError as err:
         if config.dataset != "auto":
             raise
         log(f"CIFAR-10 download failed ({str(err).splitlines()[0]}); using the bundled digits")
         cfg = with_defaults(config, "digits")
-        splits = prepare_data("digits", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log)
+        splits = prepare_data(
+            "digits", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log, cfg.affine
+        )
     return dataclasses.replace(cfg, val_size=splits.val_size), splits
 
 
@@ -353,6 +357,8 @@ def _describe(run: _Run, log: Log) -> None:
             sizes += f", {len(getattr(s, part)[1])} {part}"
     widths = "-".join(str(w) for w in (s.in_features, *filled(cfg.hidden), s.num_classes))
     extras = [f"{name} {getattr(cfg, name):g}" for name in ("ema", "mixup", "cutmix")]
+    if any(cfg.affine):
+        extras.append("affine {:g} degrees, scale {:g}".format(*cfg.affine))
     log(
         f"{sizes}; MLP {widths} ({cfg.activation}{', batchnorm' if cfg.batch_norm else ''}); "
         f"{cfg.optimizer} lr {cfg.lr:g}, {cfg.schedule} schedule, {run.epochs} epochs of "
