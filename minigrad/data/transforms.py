@@ -4,8 +4,8 @@ Every function takes a batch `x` either as images `(N, C, H, W)` or flattened `(
 (channel planes, then rows, as CIFAR-10 stores them; pass `shape=(C, H, W)`), and returns
 the same layout. Randomness comes from an explicit `np.random.Generator`.
 
-The classes (`RandomCrop`, `RandomHorizontalFlip`, `Normalize`, `Compose`) are callables
-`t(x, rng) -> x`, the signature `DataLoader(transform=...)` expects:
+The classes (`RandomCrop`, `RandomHorizontalFlip`, `RandomAffine`, `Normalize`, `Compose`)
+are callables `t(x, rng) -> x`, the signature `DataLoader(transform=...)` expects:
 
     mean, std = channel_stats(x_train)
     augment = Compose([RandomCrop(padding=4), RandomHorizontalFlip(), Normalize(mean, std)])
@@ -125,11 +125,12 @@ def random_affine(
     Samples outside the image read zeros. With `degrees = scale = 0` every sample lands on a
     pixel and the result is `random_crop_flip(x, rng, padding, flip_p)`'s, bit for bit.
 
-    Bilinear (four gathers) rather than nearest-neighbour: a 3x32x32 image turned by a few
-    degrees would otherwise duplicate and drop whole pixels. The images go through in chunks
-    of `_CHUNK` whose arrays fit a core's cache. A batch of 512 float32 3x32x32 images took
-    9.4 ms (nearest-neighbour 6.5 ms, `random_crop_flip` 7.6 ms), best of 40 alternating calls
-    on two cores busy training: `python benchmarks/affine_augment.py`.
+    Bilinear (four gathers) rather than nearest-neighbour, which duplicates and drops whole
+    pixels of a 32x32 image turned by a few degrees and saved only 15%: a batch of 512
+    float32 3x32x32 images took 9.4 ms (nearest neighbour 8.0 ms, `random_crop_flip` 6.8 ms),
+    best of 60 alternating calls on two cores busy training other models,
+    `python benchmarks/bench_affine.py --repeats 60`. The images go through in chunks of
+    `_CHUNK`, whose arrays stay in a core's cache (the whole batch at once: 23 ms).
 
     Args:
         x: `(N, C, H, W)` or `(N, C*H*W)` batch; float dtypes are kept, integer ones rounded
@@ -195,7 +196,7 @@ def _affine_coordinates(
     return rows, cols
 
 
-_CHUNK = 32  # images resampled at a time by random_affine (16 and 32: same speed, 512: 2.4x)
+_CHUNK = 32  # images resampled at a time by random_affine (16 to 32 the same speed)
 
 
 def _bilinear(padded: NDArray[Any], coords: NDArray[Any], out: NDArray[Any]) -> None:
@@ -216,6 +217,8 @@ def _bilinear(padded: NDArray[Any], coords: NDArray[Any], out: NDArray[Any]) -> 
     index += (np.arange(m) * (c * hp * wp)).reshape(m, 1, 1)
     flat = padded.ravel()
     top, right, low = np.empty((3, *index.shape), padded.dtype)
+    # The indices are in range; take's mode="clip" writes `out` directly ("raise" buffers it,
+    # about 15% slower in all).
     for channel in range(c):
         at = channel * hp * wp
         np.take(flat[at:], index, out=top, mode="clip")
