@@ -46,7 +46,7 @@ def train(opt, params, steps, start=0):
 
 def test_all_is_the_public_api():
     expected = {"Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "LBFGS"}
-    assert set(optim.__all__) == expected | {"lr_scheduler"}
+    assert set(optim.__all__) == expected | {"lr_scheduler", "swa_utils"}
     for name in optim.__all__:
         assert hasattr(optim, name)
 

@@ -133,8 +133,7 @@ def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int
     opt = build_optimizer(cfg, model)
     average = None
     if cfg.ema:
-        copy = build_model(cfg, splits.in_features, splits.num_classes)
-        average = WeightAverage(model, copy, cfg.ema)
+        average = WeightAverage(model, cfg.ema)
     loss_fn = loss_function(cfg)
     mixer = build_mixer(cfg, splits.preprocess.input_shape)
     rng = np.random.default_rng(0)

@@ -206,8 +206,7 @@ class _Run:
         self.model = build_model(cfg, splits.in_features, splits.num_classes)
         self.average: WeightAverage | None = None
         if cfg.ema:
-            copy = build_model(cfg, splits.in_features, splits.num_classes)
-            self.average = WeightAverage(self.model, copy, cfg.ema)
+            self.average = WeightAverage(self.model, cfg.ema)
         # What the run scores, predicts with and saves as its model: the average, with --ema.
         self.scored = self.model if self.average is None else self.average.model
         self.opt = build_optimizer(cfg, self.model)
