@@ -27,6 +27,18 @@ def interleaved(fns, repeats, inner=1, warmup=2, settle=0.0):
     return {name: statistics.median(v) for name, v in times.items()}
 
 
+def best_of(fn, repeats, warmup=1):
+    """The fastest of ``repeats`` timed calls of ``fn``, in seconds, after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def try_torch():
     """PyTorch if installed (for comparison only; minigrad never needs it), else None."""
     try:

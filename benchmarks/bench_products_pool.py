@@ -21,9 +21,9 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
+import _common  # benchmarks/ is on sys.path when a script in it runs
 import numpy as np
 
 WORKLOADS = {
@@ -89,14 +89,7 @@ def child(mode, workload, repeats):
     if mode == "pool":  # the same bits as whole products on one thread?
         step()
         same = all(np.array_equal(out, a @ b) for (a, b), out in zip(pairs, outs))
-    for _ in range(5):
-        step()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - t0)
-    print(json.dumps([best, same]))
+    print(json.dumps([_common.best_of(step, repeats, warmup=5), same]))
 
 
 def main():

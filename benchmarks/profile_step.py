@@ -55,16 +55,6 @@ def categorise(stats):
     return out
 
 
-def best_of(fn, repeats=200):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def python_overhead(sizes):
     """Seconds per step that minigrad adds over hand-written NumPy on a tiny copy of the net
     (same depth, 4-wide layers, batch 2), where array work is negligible."""
@@ -72,8 +62,8 @@ def python_overhead(sizes):
     x, y = bench_mlp.make_data(tiny, 2)
     model = bench_mlp.make_minigrad(tiny)
     ws, bs = bench_mlp.linear_params(model)
-    mg = best_of(bench_mlp.minigrad_step(model, x, y))
-    np_ = best_of(bench_mlp.numpy_step(ws, bs, x, y))
+    mg = _common.best_of(bench_mlp.minigrad_step(model, x, y), 200)
+    np_ = _common.best_of(bench_mlp.numpy_step(ws, bs, x, y), 200)
     return mg - np_
 
 
