@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from train_helpers import fake_cifar, no_network, quiet  # noqa: F401
 
-from minigrad.data import transforms as T
+from minigrad.data import whitening as W
 from minigrad.data.datasets import data_dir
 from minigrad.train import data as tdata
 
@@ -25,9 +25,9 @@ def test_zca_whitens_the_training_images_once_and_the_loader_only_crops_and_flip
         "RandomCrop",
         "RandomHorizontalFlip",
     ]
-    mean, eigenvalues, eigenvectors = T.zca_statistics(raw.train[0])
-    matrix = T.zca_matrix(eigenvalues, eigenvectors, 0.1)
-    whitened = T.whiten(raw.val[0], mean, matrix).reshape(20, -1)
+    mean, eigenvalues, eigenvectors = W.zca_statistics(raw.train[0])
+    matrix = W.zca_matrix(eigenvalues, eigenvectors, 0.1)
+    whitened = W.whiten(raw.val[0], mean, matrix).reshape(20, -1)
     np.testing.assert_allclose(splits.val[0], whitened, atol=1e-5)
     restored = tdata.Preprocess.from_state(pre.state())
     np.testing.assert_array_equal(restored(raw.val[0]), splits.val[0])
@@ -65,7 +65,7 @@ def test_the_eigendecomposition_is_cached_and_a_damaged_cache_recomputed(cifar, 
         raise AssertionError("recomputed although cached")
 
     with monkeypatch.context() as m:
-        m.setattr(T, "zca_statistics", fail)
+        m.setattr(W, "zca_statistics", fail)
         again = tdata.zca_statistics(x, lines.append)
     assert len(lines) == 1 and all(np.array_equal(a, b) for a, b in zip(first, again))
     cached.write_bytes(b"PK not really")

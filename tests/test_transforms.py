@@ -14,10 +14,8 @@ from minigrad.data.transforms import (
     random_crop_flip,
     random_flip,
     translate,
-    whiten,
-    zca_matrix,
-    zca_statistics,
 )
+from minigrad.data.whitening import whiten, zca_matrix, zca_statistics
 
 
 def images(n=16, c=3, h=8, w=8, seed=0):

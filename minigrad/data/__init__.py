@@ -7,7 +7,7 @@ Imports from the core only (`minigrad.tensor`, `minigrad.random`; never nn or op
 optional packages.
 """
 
-from minigrad.data import datasets, transforms
+from minigrad.data import datasets, transforms, whitening
 from minigrad.data.loader import DataLoader, Dataset, TensorDataset
 from minigrad.data.splits import split_indices, train_val_split, train_val_test_split
 
@@ -20,4 +20,5 @@ __all__ = [
     "train_val_split",
     "train_val_test_split",
     "transforms",
+    "whitening",
 ]

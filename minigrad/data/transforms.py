@@ -15,13 +15,7 @@ A crop and a flip that follow each other are fused into one gather. `random_affi
 (`RandomAffine`) adds a random rotation and scaling to the crop and the flip, in one
 resampling.
 
-Regularised ZCA whitening (`zca_statistics`, `zca_matrix`, `whiten`) decorrelates the pixels
-of a whole training set once, before training:
-
-    mean, eigenvalues, eigenvectors = zca_statistics(x_train)       # one eigendecomposition
-    matrix = zca_matrix(eigenvalues, eigenvectors, eps=0.1)
-    x_white = whiten(x_train, mean, matrix)                           # float32, same layout
-    augment = Compose([RandomCrop(padding=4), RandomHorizontalFlip()])  # on whitened images
+Regularised ZCA whitening, done once before training, is in `minigrad.data.whitening`.
 """
 
 from __future__ import annotations
@@ -34,6 +28,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "as_images",
     "channel_stats",
     "normalize",
     "random_crop",
@@ -46,15 +41,12 @@ __all__ = [
     "RandomHorizontalFlip",
     "Normalize",
     "Compose",
-    "zca_statistics",
-    "zca_matrix",
-    "whiten",
 ]
 
 CIFAR_SHAPE = (3, 32, 32)
 
 
-def _as_images(x: NDArray[Any], shape: Sequence[int] | None) -> NDArray[Any]:
+def as_images(x: NDArray[Any], shape: Sequence[int] | None) -> NDArray[Any]:
     """View `x` as `(N, C, H, W)`: 4-d input as is, 2-d input reshaped with `shape`."""
     x = np.asarray(x)
     if x.ndim == 4:
@@ -85,7 +77,7 @@ def random_crop_flip(
     Returns:
         an array of `x`'s shape and dtype.
     """
-    imgs = _as_images(x, shape)
+    imgs = as_images(x, shape)
     n, c, h, w = imgs.shape
     padded = np.zeros((n, c, h + 2 * padding, w + 2 * padding), imgs.dtype)
     padded[:, :, padding : padding + h, padding : padding + w] = imgs
@@ -142,7 +134,7 @@ def random_affine(
         a new array of `x`'s shape and dtype.
     """
     _check_affine(degrees, scale, padding)
-    imgs = _as_images(x, shape)
+    imgs = as_images(x, shape)
     n, c, h, w = imgs.shape
     rows, cols = _affine_coordinates(rng, imgs.shape, degrees, scale, padding, flip_p)
     kind = imgs.dtype if imgs.dtype.kind == "f" else np.dtype(np.float32)
@@ -250,7 +242,7 @@ def random_flip(
     x: NDArray[Any], rng: np.random.Generator, p: float = 0.5, shape: Sequence[int] | None = None
 ) -> NDArray[Any]:
     """Mirror each image left-right with probability `p`. `x`: `(N, C, H, W)` or flat."""
-    imgs = _as_images(x, shape)
+    imgs = as_images(x, shape)
     out = imgs.copy()
     flip = np.flatnonzero(rng.random(len(imgs)) < p)
     out[flip] = imgs[flip, ..., ::-1]
@@ -266,7 +258,7 @@ def translate(
     Args:
         x: `(N, C, H, W)` or `(N, C*H*W)` batch, any dtype (kept).
     """
-    imgs = _as_images(x, shape)
+    imgs = as_images(x, shape)
     h, w = imgs.shape[2:]
     out = np.zeros_like(imgs)
     out[:, :, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = imgs[
@@ -285,7 +277,7 @@ def channel_stats(
     Returns:
         `(mean, std)`, each of shape `(C,)` float32.
     """
-    imgs = _as_images(x, shape)
+    imgs = as_images(x, shape)
     total = np.zeros(imgs.shape[1])
     total_sq = np.zeros(imgs.shape[1])
     for start in range(0, len(imgs), chunk):
@@ -307,7 +299,7 @@ def normalize(
         x: `(N, C, H, W)` or `(N, C*H*W)` batch.
         mean, std: `(C,)` per-channel statistics (see `channel_stats`).
     """
-    imgs = _as_images(x, shape)
+    imgs = as_images(x, shape)
     mean = np.asarray(mean, np.float32).reshape(1, -1, 1, 1)
     inv_std = (1.0 / np.asarray(std, np.float32)).reshape(1, -1, 1, 1)
     if mean.shape[1] != imgs.shape[1] or inv_std.shape[1] != imgs.shape[1]:
@@ -318,105 +310,6 @@ def normalize(
     out -= mean
     out *= inv_std
     return out.reshape(np.shape(x))
-
-
-def zca_statistics(
-    x: NDArray[Any], shape: Sequence[int] | None = None, scale: float = 1 / 255, chunk: int = 2048
-) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
-    """Pixel means and the eigendecomposition of the pixel covariance of images `x` together
-    with their mirror images, for `zca_matrix`.
-
-    Counting every image twice, as it is and mirrored left-right, makes the covariance
-    invariant under the flip, so the whitening commutes with it: a whitened image flipped is
-    the flipped image whitened, and flips can be done after whitening (augmentation, test-time
-    flips). The products are summed in float32 chunk by chunk (centred first, so nothing
-    cancels), the totals in float64. With fewer images than pixels the covariance has a
-    smaller rank, and its eigenvectors come from the images' Gram matrix instead.
-
-    Args:
-        x: `(N, C, H, W)` or `(N, C*H*W)` images, e.g. uint8 CIFAR-10.
-        scale: multiplies the pixel values first (`1/255`: values in [0, 1]).
-    Returns:
-        `(mean (D,), eigenvalues (R,) ascending, eigenvectors (D, R) as columns)`, float64,
-        of the scaled pixels; `D = C*H*W`, `R = D` unless `2N < D` (then `R = 2N`).
-    """
-    imgs = _as_images(x, shape)
-    n, c, h, w = imgs.shape
-    d = c * h * w
-    mirror = np.arange(d).reshape(c, h, w)[:, :, ::-1].ravel()
-    if 2 * n < d:
-        both = imgs.reshape(n, d)[:, np.r_[np.arange(d), mirror].reshape(2, d)].swapaxes(0, 1)
-        both = both.reshape(2 * n, d) * scale
-        mean = both.mean(axis=0)
-        both -= mean
-        eigenvalues, vectors = np.linalg.eigh(both @ both.T / (2 * n))
-        eigenvalues = np.maximum(eigenvalues, 0.0)
-        basis = both.T @ vectors
-        basis /= np.maximum(np.linalg.norm(basis, axis=0), 1e-300)
-        return mean, eigenvalues, basis
-    shift = imgs[:chunk].reshape(-1, d).mean(axis=0, dtype=np.float64) * scale
-    shift = ((shift + shift[mirror]) / 2).astype(np.float32)
-    total, products = np.zeros(d), np.zeros((d, d))
-    for start in range(0, n, chunk):
-        part = imgs[start : start + chunk].reshape(-1, d).astype(np.float32) * np.float32(scale)
-        part -= shift
-        total += part.sum(axis=0, dtype=np.float64)
-        products += part.T @ part
-    offset, second = total / n, products / n
-    offset = (offset + offset[mirror]) / 2
-    second = (second + second[np.ix_(mirror, mirror)]) / 2
-    eigenvalues, eigenvectors = np.linalg.eigh(second - np.outer(offset, offset))
-    return shift + offset, np.maximum(eigenvalues, 0.0), eigenvectors
-
-
-def zca_matrix(eigenvalues: NDArray[Any], eigenvectors: NDArray[Any], eps: float) -> NDArray[Any]:
-    """The regularised ZCA whitening matrix `W = U diag(1 / sqrt(lam + eps)) U^T / s`.
-
-    `eps` damps the directions of small variance (`lam << eps`), where full whitening
-    (`eps -> 0`) would blow noise up to the size of the image's main structure; it is on the
-    scale of the pixel variances `lam` (about 0.06 in all for CIFAR-10 in [0, 1]). `s` scales
-    the whitened pixels to unit variance on average. `W` is symmetric. Directions missing
-    from a thin basis `U (D, R)` have variance 0 (gain `1 / sqrt(eps)`).
-
-    Returns:
-        `(D, D)` float32.
-    """
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0, got {eps}")
-    d = len(eigenvectors)
-    gains = 1.0 / np.sqrt(eigenvalues + eps)
-    floor = 1.0 / np.sqrt(eps)
-    matrix = (eigenvectors * (gains - floor)) @ eigenvectors.T
-    matrix[np.diag_indices(d)] += floor
-    mean_variance = np.sum(eigenvalues * gains**2) / d
-    return (matrix / np.sqrt(mean_variance)).astype(np.float32)
-
-
-def whiten(
-    x: NDArray[Any],
-    mean: NDArray[Any],
-    matrix: NDArray[Any],
-    scale: float = 1 / 255,
-    chunk: int = 4096,
-) -> NDArray[Any]:
-    """`(x * scale - mean) @ matrix` as float32, in `x`'s layout, chunk by chunk (so a
-    training set needs no float copy besides the result).
-
-    Args:
-        x: `(N, C, H, W)` or `(N, D)` batch; `mean (D,)` and `matrix (D, D)` from
-            `zca_statistics` and `zca_matrix`.
-    """
-    x = np.asarray(x)
-    flat = x.reshape(len(x), -1)
-    if flat.shape[1] != len(mean):
-        raise ValueError(f"whiten: {flat.shape[1]} values per sample for a mean of {len(mean)}")
-    mean = np.asarray(mean, np.float32)
-    out = np.empty(flat.shape, np.float32)
-    for start in range(0, len(flat), chunk):
-        part = flat[start : start + chunk].astype(np.float32) * np.float32(scale)
-        part -= mean
-        np.matmul(part, matrix, out=out[start : start + chunk])
-    return out.reshape(x.shape)
 
 
 class RandomCrop:

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 
 from minigrad import load, save
 from minigrad.data import transforms as T
+from minigrad.data import whitening as W
 from minigrad.data.datasets import (
     CIFAR10_CLASSES,
     DatasetError,
@@ -95,7 +96,7 @@ class Preprocess:
         self._check_raw(x)
         n = len(x)
         if self.whitening is not None:
-            return T.whiten(x.reshape(n, -1), self.mean, self.whitening, self.scale)
+            return W.whiten(x.reshape(n, -1), self.mean, self.whitening, self.scale)
         if self.per_channel:
             images = x.reshape(n, *self.input_shape)
             return T.normalize(images, self.mean, self.std).reshape(n, -1)
@@ -287,7 +288,7 @@ def fit_preprocess(
     x = raw.train[0]
     if raw.name == "cifar10" and zca:
         mean, eigenvalues, eigenvectors = zca_statistics(x, log)
-        matrix = T.zca_matrix(eigenvalues, eigenvectors, zca)
+        matrix = W.zca_matrix(eigenvalues, eigenvectors, zca)
         ones = np.ones_like(mean, np.float32)
         return Preprocess(
             raw.name, raw.input_shape, mean.astype(np.float32), ones, 1 / 255, False, matrix
@@ -357,7 +358,7 @@ def prepare_data(
 def zca_statistics(
     x: np.ndarray, log: Callable[[str], object] = print
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`T.zca_statistics` of training images `x`, cached in the data folder (`data_dir()`)
+    """`W.zca_statistics` of training images `x`, cached in the data folder (`data_dir()`)
     under a digest of the images: the eigendecomposition of CIFAR-10's 3072 x 3072 pixel
     covariance takes a minute on two cores, loading it a fraction of a second. Without a
     writable data folder it is computed every time."""
@@ -370,7 +371,7 @@ def zca_statistics(
     except (OSError, ValueError, KeyError):  # ValueError: a damaged file (CorruptFileError)
         pass  # not cached yet, or a damaged file to replace
     log(f"ZCA: computing the pixel covariance's eigendecomposition (cached in {path})")
-    stats = T.zca_statistics(x)
+    stats = W.zca_statistics(x)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         save(dict(zip(names, stats)), path)
