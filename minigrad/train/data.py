@@ -331,9 +331,11 @@ def prepare_data(
         return None if part is None else (pre(part[0]), part[1])
 
     if raw.name == "cifar10":
-        steps = [T.RandomCrop(padding=4), T.RandomHorizontalFlip()] if augment else []
+        steps: list[object] = []
         if augment and any(affine):
             steps = [T.RandomAffine(*affine, padding=4)]
+        elif augment:
+            steps = [T.RandomCrop(padding=4), T.RandomHorizontalFlip()]
         if pre.whitening is not None:
             x_train = pre(raw.train[0]).reshape(raw.train[0].shape)
             transform = T.Compose(steps) if steps else None

@@ -33,10 +33,10 @@ def _widths(text: str) -> tuple[int, ...]:
         raise ValueError(f"expected widths like 1024,512, got {text!r}") from None
 
 
-def _pair(text: str) -> tuple[float, float]:
+def _pair(text: str, expected: str = "two numbers like 0.9,0.999") -> tuple[float, float]:
     parts = text.split(",")
     if len(parts) != 2:
-        raise ValueError(f"expected two numbers like 0.9,0.999, got {text!r}")
+        raise ValueError(f"expected {expected}, got {text!r}")
     return float(parts[0]), float(parts[1])
 
 
@@ -44,10 +44,7 @@ def _affine(text: str) -> tuple[float, float]:
     """`10,0.1` -> (10.0, 0.1); `0` -> (0.0, 0.0), off."""
     if text.strip() in ("0", "off"):
         return 0.0, 0.0
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise ValueError(f"expected DEG,SCALE like 10,0.1 (or 0: off), got {text!r}")
-    return float(parts[0]), float(parts[1])
+    return _pair(text, "DEG,SCALE like 10,0.1 (or 0: off)")
 
 
 def _size(text: str) -> int | float:
