@@ -83,14 +83,22 @@ def random_crop_flip(
     padded[:, :, padding : padding + h, padding : padding + w] = imgs
     # windows[n, c, dy, dx] is the (h, w) crop at offset (dy, dx): a view, nothing copied yet.
     windows = sliding_window_view(padded, (h, w), axis=(2, 3))
-    dy = rng.integers(0, 2 * padding + 1, size=(n,))
-    dx = rng.integers(0, 2 * padding + 1, size=(n,))
-    flip = rng.random(n) < flip_p
+    dy, dx, flip = _crop_flip_draws(rng, n, padding, flip_p)
     out = np.empty_like(imgs)
     for mask, view in ((~flip, windows), (flip, windows[..., ::-1])):
         rows = np.flatnonzero(mask)
         out[rows] = view[rows, :, dy[rows], dx[rows]]
     return out.reshape(np.shape(x))
+
+
+def _crop_flip_draws(
+    rng: np.random.Generator, n: int, padding: int, flip_p: float
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """`(dy, dx, flip)` of `n` images: crop offsets uniform in `[0, 2*padding]` and the flips,
+    drawn in this order by `random_crop_flip` and `random_affine` alike."""
+    dy = rng.integers(0, 2 * padding + 1, size=(n,))
+    dx = rng.integers(0, 2 * padding + 1, size=(n,))
+    return dy, dx, rng.random(n) < flip_p
 
 
 def random_affine(
@@ -171,9 +179,8 @@ def _affine_coordinates(
     `rows (2, N, H, 1)` and `cols (2, N, 1, W)` whose sum is the source (row, column) of
     each pixel in the frame of the image padded by one pixel."""
     n, _, h, w = shape
-    dy = rng.integers(0, 2 * padding + 1, size=(n,)) - padding
-    dx = rng.integers(0, 2 * padding + 1, size=(n,)) - padding
-    mirror = np.where(rng.random(n) < flip_p, -1.0, 1.0)
+    dy, dx, flip = _crop_flip_draws(rng, n, padding, flip_p)
+    dy, dx, mirror = dy - padding, dx - padding, np.where(flip, -1.0, 1.0)
     angle = np.deg2rad(rng.uniform(-degrees, degrees, n))
     zoom = rng.uniform(1 - scale, 1 + scale, n)
     cos, sin = np.cos(angle) / zoom, np.sin(angle) / zoom
