@@ -30,6 +30,17 @@ def np_cross_entropy(x, reduction, ls):
     return np_reduce(loss, reduction)
 
 
+def np_soft_cross_entropy(x, t, reduction, ls):
+    """Cross-entropy against class probabilities t (rows need not sum to 1)."""
+    q = (1 - ls) * t + ls / x.shape[1]
+    return np_reduce(-(q * np_log_softmax(x, axis=1)).sum(axis=1), reduction)
+
+
+def one_hot_target(rng, shape):
+    """TARGET as one-hot rows: class probabilities that are exactly 0 and 1."""
+    return np.eye(shape[1])[TARGET]
+
+
 def np_svm(x, reduction, margin=1.0):
     m = np.maximum(0, x - x[ROWS, TARGET][:, None] + margin)
     m[ROWS, TARGET] = 0
@@ -73,6 +84,16 @@ def _loss_entries():
                     lambda x, r=reduction, s=ls: F.cross_entropy(x, TARGET, r, s),
                     lambda x, r=reduction, s=ls: np_cross_entropy(x, r, s),
                     [[(5, 4)]],
+                    covers=("F.cross_entropy",),
+                )
+            )
+            out.append(
+                OpSpec(
+                    f"cross_entropy({reduction}, probabilities, label_smoothing={ls})",
+                    lambda x, t, r=reduction, s=ls: F.cross_entropy(x, t, r, s),
+                    lambda x, t, r=reduction, s=ls: np_soft_cross_entropy(x, t, r, s),
+                    [[(5, 4), (5, 4)]],
+                    domains=[normal, probability],  # rows that do not sum to 1
                     covers=("F.cross_entropy",),
                 )
             )
@@ -162,6 +183,27 @@ NN_OPS = [
         atol=1e-3,
         eps=1e-8,
     ),
+    OpSpec(
+        "cross_entropy probabilities logits +-1e4",
+        lambda x, t: F.cross_entropy(x * 1e4, t, label_smoothing=0.1),
+        lambda x, t: np_soft_cross_entropy(x * 1e4, t, "mean", 0.1),
+        [[(5, 4), (5, 4)]],
+        domains=[normal, probability],
+        covers=("F.cross_entropy",),
+        atol=1e-3,
+        eps=1e-8,
+    ),
+    *[
+        OpSpec(
+            f"cross_entropy one-hot probabilities is class indices (label_smoothing={ls})",
+            lambda x, t, s=ls: F.cross_entropy(x, t, label_smoothing=s),
+            lambda x, t, s=ls: np_cross_entropy(x, "mean", s),
+            [[(5, 4), (5, 4)]],
+            domains=[normal, one_hot_target],
+            covers=("F.cross_entropy",),
+        )
+        for ls in (0.0, 0.1)
+    ],
     OpSpec(
         "svm_loss(margin=0.5)",
         lambda x: F.svm_loss(x, TARGET, margin=0.5),

@@ -60,6 +60,30 @@ def test_bad_targets_raise_value_error_naming_the_problem(loss, target, match):
         loss(_scores(), target)
 
 
+@pytest.mark.parametrize(
+    ("target", "match"),
+    [
+        (np.full((4, 2), 0.5), r"logits' shape \(4, 3\), got \(4, 2\)"),
+        (np.full((4, 3, 1), 0.5), r"got \(4, 3, 1\).*integers of shape \(4,\)"),
+        (mg.tensor(np.full((3, 4), 0.5)), r"class probabilities.*got \(3, 4\)"),
+        (np.eye(3)[[0, 1, 2, 0]].astype(np.int64), "argmax.*or probabilities as floats"),
+    ],
+)
+def test_cross_entropy_names_the_shape_class_probabilities_need(target, match):
+    with pytest.raises(ValueError, match=match):
+        F.cross_entropy(_scores(), target)
+
+
+def test_cross_entropy_on_probabilities_is_one_node_and_leaves_a_plain_target_alone():
+    x, q = _scores(), np.full((4, 3), 0.4)
+    loss = F.cross_entropy(x, q)
+    assert loss.op == "cross_entropy" and loss._parents[0] is x
+    loss.backward()
+    p = np.exp(x.data) / np.exp(x.data).sum(1, keepdims=True)
+    np.testing.assert_allclose(x.grad.data, (1.2 * p - q) / 4, rtol=1e-12)
+    assert F.cross_entropy(x, q.tolist()).item() == pytest.approx(loss.item(), rel=1e-6)
+
+
 @pytest.mark.parametrize("loss", [F.cross_entropy, F.svm_loss, F.nll_loss])
 def test_empty_batch_raises(loss):
     with pytest.raises(ValueError, match="empty batch"):

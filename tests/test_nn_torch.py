@@ -78,6 +78,34 @@ def test_mlp_loss_and_gradients_match_pytorch_in_train_mode(reduction, label_smo
         np.testing.assert_allclose(model.state_dict()[k], v, rtol=1e-10, err_msg=k)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.15])
+def test_cross_entropy_on_class_probabilities_matches_pytorch(reduction, label_smoothing):
+    """An MLP's loss against soft targets (rows not summing to 1, one row one-hot): the
+    loss, the parameter gradients and the gradient of the target itself."""
+    tmodel = _torch_mlp().train()
+    model = _our_mlp()
+    model.load_state_dict(_as_arrays(tmodel.state_dict()))
+    x, y = _batch()
+    q = np.random.default_rng(5).uniform(0.0, 0.6, (7, 4))
+    q[0] = np.eye(4)[y[0]]
+    tq = torch.tensor(q, requires_grad=True)
+    tloss = torch.nn.functional.cross_entropy(
+        tmodel(torch.tensor(x)), tq, reduction=reduction, label_smoothing=label_smoothing
+    )
+    (tloss.sum() if reduction == "none" else tloss).backward()
+    mq = mg.tensor(q, requires_grad=True)
+    loss = nn.CrossEntropyLoss(reduction, label_smoothing)(model(mg.tensor(x)), mq)
+    (loss.sum() if reduction == "none" else loss).backward()
+
+    np.testing.assert_allclose(loss.data, tloss.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(mq.grad.data, tq.grad.numpy(), rtol=1e-10, atol=1e-14)
+    for (name, p), tp in zip(model.named_parameters(), tmodel.parameters()):
+        np.testing.assert_allclose(
+            p.grad.data, tp.grad.numpy(), rtol=1e-8, atol=1e-12, err_msg=name
+        )
+
+
 def test_batchnorm_running_stats_and_eval_outputs_match_pytorch():
     tmodel, model = _torch_mlp(), _our_mlp()
     model.load_state_dict(_as_arrays(tmodel.state_dict()))

@@ -54,6 +54,17 @@ BINARY_TARGET = np.array([[0.0, 1.0, 0.3, 1.0], [0.9, 0.0, 0.5, 1.0], [0.0, 0.2,
 
 
 CLASSES = np.array([2, 0, 3, 1, 2, 3])  # targets for scores of shape (6, 4)
+# class probabilities for scores of shape (6, 4): a one-hot row, rows summing to 1 and not
+CLASS_PROBABILITIES = np.array(
+    [
+        [0.0, 0.0, 1.0, 0.0],
+        [0.7, 0.1, 0.1, 0.1],
+        [0.25, 0.25, 0.25, 0.25],
+        [0.0, 0.6, 0.0, 0.6],
+        [0.1, 0.2, 0.3, 0.1],
+        [0.5, 0.0, 0.0, 0.5],
+    ]
+)
 
 
 def _mlp(nn):
@@ -151,6 +162,16 @@ LAYER_CASES = [
             ("BCEWithLogitsLoss", (3, 4), BINARY_TARGET, None),
         ]
         for r in ("mean", "sum", "none")
+    ],
+    *[
+        LayerCase(
+            f"CrossEntropyLoss(reduction={r!r}, label_smoothing={s}) on probabilities",
+            lambda nn, r=r, s=s: nn.CrossEntropyLoss(reduction=r, label_smoothing=s),
+            (6, 4),
+            target=CLASS_PROBABILITIES,
+        )
+        for r in ("mean", "sum", "none")
+        for s in (0.0, 0.15)
     ],
 ]
 

@@ -70,6 +70,10 @@ def _losses():
             ops[f"cross_entropy({r}, label_smoothing={s})"] = lambda x, r=r, s=s: TF.cross_entropy(
                 x, target, reduction=r, label_smoothing=s
             )
+            soft = f"cross_entropy({r}, probabilities, label_smoothing={s})"
+            ops[soft] = lambda x, t, r=r, s=s: TF.cross_entropy(
+                x, t, reduction=r, label_smoothing=s
+            )
         ops[f"svm_loss({r})"] = lambda x, r=r: svm_loss(x, target, 1.0, r)
         ops[f"mse_loss({r})"] = lambda a, b, r=r: TF.mse_loss(a, b, reduction=r)
         ops[f"l1_loss({r})"] = lambda a, b, r=r: TF.l1_loss(a, b, reduction=r)
@@ -83,6 +87,12 @@ def _losses():
     ops["cross_entropy logits +-1e4"] = lambda x: TF.cross_entropy(
         x * 1e4, target, label_smoothing=0.1
     )
+    ops["cross_entropy probabilities logits +-1e4"] = lambda x, t: TF.cross_entropy(
+        x * 1e4, t, label_smoothing=0.1
+    )
+    for s in (0.0, 0.1):
+        name = f"cross_entropy one-hot probabilities is class indices (label_smoothing={s})"
+        ops[name] = lambda x, t, s=s: TF.cross_entropy(x, t, label_smoothing=s)
     ops["svm_loss(margin=0.5)"] = lambda x: svm_loss(x, target, 0.5, "mean")
     return ops
 

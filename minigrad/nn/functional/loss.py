@@ -2,8 +2,9 @@
 its with_logits form) and regularisation terms (l1, l2 penalties).
 
 cross_entropy and svm_loss are fused ops over scores of shape (N, C) and integer class
-targets of shape (N,): one graph node each, with the gradient written in closed form; so are
-the two binary cross-entropies (elementwise, over any shape), whose edges follow PyTorch's.
+targets of shape (N,) (cross_entropy also takes class probabilities of shape (N, C)): one
+graph node each, with the gradient written in closed form; so are the two binary
+cross-entropies (elementwise, over any shape), whose edges follow PyTorch's.
 """
 
 from collections.abc import Callable, Iterable
@@ -75,6 +76,7 @@ def class_targets(
         raise ValueError(
             f"{name}: target of shape {t.shape} looks one-hot (or like probabilities); "
             "pass class indices of shape (N,), e.g. target.argmax(axis=1)"
+            + (", or probabilities as floats" if name == "cross_entropy" else "")
         )
     if t.dtype.kind not in "iu":
         raise ValueError(
@@ -117,12 +119,16 @@ def cross_entropy(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
-    """Softmax cross-entropy of logits (N, C) against class indices target (N,), as PyTorch.
+    """Softmax cross-entropy of logits (N, C) against a target, as PyTorch: class indices
+    (integers, shape (N,)) or class probabilities (floats, shape (N, C), rows that need not
+    sum to 1).
 
-    With q = (1 - ls) * onehot(target) + ls / C (ls = label_smoothing):
-    loss_i = -sum_j q_ij * log_softmax(logits)_ij, averaged over N for "mean".
-    dloss_i/dlogits_i = softmax(logits_i) - q_i. Forward is max-shifted: logits of +-1e4
-    give finite losses and gradients.
+    With q = (1 - ls) * onehot(target) + ls / C for indices, q = (1 - ls) * target + ls / C
+    for probabilities (ls = label_smoothing): loss_i = -sum_j q_ij * log_softmax(logits)_ij,
+    averaged over N for "mean". dloss_i/dlogits_i = sum_j q_ij * softmax(logits_i) - q_i
+    (the sum is 1 for indices); for probabilities dloss_i/dtarget_i =
+    -(1 - ls) * log_softmax(logits_i) too. Forward is max-shifted: logits of +-1e4 give
+    finite losses and gradients.
     """
     check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -130,6 +136,9 @@ def cross_entropy(
             f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
         )
     logits = _scores(logits, "cross_entropy")
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if t.dtype.kind == "f" and t.ndim != 1:  # a 1-D float target: indices of the wrong dtype
+        return _probability_cross_entropy(logits, target, reduction, label_smoothing)
     t = class_targets(target, logits.shape, "cross_entropy")
     n, c = logits.data.shape
     rows = np.arange(n)
@@ -147,6 +156,36 @@ def cross_entropy(
         return (_scaled(p - q, gy, reduction, n),)
 
     return record(_reduce(loss, reduction), "cross_entropy", (logits,), backward)
+
+
+def _probability_cross_entropy(
+    logits: Tensor, target: Tensor | ArrayLike, reduction: str, ls: float
+) -> Tensor:
+    """`cross_entropy` against class probabilities `target`, floats of shape (N, C)."""
+    target = as_tensor(target)
+    n, c = logits.data.shape
+    if target.shape != (n, c):
+        raise ValueError(
+            f"cross_entropy: a float target holds class probabilities and must have the "
+            f"logits' shape {logits.shape}, got {target.shape}; class indices are integers "
+            f"of shape ({n},)"
+        )
+    logp, lse, _ = stable_logsumexp(logits.data, (1,))
+    logp -= lse
+    per_sample = -((target.data * (1.0 - ls) + ls / c) * logp).sum(axis=1)
+    need_x, need_t = logits.requires_grad, target.requires_grad
+
+    def backward(gy: Tensor, x: Tensor, t: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        logp_x = saved_or_recomputed(logp, log_softmax, x, 1)
+        gx = gt = None
+        if need_x:
+            q = t * (1.0 - ls) + ls / c
+            gx = _scaled(exp(logp_x) * sum(q, 1, True) - q, gy, reduction, n)
+        if need_t:
+            gt = _scaled(logp_x * -(1.0 - ls), gy, reduction, n)
+        return gx, gt
+
+    return record(_reduce(per_sample, reduction), "cross_entropy", (logits, target), backward)
 
 
 def nll_loss(
