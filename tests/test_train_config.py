@@ -30,6 +30,9 @@ from minigrad.train.options import default_text
         (dict(tta="crops"), "tta"),
         (dict(affine=(-5.0, 0.1)), "affine"),
         (dict(affine=(10.0, 1.0)), "affine"),
+        (dict(distill=1.0), "distill"),
+        (dict(distill=0.5, mixup=0.2), "distill"),
+        (dict(loss="svm", distill=0.5), "distill"),
     ],
 )
 def test_validation_names_the_field(kw, field):

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 import minigrad.nn as nn
-from minigrad.train.loop import VIEWS, logits_of, prefetch, score, tta_views
+from minigrad.train.loop import (
+    VIEWS,
+    logits_of,
+    prefetch,
+    score,
+    teacher_probabilities,
+    tta_views,
+)
 
 
 def test_prefetch_keeps_order_and_raises_the_producers_error():
@@ -83,3 +90,17 @@ def test_scores_with_views_average_the_probabilities():
     np.testing.assert_allclose(np.exp(logits.data), expected, rtol=1e-5)
     y = expected.argmax(axis=1)
     assert score(model, x, y, lambda z, t: z.sum() * 0, views=views).accuracy == 1.0
+
+
+def test_teacher_probabilities_are_the_view_averaged_softmax():
+    rng = np.random.default_rng(1)
+    model = nn.Sequential(nn.Linear(12, 3, rng=rng))
+    x = rng.standard_normal((7, 12)).astype(np.float32) * 5
+    views = tta_views("flip", (1, 3, 4))
+    targets = teacher_probabilities(model, x, views, batch_size=4)
+    assert targets.shape == (7, 3) and targets.dtype == np.float32
+    logits = np.concatenate([z.data for _, z in logits_of(model, x, 4, views)])
+    np.testing.assert_allclose(targets, np.exp(logits), rtol=1e-5)
+    plain = teacher_probabilities(model, x)
+    np.testing.assert_allclose(plain.sum(axis=1), 1.0, rtol=1e-6)
+    assert not np.allclose(plain, targets)

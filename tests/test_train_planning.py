@@ -53,6 +53,19 @@ def test_a_faster_machine_gets_more_epochs_only_when_two_more_fit():
     assert _epochs(*_budget(), [0.5, 0.5]) == 2 + int((10.2 - 1.0) / 0.5)
 
 
+def test_distillation_snapshots_still_to_come_are_kept_time_for():
+    def after_one_epoch(snapshots):
+        clock = Clock()
+        plan = Plan(10, 1.0, 0.5, 10.7 + 2 * 1.5, snapshot_seconds=1.5)
+        budget = EpochBudget(plan, clock)
+        clock.now += 1.0
+        return budget.replan(1, 10, snapshots)
+
+    assert after_one_epoch(2) == 10  # the plan that kept 3 s for two snapshots
+    assert after_one_epoch(1) == 10  # 1.5 s more: not the two more epochs a change needs
+    assert after_one_epoch(0) == 1 + int(13.7 - 1.0 - 0.5)
+
+
 def test_no_time_left_stops_after_the_current_epoch():
     assert _epochs(*_budget(), [1.0, 12.0]) == 2
 

@@ -118,6 +118,33 @@ def test_resume_continues_with_identical_results(tmp_path, extra):
             np.testing.assert_array_equal(value, b["ema"]["model"][name], err_msg=name)
 
 
+def test_distillation_takes_its_targets_at_half_and_three_quarters_and_resumes_bit_for_bit(
+    tmp_path,
+):
+    cfg = dict(hidden=(32,), epochs=8, distill=0.5)
+    lines = []
+    straight = fit(small(**cfg), tmp_path / "a", log=lines.append)
+    taken = [line for line in lines if line.startswith("distillation targets")]
+    assert [line.split(":")[0] for line in taken] == [
+        "distillation targets from the model after epoch 4",
+        "distillation targets from the model after epoch 6",
+    ]
+    fit(small(**cfg), tmp_path / "b", stop_after=5, log=quiet)  # between the two snapshots
+    resumed = fit(TrainConfig(), tmp_path / "b", resume=True, log=quiet)
+    a = load_checkpoint(tmp_path / "a" / "checkpoint.npz")
+    b = load_checkpoint(tmp_path / "b" / "checkpoint.npz")
+    assert a["distill"]["snapshots"] == b["distill"]["snapshots"] == 2
+    np.testing.assert_array_equal(a["distill"]["targets"], b["distill"]["targets"])
+    for name, value in a["model"].items():
+        np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
+    assert _without_timings(a["history"]) == _without_timings(b["history"])
+    assert straight.metrics["test_accuracy"] == resumed.metrics["test_accuracy"]
+    plain = fit(small(**(cfg | dict(distill=0.0))), tmp_path / "c", log=quiet).metrics
+    # the same batches and bits until the first snapshot, another run after it
+    assert _without_timings(plain["history"][:4]) == _without_timings(a["history"][:4])
+    assert plain["history"][4]["train_loss"] != a["history"][4]["train_loss"]
+
+
 def test_a_run_stopped_early_says_how_to_resume_it_naming_its_folder(tmp_path):
     lines = []
     fit(small(epochs=2), tmp_path / "run", stop_after=1, log=lines.append)
@@ -293,6 +320,18 @@ def test_time_limit_plans_the_epochs_and_config_json_keeps_the_limit(tmp_path):
     assert (config["epochs"], config["time_limit"]) == (None, 1.5)  # reruns plan again
     planned = json.loads((tmp_path / "metrics.json").read_text())["epochs"]
     assert planned >= 1 and any(line.startswith("time limit:") for line in lines)
+
+
+def test_a_time_limited_cifar_run_plans_its_distillation_snapshots(tmp_path):
+    fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
+    cfg = dict(data_dir=str(tmp_path / "data"), hidden=(8,), val_size=32, time_limit=3.0)
+    lines = []
+    metrics = fit(TrainConfig(**cfg, distill=0.3, figures=False), tmp_path, log=lines.append)
+    plan = next(line for line in lines if line.startswith("time limit:"))
+    assert plan.endswith("s") and ", 2 distillation snapshots at ~" in plan
+    assert metrics.metrics["epochs_completed"] == metrics.metrics["epochs"]
+    taken = [line for line in lines if line.startswith("distillation targets")]
+    assert 1 <= len(taken) <= 2
 
 
 def test_resume_of_a_time_limited_cifar_run_keeps_its_data_dir_and_plan(tmp_path):

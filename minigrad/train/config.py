@@ -129,6 +129,14 @@ class TrainConfig:
     )
     loss: str = _setting("softmax", "loss", "softmax: cross-entropy; svm: multiclass hinge", LOSSES)
     label_smoothing: float | None = _setting(None, "loss", "softmax loss only")
+    distill: float = _setting(
+        0.0,
+        "loss",
+        "from half-way through the run, train on (1-W) * the labels' loss + W * the "
+        "cross-entropy against the run's own predictions for each training image, averaged "
+        "over the --tta views and taken at 1/2 and again at 3/4 of the run; softmax loss "
+        "only; 0: off",
+    )
     optimizer: str = _setting(
         "adamw", "optimisation", "momentum and nesterov are SGD with --momentum", OPTIMIZERS
     )
@@ -175,7 +183,7 @@ class TrainConfig:
             allowed, value = f.metadata.get("choices"), getattr(self, f.name)
             if allowed and value is not None and value not in allowed:
                 raise ConfigError(f.name, f"must be one of {', '.join(allowed)}")
-        for name in ("dropout", "warmup", "label_smoothing", "ema"):
+        for name in ("dropout", "warmup", "label_smoothing", "ema", "distill"):
             _check(self, name, lambda v: 0.0 <= v < 1.0, "must lie in [0, 1)")
         for name in ("lr", "time_limit"):
             _check(self, name, lambda v: v > 0, "must be > 0")
@@ -197,8 +205,11 @@ class TrainConfig:
             lambda v: v >= 0 and (isinstance(v, int) or v < 1),
             "must be a count >= 0 or a fraction in [0, 1)",
         )
-        if self.loss == "svm" and self.label_smoothing:
-            raise ConfigError("label_smoothing", "applies to the softmax loss only")
+        for name in ("label_smoothing", "distill"):
+            if self.loss == "svm" and getattr(self, name):
+                raise ConfigError(name, "applies to the softmax loss only")
+        if self.distill and (self.mixup or self.cutmix):
+            raise ConfigError("distill", "cannot be combined with --mixup or --cutmix")
         if self.epochs is not None and self.time_limit is not None:
             raise ConfigError("epochs", "and time_limit (--time-limit): give one, not both")
 

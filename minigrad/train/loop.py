@@ -27,13 +27,16 @@ from minigrad.train.schedule import RunSchedule
 
 __all__ = [
     "DivergedError",
+    "Distillation",
     "Scores",
+    "SNAPSHOTS",
     "VIEWS",
     "VIEW_WORDS",
     "loss_function",
     "mixed_loss",
     "tta_views",
     "score",
+    "teacher_probabilities",
     "train_epoch",
     "prefetch",
 ]
@@ -158,6 +161,32 @@ def score(
     return Scores(loss_sum / len(y), float(np.mean(predicted == y)), predicted)
 
 
+def teacher_probabilities(
+    model: nn.Module, x: np.ndarray, views: Views | None = None, batch_size: int = 1000
+) -> np.ndarray:
+    """The class probabilities `(N, C)` float32 of `model` on ready inputs `x (N, D)`, averaged
+    over `views` if given: the targets `--distill` trains towards."""
+    out = []
+    for _, logits in logits_of(model, x, batch_size, views):
+        shifted = logits.data - logits.data.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        out.append(probs / probs.sum(axis=1, keepdims=True))
+    return np.concatenate(out).astype(np.float32, copy=False)
+
+
+# `--distill` takes its targets when the run has done these fractions of its epochs: the
+# first teacher is the model half-way, the second a better one, which leads the last quarter.
+SNAPSHOTS = (0.5, 0.75)
+
+
+class Distillation(NamedTuple):
+    """`--distill`: the teacher's probabilities `(N, C)` for every training sample, by its
+    index in the training split, and the weight of their cross-entropy in the loss."""
+
+    targets: np.ndarray
+    weight: float
+
+
 def train_epoch(
     model: nn.Module,
     loader: DataLoader,
@@ -168,12 +197,14 @@ def train_epoch(
     epoch: int = 1,
     average: WeightAverage | None = None,
     mix: Mixing | None = None,
+    distill: Distillation | None = None,
 ) -> float:
     """One pass over `loader`: forward, loss, backward, update, schedule step per batch, and
     with `average` (`--ema`) its update after each step. `mix` (`--mixup`, `--cutmix`) turns
     the loader's batches into `MixedBatch`es (in the prefetching thread), trained on with
     `lam * loss(y) + (1 - lam) * loss(y_other)` and counted as right when the prediction is
-    the label of the larger share.
+    the label of the larger share. With `distill` the loader's batches are
+    `(x, y, index)`, and the loss is `(1 - w) * loss(y) + w * cross_entropy(targets[index])`.
 
     Returns the seconds spent waiting for batches: what the data pipeline adds to the epoch.
     Raises `DivergedError` at the first non-finite loss, before it reaches the weights.
@@ -194,9 +225,12 @@ def train_epoch(
                 return waited
             step += 1
             mixed = isinstance(batch, MixedBatch)
-            xb, yb = (batch.x, batch.main_labels) if mixed else batch
+            xb, yb, *index = (batch.x, batch.main_labels) if mixed else batch
             logits = model(Tensor(xb.reshape(len(xb), -1)))
             loss = mixed_loss(loss_fn, logits, batch) if mixed else loss_fn(logits, yb)
+            if distill is not None:
+                soft = F.cross_entropy(logits, distill.targets[index[0]])
+                loss = loss * (1.0 - distill.weight) + soft * distill.weight
             value = loss.item()
             if not math.isfinite(value):
                 raise DivergedError(

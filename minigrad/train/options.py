@@ -71,6 +71,7 @@ _METAVAR = {
     "mixup": "ALPHA",
     "cutmix": "ALPHA",
     "ema": "DECAY",
+    "distill": "W",
 }
 
 

@@ -30,6 +30,7 @@ from minigrad.train.config import TrainConfig
 from minigrad.train.data import Splits
 from minigrad.train.defaults import filled
 from minigrad.train.loop import (
+    SNAPSHOTS,
     LossFunction,
     Views,
     loss_function,
@@ -50,13 +51,15 @@ PACE_EPOCHS = 3
 
 class Plan(NamedTuple):
     """What `plan_epochs` decided: `epochs`, and the measured seconds of one epoch (training,
-    scoring, checkpoint) and of the final scoring, in a budget that ends at `deadline`
-    (a `time.time()` value, `MARGIN` before the end of the time limit)."""
+    scoring, checkpoint), of the final scoring and of one `--distill` snapshot (0 without),
+    in a budget that ends at `deadline` (a `time.time()` value, `MARGIN` before the end of
+    the time limit)."""
 
     epochs: int
     epoch_seconds: float
     final_seconds: float
     deadline: float
+    snapshot_seconds: float = 0.0
 
 
 def plan_epochs(
@@ -76,13 +79,18 @@ def plan_epochs(
     checkpoint_seconds = _time_checkpoint(model, 4 if cfg.ema else 3)
     epoch_seconds = step_seconds * len(loader) + eval_seconds + checkpoint_seconds
     final = sum(_time_eval(model, part, loss_fn, views) for part in _final(splits))
+    snapshot = 0.0
+    if cfg.distill:
+        train = (splits.x_train.reshape(len(splits.x_train), -1), splits.y_train)
+        snapshot = _time_eval(model, train, loss_fn, views)
     usable = budget * (1 - MARGIN)
-    epochs = max(1, math.floor((usable - final) / epoch_seconds))
+    epochs = max(1, math.floor((usable - final - len(SNAPSHOTS) * snapshot) / epoch_seconds))
+    snapshots = f", {len(SNAPSHOTS)} distillation snapshots at ~{snapshot:.1f}s" if snapshot else ""
     log(
         f"time limit: {budget:.0f}s left -> {epochs} epochs at ~{epoch_seconds:.2f}s each "
-        f"({1000 * step_seconds:.1f} ms/step, measured)"
+        f"({1000 * step_seconds:.1f} ms/step, measured){snapshots}"
     )
-    return Plan(epochs, epoch_seconds, final, time.time() + usable)
+    return Plan(epochs, epoch_seconds, final, time.time() + usable, snapshot)
 
 
 class EpochBudget:
@@ -94,22 +102,24 @@ class EpochBudget:
     checkpoint and anything else the run does between epochs count. Fewer epochs as soon as
     the planned ones no longer fit before the deadline; more only when at least two more fit
     (a machine that was busy while the plan was timed), so noise does not move the plan
-    back and forth. Zero epochs left means: stop after this one.
+    back and forth. Zero epochs left means: stop after this one. `snapshots` `--distill`
+    snapshots still to come are kept time for, as the final scoring is.
     """
 
     def __init__(self, plan: Plan, clock: Callable[[], float] | None = None):
         self.deadline = plan.deadline
         self.final_seconds = plan.final_seconds
+        self.snapshot_seconds = plan.snapshot_seconds
         self.clock = clock or time.time  # looked up now, so a test can swap the module's clock
         self.durations = [plan.epoch_seconds] * (PACE_EPOCHS - 1)
         self.last = self.clock()
 
-    def replan(self, done: int, planned: int) -> int:
+    def replan(self, done: int, planned: int, snapshots: int = 0) -> int:
         now = self.clock()
         self.durations.append(now - self.last)
         self.last = now
         pace = float(np.median(self.durations[-PACE_EPOCHS:]))
-        left = self.deadline - now - self.final_seconds
+        left = self.deadline - now - self.final_seconds - snapshots * self.snapshot_seconds
         fits = done + max(0, math.floor(left / pace))
         return fits if fits < planned or fits >= planned + 2 else planned
 

@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
+
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.data.datasets import DownloadError
 from minigrad.train.averaging import WeightAverage
@@ -37,11 +39,14 @@ from minigrad.train.data import Splits, prepare_data, resolve_dataset
 from minigrad.train.defaults import filled, with_defaults
 from minigrad.train.evaluate import class_report, draw_figures, run_drawings
 from minigrad.train.loop import (
+    SNAPSHOTS,
     VIEW_WORDS,
+    Distillation,
     DivergedError,
     Mixing,
     loss_function,
     score,
+    teacher_probabilities,
     train_epoch,
     tta_views,
 )
@@ -193,9 +198,15 @@ class _Run:
         self, cfg: TrainConfig, splits: Splits, log: Log, started: float, epochs: int | None
     ):
         self.cfg, self.splits, self.log = cfg, splits, log
-        dataset = TensorDataset(splits.x_train, splits.y_train)
+        arrays = [splits.x_train, splits.y_train]
+        if cfg.distill:  # batches carry their samples' indices, to look up their targets
+            arrays.append(np.arange(len(splits.y_train)))
         self.loader = DataLoader(
-            dataset, filled(cfg.batch_size), shuffle=True, seed=cfg.seed, transform=splits.transform
+            TensorDataset(*arrays),
+            filled(cfg.batch_size),
+            shuffle=True,
+            seed=cfg.seed,
+            transform=splits.transform,
         )
         self.budget: EpochBudget | None = None  # a resumed run keeps its checkpoint's plan
         if epochs is None and cfg.epochs is None:
@@ -216,6 +227,8 @@ class _Run:
         self.loss_fn = loss_function(cfg)
         self.mixer = build_mixer(cfg, splits.preprocess.input_shape)
         self.views = tta_views(filled(cfg.tta), splits.preprocess.input_shape)
+        self.distill: Distillation | None = None  # --distill's targets, once taken
+        self.snapshots = 0  # of SNAPSHOTS taken so far
         self.history: list[dict] = []
         self.epoch = 0
         self.train_seconds = 0.0
@@ -230,6 +243,7 @@ class _Run:
             },
             "model": self.model.state_dict(),
             **({} if self.average is None else {"ema": self.average.state_dict()}),
+            **({} if self.distill is None else {"distill": self._distill_state()}),
             "optimizer": self.opt.state_dict(),
             "schedule": self.schedule.state_dict(),
             "loader": self.loader.state_dict(),
@@ -243,6 +257,9 @@ class _Run:
         self.model.load_state_dict(state["model"])
         if self.average is not None:
             self.average.load_state_dict(state["ema"])
+        if "distill" in state:
+            self.snapshots = int(state["distill"]["snapshots"])
+            self.distill = Distillation(state["distill"]["targets"], self.cfg.distill)
         self.opt.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
         self.loader.load_state_dict(state["loader"])
@@ -257,6 +274,7 @@ class _Run:
         desc = f"epoch {self.epoch + 1}/{self.epochs}"
         progress = EpochProgress(len(self.loader), desc, stream or sys.stderr)
         lr = self.opt.param_groups[0]["lr"]
+        self._snapshot()
         try:
             waited = train_epoch(
                 self.model,
@@ -268,6 +286,7 @@ class _Run:
                 self.epoch + 1,
                 self.average,
                 self._mixing(),
+                self.distill,
             )
         finally:
             progress.close()
@@ -287,6 +306,27 @@ class _Run:
         entry["epoch_seconds"] = time.perf_counter() - start
         return entry
 
+    def _distill_state(self) -> dict:
+        assert self.distill is not None
+        return {"targets": self.distill.targets, "snapshots": self.snapshots}
+
+    def _snapshot(self) -> None:
+        """`--distill`: once the run passes the next of `SNAPSHOTS`, score the training
+        images with the scored model and the `--tta` views: the targets from then on."""
+        due = sum(self.epoch >= max(1, round(at * self.epochs)) for at in SNAPSHOTS)
+        if not self.cfg.distill or due <= self.snapshots:
+            return
+        start = time.perf_counter()
+        x = self.splits.x_train.reshape(len(self.splits.x_train), -1)
+        targets = teacher_probabilities(self.scored, x, self.views)
+        self.distill, self.snapshots = Distillation(targets, self.cfg.distill), due
+        right = float(np.mean(targets.argmax(axis=1) == self.splits.y_train))
+        self.log(
+            f"distillation targets from the model after epoch {self.epoch}: "
+            f"{100 * right:.2f}% of the training images right, "
+            f"{time.perf_counter() - start:.1f}s"
+        )
+
     def _mixing(self) -> Mixing | None:
         """This epoch's mixing, drawn from `(seed, epoch)`, or None without it."""
         if self.mixer is None:
@@ -299,7 +339,8 @@ class _Run:
         returned line. Runs without a time limit have no budget and are never re-planned."""
         if self.budget is None:
             return None
-        epochs = self.budget.replan(self.epoch, self.epochs)
+        left = len(SNAPSHOTS) - self.snapshots if self.cfg.distill else 0
+        epochs = self.budget.replan(self.epoch, self.epochs, left)
         if epochs == self.epochs:
             return None
         if epochs > self.epoch:
