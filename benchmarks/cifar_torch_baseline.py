@@ -10,13 +10,15 @@ parameter groups after every step), the time budget (the same planning margin an
 `EpochBudget` re-planning) and the test-time views of the final score. PyTorch is imported only
 here and is never a minigrad dependency.
 
-The options of `minigrad train` that change the recipe have the same names and meanings here:
-`--ema DECAY` (torch's `AveragedModel` with buffers, warmed up as minigrad's
+The options of `minigrad train` that change the recipe have the same names and meanings
+here: `--ema DECAY` (torch's `AveragedModel` with buffers, warmed up as minigrad's
 `min(DECAY, (1+t)/(10+t))`), `--mixup ALPHA` / `--cutmix ALPHA` (minigrad's mixing of the
-NumPy batches, drawn from the same `(seed, epoch)` generators, in the prefetch thread), and
-`--tta VIEWS`. The final score is on the 5,000 training images held out as the validation
-split (`--split val`, the default, as `minigrad train --val-size 5000` holds them out) or on
-the official `test_batch` when the data copy has one (`--split test`).
+NumPy batches, drawn from the same `(seed, epoch)` generators, in the prefetch thread),
+`--distill W` (the same snapshots of the scored model at 1/2 and 3/4 of the run, averaged
+over the same views, and the same weighted loss) and `--tta VIEWS`. The final score is on
+the 5,000 training images held out as the validation split (`--split val`, the default, as
+`minigrad train --val-size 5000` holds them out) or on the official `test_batch` when the
+data copy has one (`--split test`).
 
     python benchmarks/cifar_torch_baseline.py --data-dir DIR        # the default time limit
     python benchmarks/cifar_torch_baseline.py --data-dir DIR --epochs 5
@@ -39,7 +41,7 @@ from minigrad.data.datasets import DatasetError
 from minigrad.train import TTA, TrainConfig
 from minigrad.train.data import prepare_data
 from minigrad.train.defaults import CIFAR10_VAL_SIZE, with_defaults
-from minigrad.train.loop import prefetch, tta_views
+from minigrad.train.loop import SNAPSHOTS, prefetch, tta_views
 from minigrad.train.mixing import MixedBatch, build_mixer, mixing_rng
 from minigrad.train.planning import MARGIN, EpochBudget, Plan
 from minigrad.train.schedule import RunSchedule
@@ -92,6 +94,7 @@ class Trainer:
         self.schedule = RunSchedule(stand_in, cfg.schedule, cfg.warmup, steps)
         self.loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
         self.scored = self.model
+        self.targets = None  # --distill's probabilities for every training image, once taken
         self.average = None
         if cfg.ema:
             swa = torch.optim.swa_utils
@@ -110,7 +113,7 @@ class Trainer:
         (against the label of the larger share of a mixed batch)."""
         torch = self.torch
         mixed = isinstance(batch, MixedBatch)
-        xb, yb = (batch.x, batch.main_labels) if mixed else batch
+        xb, yb, *index = (batch.x, batch.main_labels) if mixed else batch
         x, y = torch.from_numpy(xb.reshape(len(xb), -1)), torch.from_numpy(yb)
         logits = self.model(x)
         if mixed:
@@ -120,6 +123,11 @@ class Trainer:
             loss = loss + (1.0 - batch.lam) * self.loss_fn(logits, other)
         else:
             loss = self.loss_fn(logits, y)
+        if self.targets is not None:
+            soft = torch.nn.functional.cross_entropy(
+                logits, torch.from_numpy(self.targets[index[0]])
+            )
+            loss = (1.0 - self.cfg.distill) * loss + self.cfg.distill * soft
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
@@ -155,6 +163,17 @@ def epoch_batches(loader, mixer, seed: int, epoch: int):
     return batches if mixer is None else mixer.batches(batches, mixing_rng(seed, epoch))
 
 
+def snapshot_due(trainer, splits, views, epoch: int, epochs: int, taken: int) -> int:
+    """`--distill` as `minigrad train` takes it: once the run passes the next of `SNAPSHOTS`,
+    the scored model's view-averaged probabilities of the training images become the
+    targets. Returns the snapshots taken so far."""
+    due = sum(epoch >= max(1, round(at * epochs)) for at in SNAPSHOTS)
+    if not trainer.cfg.distill or due <= taken:
+        return taken
+    trainer.targets = trainer.probabilities(splits.train_inputs(), views).astype(np.float32)
+    return due
+
+
 def plan(torch, cfg, splits, loader, mixer, views, monitored, scored, budget: float) -> Plan:
     """Epochs fitting `budget` seconds, timed as `minigrad train` times them (the mixing
     inside the timed steps, as there)."""
@@ -173,11 +192,17 @@ def plan(torch, cfg, splits, loader, mixer, views, monitored, scored, budget: fl
     start = time.perf_counter()
     trial.accuracy(*scored, views)
     final = time.perf_counter() - start
+    snapshot = 0.0
+    if cfg.distill:  # timed on 2,000 training images, as minigrad's plan times it
+        x = splits.train_inputs(2000)
+        start = time.perf_counter()
+        trial.probabilities(x, views)
+        snapshot = (time.perf_counter() - start) * len(splits.x_train) / len(x)
     epoch = float(np.median(times[2:])) * len(loader) + scoring
     usable = budget * (1 - MARGIN)
-    epochs = max(1, math.floor((usable - final) / epoch))
+    epochs = max(1, math.floor((usable - final - len(SNAPSHOTS) * snapshot) / epoch))
     print(f"time limit: {budget:.0f}s left -> {epochs} epochs at ~{epoch:.2f}s each")
-    return Plan(epochs, epoch, final, time.time() + usable)
+    return Plan(epochs, epoch, final, time.time() + usable, snapshot)
 
 
 def main(argv=None):
@@ -191,6 +216,7 @@ def main(argv=None):
     p.add_argument("--ema", type=float, default=0.0, help="as minigrad train --ema (0: off)")
     p.add_argument("--mixup", type=float, default=0.0, help="as minigrad train --mixup")
     p.add_argument("--cutmix", type=float, default=0.0, help="as minigrad train --cutmix")
+    p.add_argument("--distill", type=float, default=0.0, help="as minigrad train --distill")
     p.add_argument("--tta", choices=TTA, help="test-time views (default: minigrad train's)")
     p.add_argument(
         "--split",
@@ -210,6 +236,7 @@ def main(argv=None):
         ema=args.ema,
         mixup=args.mixup,
         cutmix=args.cutmix,
+        distill=args.distill,
         tta=args.tta,
         val_size=CIFAR10_VAL_SIZE if args.split == "val" else 0,
     )
@@ -225,7 +252,10 @@ def main(argv=None):
         p.error(f"--split test: the copy in {args.data_dir} has no test_batch; use --split val")
     scored = splits.val if args.split == "val" else splits.test
     monitored = splits.val or splits.test  # the epoch lines' split, as minigrad train's
-    dataset = TensorDataset(splits.x_train, splits.y_train)
+    arrays = [splits.x_train, splits.y_train]
+    if cfg.distill:  # batches carry their samples' indices, as minigrad train's
+        arrays.append(np.arange(len(splits.y_train)))
+    dataset = TensorDataset(*arrays)
     loader = DataLoader(
         dataset, cfg.batch_size, shuffle=True, seed=cfg.seed, transform=splits.transform
     )
@@ -238,9 +268,10 @@ def main(argv=None):
         planned = plan(torch, cfg, splits, loader, mixer, views, monitored, scored, left)
         epochs, budget = planned.epochs, EpochBudget(planned)
     trainer = Trainer(torch, cfg, epochs * len(loader))
-    train_seconds, epoch = 0.0, 0
+    train_seconds, epoch, taken = 0.0, 0, 0
     while epoch < epochs:
         start, loss_sum, correct = time.perf_counter(), 0.0, 0
+        taken = snapshot_due(trainer, splits, views, epoch, epochs, taken)
         for batch in prefetch(epoch_batches(loader, mixer, cfg.seed, epoch)):
             loss, right = trainer.step(batch)
             loss_sum += loss
@@ -255,7 +286,8 @@ def main(argv=None):
             flush=True,
         )
         if budget is not None:
-            replanned = budget.replan(epoch, epochs)
+            left = len(SNAPSHOTS) - taken if cfg.distill else 0
+            replanned = budget.replan(epoch, epochs, left)
             if replanned > epoch and replanned != epochs:
                 trainer.schedule.replan(replanned * len(loader))
             epochs = replanned
@@ -271,7 +303,13 @@ def main(argv=None):
         "split": args.split,
         ("heldout_accuracy" if args.split == "val" else "test_accuracy"): final,
         "last_epoch_val_accuracy": val,
-        "options": {"ema": cfg.ema, "mixup": cfg.mixup, "cutmix": cfg.cutmix, "tta": cfg.tta},
+        "options": {
+            "ema": cfg.ema,
+            "mixup": cfg.mixup,
+            "cutmix": cfg.cutmix,
+            "distill": cfg.distill,
+            "tta": cfg.tta,
+        },
     }
     print("RESULT " + json.dumps(summary))
 

@@ -36,7 +36,21 @@ def test_scores_the_validation_split_with_the_recipes_options(baseline, tmp_path
     baseline.main([*args, "--cutmix", "1.0", "--tta", "dense", "--threads", "1"])
     result = _result(capsys)
     assert result["split"] == "val" and 0 <= result["heldout_accuracy"] <= 1
-    assert result["options"] == {"ema": 0.9, "mixup": 0.4, "cutmix": 1.0, "tta": "dense"}
+    assert result["options"] == {
+        "ema": 0.9,
+        "mixup": 0.4,
+        "cutmix": 1.0,
+        "distill": 0.0,
+        "tta": "dense",
+    }
+
+
+def test_distills_from_its_own_snapshots_as_minigrad_train(baseline, tmp_path, capsys):
+    fake_cifar(tmp_path / "cifar-10-batches-py", n=1020)
+    args = ["--data-dir", str(tmp_path), "--epochs", "4", "--distill", "0.5", "--threads", "1"]
+    baseline.main([*args, "--tta", "flip"])
+    result = _result(capsys)
+    assert result["options"]["distill"] == 0.5 and 0 <= result["heldout_accuracy"] <= 1
 
 
 def test_scores_the_test_batch_when_the_copy_has_one(baseline, tmp_path, capsys):

@@ -76,3 +76,13 @@ def test_the_eigendecomposition_is_cached_and_a_damaged_cache_recomputed(cifar, 
 def test_zca_is_for_cifar10_only():
     with pytest.raises(ValueError, match="zca"):
         tdata.prepare_data("digits", zca=0.1)
+
+
+@pytest.mark.parametrize("zca", [0.0, 0.1])
+def test_train_inputs_are_the_training_images_prepared_as_the_validation_images(cifar, zca):
+    splits = tdata.prepare_data("cifar10", cifar, val_size=20, augment=True, zca=zca, log=quiet)
+    raw = tdata.load_raw("cifar10", cifar, val_size=20).train[0]
+    ready = splits.train_inputs()
+    assert ready.shape == (len(raw), 3072) and ready.dtype == np.float32
+    np.testing.assert_allclose(ready, splits.preprocess(raw), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(splits.train_inputs(3), ready[:3])

@@ -179,6 +179,14 @@ class Splits:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    def train_inputs(self, count: int | None = None) -> np.ndarray:
+        """The first `count` (default all) training samples as model inputs `(N, D)`, without
+        random crops and flips: `x_train` itself when it is ready (or whitened), else
+        finished as the validation images are (what `--distill` scores)."""
+        x = self.x_train[:count]
+        ready = self.preprocess.whitening is not None or self.transform is None
+        return x.reshape(len(x), -1) if ready else self.preprocess(x)
+
 
 def resolve_dataset(name: str, root: str | None = None) -> tuple[str, str]:
     """`(dataset, sentence)`: the dataset a run uses and why, without loading it.

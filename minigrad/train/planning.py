@@ -81,8 +81,9 @@ def plan_epochs(
     final = sum(_time_eval(model, part, loss_fn, views) for part in _final(splits))
     snapshot = 0.0
     if cfg.distill:
-        train = (splits.x_train.reshape(len(splits.x_train), -1), splits.y_train)
-        snapshot = _time_eval(model, train, loss_fn, views)
+        first = splits.train_inputs(2000)
+        part = (first, splits.y_train[: len(first)])
+        snapshot = _time_eval(model, part, loss_fn, views) * len(splits.y_train) / len(first)
     usable = budget * (1 - MARGIN)
     epochs = max(1, math.floor((usable - final - len(SNAPSHOTS) * snapshot) / epoch_seconds))
     snapshots = f", {len(SNAPSHOTS)} distillation snapshots at ~{snapshot:.1f}s" if snapshot else ""

@@ -317,8 +317,7 @@ class _Run:
         if not self.cfg.distill or due <= self.snapshots:
             return
         start = time.perf_counter()
-        x = self.splits.x_train.reshape(len(self.splits.x_train), -1)
-        targets = teacher_probabilities(self.scored, x, self.views)
+        targets = teacher_probabilities(self.scored, self.splits.train_inputs(), self.views)
         self.distill, self.snapshots = Distillation(targets, self.cfg.distill), due
         right = float(np.mean(targets.argmax(axis=1) == self.splits.y_train))
         self.log(
