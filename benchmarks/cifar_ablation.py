@@ -45,6 +45,7 @@ ROWS = {
     "affine-strong": ("crops turned up to 15 degrees, scaled 0.85-1.15", ["--affine", "15,0.15"]),
     "dropout": ("plus dropout 0.2 after each hidden layer", ["--dropout", "0.2"]),
     "weight-decay": ("twice the weight decay (0.1)", ["--weight-decay", "0.1"]),
+    "distill": ("plus self-distillation from its own snapshots (weight 0.5)", ["--distill", "0.5"]),
     "deeper": ("three hidden layers of 1024", ["--hidden", "1024,1024,1024"]),
     "wider": ("hidden layers of 2048 and 1024", ["--hidden", "2048,1024"]),
 }
