@@ -74,6 +74,21 @@ def test_dense_views_are_the_shift_views_and_both_moved_one_pixel_in_8_direction
     np.testing.assert_array_equal(dense[index], up_left[..., ::-1].reshape(2, -1))
 
 
+def test_grid_views_move_by_every_pair_of_0_1_and_3_pixels_each_also_mirrored():
+    x = np.arange(2 * 3 * 8 * 8, dtype=np.float32).reshape(2, -1)
+    images = x.reshape(2, 3, 8, 8)
+    grid = tta_views("grid", (3, 8, 8))(x)
+    assert len(grid) == 50 and VIEWS["grid"][:2] == ((0, 0, False), (0, 0, True))
+    steps = (-3, -1, 0, 1, 3)
+    assert set(VIEWS["grid"]) == {
+        (dy, dx, m) for dy in steps for dx in steps for m in (False, True)
+    }
+    up3_right1 = np.zeros_like(images)
+    up3_right1[:, :, :-3, 1:] = images[:, :, 3:, :-1]
+    index = VIEWS["grid"].index((-3, 1, True))
+    np.testing.assert_array_equal(grid[index], up3_right1[..., ::-1].reshape(2, -1))
+
+
 def test_scores_with_views_average_the_probabilities():
     rng = np.random.default_rng(0)
     model = nn.Sequential(nn.Linear(12, 3, rng=rng))

@@ -36,7 +36,7 @@ LOSSES = ("softmax", "svm")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw")
 SCHEDULES = ("cosine", "step", "exponential", "onecycle", "constant")
 # Test-time augmentation: what scoring averages the model's probabilities over (loop.VIEWS).
-TTA = ("none", "flip", "shift", "dense")
+TTA = ("none", "flip", "shift", "dense", "grid")
 # Settings of one sitting of a run, not of what it trains: where the data is now (it may have
 # moved) and whether the end draws pictures. Resuming may change them.
 LOCAL_SETTINGS = ("data_dir", "figures")
@@ -102,7 +102,8 @@ class TrainConfig:
         "data",
         "test-time augmentation of the final scores and predictions: average the probabilities "
         "of the image and its mirror image (flip), and of both moved 2 pixels in the eight "
-        "directions (shift, 18 views), and also moved 1 pixel (dense, 34 views)",
+        "directions (shift, 18 views), and also moved 1 pixel (dense, 34 views), or moved by "
+        "every combination of 0, 1 and 3 pixels across and down (grid, 50 views)",
         TTA,
     )
     mixup: float = _setting(
