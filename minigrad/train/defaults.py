@@ -40,11 +40,11 @@ CIFAR10_ADAM_LR = 5e-3
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     "cifar10": {
         "hidden": (1024, 512),
-        "time_limit": 780.0,
+        "time_limit": 840.0,
         "batch_size": 512,
         "augment": True,
-        "zca": 0.1,
-        "tta": "shift",
+        "zca": 0.03,
+        "tta": "grid",
     },
     "digits": {
         "hidden": (256,),
