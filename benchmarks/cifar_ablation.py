@@ -32,8 +32,13 @@ from pathlib import Path
 ROWS = {
     "default": ("nothing: the default recipe", []),
     "fast": ("a 270 s budget (the five-minute tier)", ["--time-limit", "270"]),
+    "shift-tta": (
+        "18 test-time views (moves of 2 pixels) instead of the grid's 50",
+        ["--tta", "shift"],
+    ),
     "no-shift-tta": ("without the shifted test-time views (flip views only)", ["--tta", "flip"]),
     "no-tta": ("without test-time augmentation", ["--tta", "none"]),
+    "zca-0.1": ("weaker whitening, eps 0.1 (the default before)", ["--zca", "0.1"]),
     "no-zca": ("without ZCA whitening (per-channel normalisation instead)", ["--zca", "0"]),
     "no-augment": ("without random crops and flips while training", ["--no-augment"]),
     "no-label-smoothing": ("without label smoothing", ["--label-smoothing", "0"]),
