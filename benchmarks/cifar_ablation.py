@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -63,9 +64,12 @@ def rescored_views(row: str) -> str | None:
     return options[1] if options[:1] == ["--tta"] else None
 
 
-def row_command(row: str, data_dir: str, out_dir: Path, epochs: int | None = None) -> list[str]:
+def row_command(
+    row: str, data_dir: str, out_dir: Path, epochs: int | None = None, base: str = ""
+) -> list[str]:
     """The command of `row`: `minigrad evaluate` of the default run for a view row,
-    `minigrad train` (replacing an earlier run of the row) otherwise."""
+    `minigrad train` (replacing an earlier run of the row) otherwise, with the options
+    `base` first (the row's own come after them, so they win)."""
     if rescored_views(row):
         default = out_dir / "default"
         if not (default / "metrics.json").is_file():
@@ -75,12 +79,14 @@ def row_command(row: str, data_dir: str, out_dir: Path, epochs: int | None = Non
     out = out_dir / row
     train = ["minigrad", "train", "--data-dir", data_dir, "--out", str(out), "--force"]
     length = [] if epochs is None or row == "fast" else ["--epochs", str(epochs)]
-    return train + ROWS[row][1] + length
+    return train + shlex.split(base) + ROWS[row][1] + length
 
 
-def run_row(row: str, data_dir: str, out_dir: Path, epochs: int | None = None) -> dict:
+def run_row(
+    row: str, data_dir: str, out_dir: Path, epochs: int | None = None, base: str = ""
+) -> dict:
     """Run the command of `row`; return its summary (also written to `<row>.json`)."""
-    command = row_command(row, data_dir, out_dir, epochs)
+    command = row_command(row, data_dir, out_dir, epochs, base)
     print("$", " ".join(command), flush=True)
     start = time.perf_counter()
     subprocess.run(command, check=True)
@@ -128,13 +134,19 @@ def main(argv=None) -> int:
     p.add_argument("--row", choices=list(ROWS), action="append", help="run this row")
     p.add_argument("--out-dir", type=Path, help="default: runs/ablation (runs/ablation-eN)")
     p.add_argument("--epochs", type=int, help="train every row exactly this many epochs")
+    p.add_argument(
+        "--base",
+        default="",
+        help="options every training row adds, e.g. the earlier recipe's "
+        '"--zca 0.1 --tta shift --time-limit 780"',
+    )
     p.add_argument("--table", action="store_true", help="print the table of the rows run")
     args = p.parse_args(argv)
     if args.row and not args.data_dir:
         p.error("--row needs --data-dir")
     out_dir = args.out_dir or Path("runs/ablation" + (f"-e{args.epochs}" if args.epochs else ""))
     for row in args.row or []:
-        run_row(row, args.data_dir, out_dir, args.epochs)
+        run_row(row, args.data_dir, out_dir, args.epochs, args.base)
     if args.table or not args.row:
         print(table(out_dir))
     return 0

@@ -36,3 +36,14 @@ def test_every_row_parses_as_a_minigrad_command(ablation, tmp_path):
 def test_rescoring_rows_need_the_default_run(ablation, tmp_path):
     with pytest.raises(SystemExit, match="run --row default first"):
         ablation.row_command("dense-tta", "data", tmp_path)
+
+
+def test_base_options_come_first_and_the_rows_own_win(ablation, tmp_path):
+    base = "--zca 0.1 --tta shift --time-limit 780"
+    command = ablation.row_command("zca-0.1", "data", tmp_path, base=base)
+    args = build_parser().parse_args(command[1:])
+    assert (args.zca, args.tta, args.time_limit) == (0.1, "shift", 780)
+    base = "--zca 0.1 --tta shift"  # with --epochs, the rows' length
+    command = ablation.row_command("no-zca", "data", tmp_path, epochs=150, base=base)
+    args = build_parser().parse_args(command[1:])
+    assert (args.zca, args.tta, args.epochs) == (0.0, "shift", 150)
