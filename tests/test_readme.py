@@ -45,7 +45,7 @@ def test_readme_first_command_installs_what_minigrad_train_uses():
     first = re.search(r"```bash\n(.*?)```", README, flags=re.S).group(1)
     assert 'pip install -e ".[train]"' in first and first.strip().endswith("minigrad train")
     before = README[: README.index(first)]
-    assert "170 MB" in before and "13 minutes" in before and "--dataset digits" in before
+    assert "170 MB" in before and "14 minutes" in before and "--dataset digits" in before
 
 
 def test_readme_says_which_tests_skip_without_torch_and_how_to_run_them():
