@@ -41,7 +41,7 @@ from minigrad.data.datasets import DatasetError
 from minigrad.train import TTA, TrainConfig
 from minigrad.train.data import prepare_data
 from minigrad.train.defaults import CIFAR10_VAL_SIZE, with_defaults
-from minigrad.train.loop import SNAPSHOTS, prefetch, tta_views
+from minigrad.train.loop import SNAPSHOTS, prefetch, snapshots_due, tta_views
 from minigrad.train.mixing import MixedBatch, build_mixer, mixing_rng
 from minigrad.train.planning import MARGIN, EpochBudget, Plan
 from minigrad.train.schedule import RunSchedule
@@ -167,7 +167,7 @@ def snapshot_due(trainer, splits, views, epoch: int, epochs: int, taken: int) ->
     """`--distill` as `minigrad train` takes it: once the run passes the next of `SNAPSHOTS`,
     the scored model's view-averaged probabilities of the training images become the
     targets. Returns the snapshots taken so far."""
-    due = sum(epoch >= max(1, round(at * epochs)) for at in SNAPSHOTS)
+    due = snapshots_due(epoch, epochs)
     if not trainer.cfg.distill or due <= taken:
         return taken
     trainer.targets = trainer.probabilities(splits.train_inputs(), views).astype(np.float32)

@@ -46,6 +46,7 @@ from minigrad.train.loop import (
     Mixing,
     loss_function,
     score,
+    snapshots_due,
     teacher_probabilities,
     train_epoch,
     tta_views,
@@ -313,7 +314,7 @@ class _Run:
     def _snapshot(self) -> None:
         """`--distill`: once the run passes the next of `SNAPSHOTS`, score the training
         images with the scored model and the `--tta` views: the targets from then on."""
-        due = sum(self.epoch >= max(1, round(at * self.epochs)) for at in SNAPSHOTS)
+        due = snapshots_due(self.epoch, self.epochs)
         if not self.cfg.distill or due <= self.snapshots:
             return
         start = time.perf_counter()
