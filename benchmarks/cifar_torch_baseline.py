@@ -47,9 +47,14 @@ from minigrad.train.planning import MARGIN, EpochBudget, Plan
 from minigrad.train.schedule import RunSchedule
 
 
-def build_model(torch, cfg):
-    """`cfg.hidden` x [Linear (no bias before BatchNorm) -> BatchNorm1d -> ReLU] -> Linear."""
+def build_model(torch, cfg, basis=None):
+    """`cfg.hidden` x [Linear (no bias before BatchNorm) -> BatchNorm1d -> ReLU] -> Linear,
+    after `--pca`'s fixed projection onto `basis` (`Preprocess.basis`) when `cfg.pca`."""
     nn, layers, width = torch.nn, [], 3072
+    if cfg.pca:
+        project = nn.Linear(width, cfg.pca, bias=False)
+        project.weight = nn.Parameter(torch.from_numpy(basis), requires_grad=False)
+        layers, width = [project], cfg.pca
     for h in cfg.hidden:
         layers += [nn.Linear(width, h, bias=not cfg.batch_norm)]
         layers += [nn.BatchNorm1d(h)] if cfg.batch_norm else []
@@ -77,10 +82,10 @@ class Trainer:
     """The torch model, AdamW, and minigrad's schedule driving torch's learning rates; with
     `cfg.ema` the moving average of the weights and buffers, which then scores."""
 
-    def __init__(self, torch, cfg, steps: int):
+    def __init__(self, torch, cfg, steps: int, basis=None):
         self.torch, self.cfg = torch, cfg
-        self.model = build_model(torch, cfg)
-        params = list(self.model.parameters())
+        self.model = build_model(torch, cfg, basis)
+        params = [p for p in self.model.parameters() if p.requires_grad]
         groups = [
             {"params": [p for p in params if p.ndim == 2], "weight_decay": cfg.weight_decay},
             {"params": [p for p in params if p.ndim != 2], "weight_decay": 0.0},
@@ -177,7 +182,7 @@ def snapshot_due(trainer, splits, views, epoch: int, epochs: int, taken: int) ->
 def plan(torch, cfg, splits, loader, mixer, views, monitored, scored, budget: float) -> Plan:
     """Epochs fitting `budget` seconds, timed as `minigrad train` times them (the mixing
     inside the timed steps, as there)."""
-    trial = Trainer(torch, cfg, 1000)
+    trial = Trainer(torch, cfg, 1000, splits.preprocess.basis)
     batches = iter(loader.iter_arrays())
     rng = np.random.default_rng(0)
     times = []
@@ -218,6 +223,7 @@ def main(argv=None):
     p.add_argument("--cutmix", type=float, default=0.0, help="as minigrad train --cutmix")
     p.add_argument("--distill", type=float, default=0.0, help="as minigrad train --distill")
     p.add_argument("--tta", choices=TTA, help="test-time views (default: minigrad train's)")
+    p.add_argument("--pca", type=int, help="as minigrad train --pca (default: minigrad train's)")
     p.add_argument(
         "--split",
         choices=("val", "test"),
@@ -238,6 +244,7 @@ def main(argv=None):
         cutmix=args.cutmix,
         distill=args.distill,
         tta=args.tta,
+        pca=args.pca,
         val_size=CIFAR10_VAL_SIZE if args.split == "val" else 0,
     )
     if args.time_limit:
@@ -245,7 +252,9 @@ def main(argv=None):
     cfg.validate()
     cfg = with_defaults(cfg, "cifar10")
     try:
-        splits = prepare_data("cifar10", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca)
+        splits = prepare_data(
+            "cifar10", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, pca=cfg.pca
+        )
     except DatasetError:
         if args.split != "test":
             raise
@@ -267,7 +276,7 @@ def main(argv=None):
         left = cfg.time_limit - (time.time() - started)
         planned = plan(torch, cfg, splits, loader, mixer, views, monitored, scored, left)
         epochs, budget = planned.epochs, EpochBudget(planned)
-    trainer = Trainer(torch, cfg, epochs * len(loader))
+    trainer = Trainer(torch, cfg, epochs * len(loader), splits.preprocess.basis)
     train_seconds, epoch, taken = 0.0, 0, 0
     while epoch < epochs:
         start, loss_sum, correct = time.perf_counter(), 0.0, 0

@@ -60,7 +60,7 @@ def test_log_range_samples_spread_over_decades():
     [
         ({"lrr": {"low": 1e-4, "high": 1e-1}}, "unknown parameter 'lrr' (did you mean lr?)"),
         ({"learning_rate": [0.1]}, "(did you mean lr?); a sweep can search these"),
-        ({"momentun": [0.5, 0.9]}, "fields: augment, affine, zca, tta, mixup, cutmix, hidden"),
+        ({"momentun": [0.5, 0.9]}, "fields: augment, affine, zca, pca, tta, mixup, cutmix"),
         ({"lr": {"low": 0.1, "high": 1e-3}}, "inverted (low 0.1 > high 0.001)"),
         ({"lr": {"low": 0.01, "high": 0.01}}, "empty (low == high == 0.01)"),
         ({"lr": {"low": 0.0, "high": 0.1, "log": True}}, "log scale needs low > 0, got 0.0"),

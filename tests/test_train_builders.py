@@ -72,3 +72,26 @@ def _ops(y):
         seen.add(t.op)
         todo.extend(t.parents)
     return seen
+
+
+def test_pca_is_a_fixed_first_layer_that_backward_and_the_optimizer_leave_alone():
+    cfg = with_defaults(small(hidden=(8,), zca=0.1, pca=3), "cifar10")
+    basis = np.linalg.qr(np.random.default_rng(0).standard_normal((6, 3)))[0].T
+    basis = basis.astype(np.float32)
+    model = build_model(cfg, 6, 3, basis)
+    assert model[0].weight.data is basis and not model[0].weight.requires_grad
+    assert model[0].bias is None and model[1].in_features == 3
+    opt = build_optimizer(cfg, model)
+    trained = [p for g in opt.param_groups for p in g["params"]]
+    assert all(p is not model[0].weight for p in trained) and len(trained) == 5
+    x = np.random.default_rng(1).standard_normal((10, 6)).astype(np.float32)
+    out = model(mg.tensor(x))
+    rest = mg.nn.Sequential(*list(model)[1:])
+    np.testing.assert_allclose(rest(mg.tensor(x @ basis.T)).data, out.data, rtol=1e-5, atol=1e-6)
+    out.sum().backward()
+    opt.step()
+    assert model[0].weight.grad is None and model[1].weight.grad is not None
+    np.testing.assert_array_equal(model[0].weight.data, basis)
+    for wrong in (None, basis.T):
+        with pytest.raises(ValueError, match=r"--pca 3 needs .* shape \(3, 6\)"):
+            build_model(cfg, 6, 3, wrong)

@@ -27,6 +27,7 @@ from minigrad.train.options import default_text
         (dict(val_size=1.5), "val_size"),
         (dict(betas=(0.9, 1.0)), "betas"),
         (dict(zca=-0.1), "zca"),
+        (dict(pca=-1), "pca"),
         (dict(tta="crops"), "tta"),
         (dict(affine=(-5.0, 0.1)), "affine"),
         (dict(affine=(10.0, 1.0)), "affine"),
@@ -154,3 +155,13 @@ def test_affine_needs_cifar10_with_its_crops():
         with_defaults(TrainConfig(affine=(10.0, 0.1), augment=False), "cifar10")
     assert with_defaults(TrainConfig(affine=(10.0, 0.1)), "cifar10").augment is True
     assert with_defaults(TrainConfig(augment=False), "cifar10").affine == (0.0, 0.0)
+
+
+def test_pca_projects_the_whitened_images_and_is_off_without_whitening():
+    cifar = with_defaults(TrainConfig(), "cifar10")
+    assert (cifar.zca, cifar.pca) == (0.03, DATASET_DEFAULTS["cifar10"]["pca"])
+    assert with_defaults(TrainConfig(zca=0.0), "cifar10").pca == 0
+    assert with_defaults(TrainConfig(pca=0), "cifar10").pca == 0
+    assert with_defaults(small(), "digits").pca == 0
+    with pytest.raises(ConfigError, match=r"pca \(--pca\) projects the --zca whitened"):
+        with_defaults(TrainConfig(zca=0.0, pca=256), "cifar10")

@@ -86,3 +86,27 @@ def test_train_inputs_are_the_training_images_prepared_as_the_validation_images(
     assert ready.shape == (len(raw), 3072) and ready.dtype == np.float32
     np.testing.assert_allclose(ready, splits.preprocess(raw), rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(splits.train_inputs(3), ready[:3])
+
+
+def test_pca_keeps_the_whitened_images_directions_of_largest_variance(cifar):
+    splits = tdata.prepare_data("cifar10", cifar, 20, True, 0.1, quiet, pca=16)
+    basis = splits.preprocess.basis
+    assert basis.shape == (16, 3072) and basis.dtype == np.float32
+    np.testing.assert_allclose(basis @ basis.T, np.eye(16), atol=1e-5)  # orthonormal rows
+    # the whitened images' own principal directions (with their mirror images), up to sign
+    x = splits.x_train.astype(np.float64)
+    x = np.concatenate([x, x[..., ::-1]]).reshape(360, -1)
+    variance = (x @ basis.T).var(axis=0)
+    assert np.all(np.diff(variance) <= 1e-6 * variance[0])  # largest first
+    top = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)[2][:4]
+    np.testing.assert_allclose(np.abs(np.sum(top * basis[:4], axis=1)), 1.0, atol=1e-3)
+    restored = tdata.Preprocess.from_state(splits.preprocess.state())
+    np.testing.assert_array_equal(restored.basis, basis)
+    assert tdata.prepare_data("cifar10", cifar, 20, True, 0.1, quiet).preprocess.basis is None
+
+
+def test_pca_needs_whitening_and_no_more_directions_than_the_images_span(cifar):
+    with pytest.raises(ValueError, match="pca projects ZCA-whitened"):
+        tdata.prepare_data("cifar10", cifar, 20, True, 0.0, quiet, pca=16)
+    with pytest.raises(ValueError, match="pca is 400, more directions than the 360"):
+        tdata.prepare_data("cifar10", cifar, 20, True, 0.1, quiet, pca=400)

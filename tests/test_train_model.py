@@ -71,8 +71,11 @@ def test_predict_whitens_and_averages_the_mirror_views_as_scoring_did(tmp_path):
     cfg = TrainConfig(data_dir=data, epochs=1, hidden=(8,), val_size=32, zca=0.1, tta="flip")
     result = fit(cfg, tmp_path / "r", log=quiet)
     x_val, y_val = load_raw("cifar10", data, 32).val
-    logits, classes = load_model(tmp_path / "r").predict(x_val)
+    loaded = load_model(tmp_path / "r")
+    logits, classes = loaded.predict(x_val)
     assert np.mean(classes == y_val) == result.metrics["heldout_accuracy"]
+    assert loaded.config.pca == 512 and not loaded.model[0].weight.requires_grad  # the default
+    np.testing.assert_array_equal(loaded.model[0].weight.data, result.preprocess.basis)
     white = result.preprocess(x_val)
     mirrored = white.reshape(-1, 3, 32, 32)[..., ::-1].reshape(len(white), -1)
     with no_grad():

@@ -67,10 +67,13 @@ def _cifar_run(tmp_path, **options):
     return fit(dataclasses.replace(cfg, **options), tmp_path / "run", log=quiet)
 
 
-@pytest.mark.parametrize("zca", [0.0, 0.1], ids=["per-channel", "zca"])
-def test_cifar_shaped_model_takes_uint8_images_and_agrees_with_predict(tmp_path, zca):
-    trained = _cifar_run(tmp_path, zca=zca, tta="none")
+@pytest.mark.parametrize(
+    "zca, pca", [(0.0, 0), (0.1, 0), (0.1, 64)], ids=["per-channel", "zca", "zca-pca"]
+)
+def test_cifar_shaped_model_takes_uint8_images_and_agrees_with_predict(tmp_path, zca, pca):
+    trained = _cifar_run(tmp_path, zca=zca, pca=pca, tta="none")
     assert (trained.preprocess.whitening is not None) == bool(zca)
+    assert trained.model[0].out_features == (pca or 16)
     path = export_onnx(trained, tmp_path / "cifar.onnx")
     images = load_cifar10(tmp_path / "data").x_train[:20]
     assert images.dtype == np.uint8 and images.shape == (20, 3, 32, 32)

@@ -55,15 +55,30 @@ def _kind(x: object) -> str:
     return f"a {name}" + (f" of {dtype}" if dtype is not None else "")
 
 
-def build_model(cfg: TrainConfig, in_features: int, num_classes: int) -> MLP:
+def build_model(
+    cfg: TrainConfig, in_features: int, num_classes: int, basis: np.ndarray | None = None
+) -> MLP:
     """`in -> [Linear -> BatchNorm1d -> act -> Dropout] * len(hidden) -> Linear(classes)`.
 
     A Linear followed by BatchNorm1d has no bias (the norm's shift replaces it). Weights are
-    drawn from a generator seeded by `cfg.seed`.
+    drawn from a generator seeded by `cfg.seed`. With `cfg.pca` the first layer is a fixed
+    `Linear(in, pca)` without bias whose weight is `basis` `(pca, in)` (`Preprocess.basis`),
+    not trained: `requires_grad` is False, so backward and the optimizer skip it.
     """
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0]))
     layers: list[nn.Module] = []
     width = in_features
+    if cfg.pca:
+        if basis is None or basis.shape != (cfg.pca, in_features):
+            got = "none" if basis is None else f"shape {basis.shape}"
+            raise ValueError(
+                f"--pca {cfg.pca} needs the whitened images' principal directions, a basis of "
+                f"shape ({cfg.pca}, {in_features}) (Preprocess.basis), got {got}"
+            )
+        project = nn.Linear(in_features, cfg.pca, bias=False, rng=rng)
+        project.weight = nn.Parameter(basis, requires_grad=False)
+        layers.append(project)
+        width = cfg.pca
     for h in filled(cfg.hidden):
         layers.append(nn.Linear(width, h, bias=not cfg.batch_norm, rng=rng))
         if cfg.batch_norm:
@@ -87,8 +102,8 @@ def reseed_dropout(model: nn.Module, seed: int, epoch: int) -> None:
 def build_optimizer(cfg: TrainConfig, model: nn.Module) -> optim.Optimizer:
     """`cfg.optimizer` over two groups: weight matrices with `cfg.weight_decay`, the rest
     (biases, BatchNorm scales and shifts) without decay, at the peak rate `cfg.lr` (which
-    the run's schedule then scales step by step)."""
-    params = list(model.parameters())
+    the run's schedule then scales step by step); fixed parameters (`--pca`'s) are left out."""
+    params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.ndim == 2], "weight_decay": cfg.weight_decay}]
     rest = [p for p in params if p.ndim != 2]
     if rest:

@@ -97,6 +97,14 @@ class TrainConfig:
         "regularised ZCA whitening of the images, with this eps on the pixel variances of "
         "images in [0, 1]; 0: per-channel normalisation instead",
     )
+    pca: int | None = _setting(
+        None,
+        "data",
+        "with --zca: feed the network the whitened images' coordinates along their PCA "
+        "directions of largest variance, this many, in a fixed first layer (not trained) "
+        "after the crops and flips; it cuts the first layer's work to PCA/3072 of it; 0: "
+        "all the pixels",
+    )
     tta: str | None = _setting(
         None,
         "data",
@@ -192,6 +200,7 @@ class TrainConfig:
             _check(self, name, lambda v: v >= 0, "must be >= 0")
         for name in ("epochs", "batch_size"):
             _check(self, name, lambda v: v >= 1, "must be >= 1")
+        _check(self, "pca", lambda v: v >= 0, "must be >= 0")
         _check(self, "betas", lambda v: all(0.0 <= b < 1.0 for b in v), "must both lie in [0, 1)")
         _check(
             self,

@@ -67,6 +67,11 @@ class Preprocess:
     per colour channel; else (digits, spiral): `(x * scale - mean[j]) / std[j]` per feature.
     The statistics come from the training split. `input_shape` is one raw sample's shape,
     e.g. `(3, 32, 32)`; inputs may also come flat, `(N, prod(input_shape))`.
+
+    `basis` (with `--pca`): `(R, D)`, the whitened training images' R principal directions
+    as rows, largest variance first: the fixed first layer of the model (`build_model`),
+    which projects each crop of a whitened image onto them. Not applied here, since the
+    crops and test-time views move whitened images before the projection.
     """
 
     dataset: str
@@ -76,6 +81,7 @@ class Preprocess:
     scale: float = 1.0
     per_channel: bool = False
     whitening: np.ndarray | None = None
+    basis: np.ndarray | None = None
 
     @property
     def in_features(self) -> int:
@@ -128,6 +134,7 @@ class Preprocess:
             "scale": self.scale,
             "per_channel": self.per_channel,
             "whitening": self.whitening,
+            "basis": self.basis,
         }
 
     @classmethod
@@ -289,17 +296,29 @@ def _cifar10(root: str | None, val_size: int | float | None) -> RawSplits:
 
 
 def fit_preprocess(
-    raw: RawSplits, zca: float = 0.0, log: Callable[[str], object] = print
+    raw: RawSplits, zca: float = 0.0, log: Callable[[str], object] = print, pca: int = 0
 ) -> Preprocess:
     """Normalisation statistics of the training split: ZCA whitening with `eps=zca` or per
-    channel for CIFAR-10, per feature (after scaling digits' 0..16 counts to 0..1) otherwise."""
+    channel for CIFAR-10, per feature (after scaling digits' 0..16 counts to 0..1) otherwise.
+    With `pca` (and `zca`), also the `pca` principal directions of the whitened images: the
+    pixel covariance's eigenvectors of largest eigenvalue (whitening shrinks each direction's
+    variance but keeps their order)."""
     x = raw.train[0]
+    if pca and not (raw.name == "cifar10" and zca):
+        raise ValueError("pca projects ZCA-whitened CIFAR-10 images: give zca > 0 with it")
     if raw.name == "cifar10" and zca:
         mean, eigenvalues, eigenvectors = zca_statistics(x, log)
         matrix = W.zca_matrix(eigenvalues, eigenvectors, zca)
         ones = np.ones_like(mean, np.float32)
+        if pca > eigenvectors.shape[1]:
+            raise ValueError(
+                f"pca is {pca}, more directions than the {eigenvectors.shape[1]} that "
+                f"{len(x)} training images span: give at most that many"
+            )
+        # eigh sorts the eigenvalues in ascending order: the last columns vary most.
+        basis = np.ascontiguousarray(eigenvectors[:, ::-1][:, :pca].T, np.float32) if pca else None
         return Preprocess(
-            raw.name, raw.input_shape, mean.astype(np.float32), ones, 1 / 255, False, matrix
+            raw.name, raw.input_shape, mean.astype(np.float32), ones, 1 / 255, False, matrix, basis
         )
     if raw.name == "cifar10":
         mean, std = T.channel_stats(x)
@@ -319,12 +338,14 @@ def prepare_data(
     zca: float | None = 0.0,
     log: Callable[[str], object] = print,
     affine: tuple[float, float] = (0.0, 0.0),
+    pca: int = 0,
 ) -> Splits:
     """`load_raw`, then ready the splits for training (crop + flip when `augment`, turned
     and scaled as well by up to `affine = (degrees, scale)` unless that is `(0, 0)`; ZCA
     whitening with `eps=zca` if > 0, of the whole training split before training, so that
     the crops and flips work on whitened images: they commute with the whitening, flips
-    exactly and crops up to the image border)."""
+    exactly and crops up to the image border); with `pca` > 0 the whitened images'
+    principal directions for the model's first layer (`Preprocess.basis`)."""
     for option, value in (
         ("augment (--augment: random crops and flips)", augment),
         ("zca (--zca: whitening)", zca),
@@ -333,7 +354,7 @@ def prepare_data(
         if value and name != "cifar10":
             raise ValueError(f"{option} is made for CIFAR-10's 32x32 images, not {name}")
     raw = load_raw(name, root, val_size)
-    pre = fit_preprocess(raw, zca or 0.0, log)
+    pre = fit_preprocess(raw, zca or 0.0, log, pca)
 
     def ready(part: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
         return None if part is None else (pre(part[0]), part[1])

@@ -44,6 +44,7 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
         "batch_size": 512,
         "augment": True,
         "zca": 0.03,
+        "pca": 512,
         "tta": "grid",
     },
     "digits": {
@@ -52,6 +53,7 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
         "batch_size": 64,
         "augment": False,
         "zca": 0.0,
+        "pca": 0,
         "tta": "none",
         "val_size": 0.15,
     },
@@ -61,6 +63,7 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
         "batch_size": 32,
         "augment": False,
         "zca": 0.0,
+        "pca": 0,
         "tta": "none",
         "val_size": 0.15,
     },
@@ -75,7 +78,7 @@ def with_defaults(config: TrainConfig, dataset: str) -> TrainConfig:
     """A copy of `config` for `dataset` with every `None` this module knows filled in:
     `DATASET_DEFAULTS[dataset]` (a given `epochs` or `time_limit` replaces the dataset's
     length), `DEFAULT_LR` of the optimizer (`CIFAR10_ADAM_LR` for adam/adamw on CIFAR-10),
-    `SOFTMAX_LABEL_SMOOTHING` for the softmax loss (0 for svm)."""
+    `SOFTMAX_LABEL_SMOOTHING` for the softmax loss (0 for svm); `pca` is 0 without `zca`."""
     fill = {k: v for k, v in DATASET_DEFAULTS[dataset].items() if getattr(config, k) is None}
     if config.epochs is not None or config.time_limit is not None:
         fill.pop("epochs", None)
@@ -87,6 +90,10 @@ def with_defaults(config: TrainConfig, dataset: str) -> TrainConfig:
         fill["label_smoothing"] = SOFTMAX_LABEL_SMOOTHING if config.loss == "softmax" else 0.0
     if config.tta not in (None, "none") and dataset != "cifar10":
         raise ConfigError("tta", f"(mirrored and moved images) is made for CIFAR-10, not {dataset}")
+    if config.pca is None and not fill.get("zca", config.zca):
+        fill["pca"] = 0  # the projection is onto the whitening's directions: none without it
+    elif config.pca and not fill.get("zca", config.zca):
+        raise ConfigError("pca", "projects the --zca whitened images: use it with --zca > 0")
     if config.cutmix and dataset != "cifar10":
         raise ConfigError("cutmix", f"(boxes cut from images) is made for CIFAR-10, not {dataset}")
     if any(config.affine):

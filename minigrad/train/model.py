@@ -118,7 +118,7 @@ def from_state(state: dict, run_dir: Path | None) -> TrainedModel:
     cfg = TrainConfig.from_dict(state["config"])
     pre = Preprocess.from_state(state["data"]["preprocess"])
     class_names = tuple(state["data"]["class_names"])
-    model = build_model(cfg, pre.in_features, len(class_names))
+    model = build_model(cfg, pre.in_features, len(class_names), pre.basis)
     # With --ema the run's model is the average; "model" holds the trained weights it follows.
     model.load_state_dict(state["ema"]["model"] if "ema" in state else state["model"])
     model.eval()

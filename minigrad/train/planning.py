@@ -72,7 +72,7 @@ def plan_epochs(
 ) -> Plan:
     """The number of epochs (>= 1) whose training and per-epoch scoring fit in `budget` s."""
     step_seconds = _time_steps(cfg, loader, splits, steps)
-    model = build_model(cfg, splits.in_features, splits.num_classes)
+    model = build_model(cfg, splits.in_features, splits.num_classes, splits.preprocess.basis)
     loss_fn = loss_function(cfg)
     views = tta_views(filled(cfg.tta), splits.preprocess.input_shape)
     eval_seconds = sum(_time_eval(model, part, loss_fn, None) for part in _scored(splits))
@@ -140,7 +140,7 @@ def _final(splits: Splits) -> list[tuple[np.ndarray, np.ndarray]]:
 def _time_steps(cfg: TrainConfig, loader: DataLoader, splits: Splits, steps: int) -> float:
     """Median seconds of one training step, batch preparation (with `--mixup`/`--cutmix`'s)
     and `--ema`'s update included."""
-    model = build_model(cfg, splits.in_features, splits.num_classes)
+    model = build_model(cfg, splits.in_features, splits.num_classes, splits.preprocess.basis)
     opt = build_optimizer(cfg, model)
     average = None
     if cfg.ema:

@@ -179,7 +179,7 @@ def _load(config: TrainConfig, name: str, log: Log) -> tuple[TrainConfig, Splits
     cfg = with_defaults(config, name)
     try:
         splits = prepare_data(
-            name, cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log, cfg.affine
+            name, cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, log, cfg.affine, filled(cfg.pca)
         )
     except DownloadError as err:
         if config.dataset != "auto":
@@ -215,7 +215,9 @@ class _Run:
             plan = plan_epochs(cfg, self.loader, splits, budget, log)
             epochs, self.budget = plan.epochs, EpochBudget(plan)
         self.epochs: int = filled(epochs or cfg.epochs)
-        self.model = build_model(cfg, splits.in_features, splits.num_classes)
+        self.model = build_model(
+            cfg, splits.in_features, splits.num_classes, splits.preprocess.basis
+        )
         self.average: WeightAverage | None = None
         if cfg.ema:
             self.average = WeightAverage(self.model, cfg.ema)
@@ -395,7 +397,8 @@ def _describe(run: _Run, log: Log) -> None:
     for part in ("val", "test"):
         if getattr(s, part) is not None:
             sizes += f", {len(getattr(s, part)[1])} {part}"
-    widths = "-".join(str(w) for w in (s.in_features, *filled(cfg.hidden), s.num_classes))
+    pca = [f"pca {cfg.pca}"] if cfg.pca else []
+    widths = "-".join(str(w) for w in (s.in_features, *pca, *filled(cfg.hidden), s.num_classes))
     extras = [f"{name} {getattr(cfg, name):g}" for name in ("ema", "mixup", "cutmix")]
     if any(cfg.affine):
         extras.append("affine {:g} degrees, scale {:g}".format(*cfg.affine))
