@@ -41,6 +41,8 @@ ROWS = {
     "no-tta": ("without test-time augmentation", ["--tta", "none"]),
     "zca-0.1": ("weaker whitening, eps 0.1 (the default before)", ["--zca", "0.1"]),
     "no-zca": ("without ZCA whitening (per-channel normalisation instead)", ["--zca", "0"]),
+    "no-pca": ("all 3072 whitened pixels into the first layer (no PCA projection)", ["--pca", "0"]),
+    "pca-768": ("768 principal directions instead of 512", ["--pca", "768"]),
     "no-augment": ("without random crops and flips while training", ["--no-augment"]),
     "no-label-smoothing": ("without label smoothing", ["--label-smoothing", "0"]),
     "dense-tta": ("34 test-time views (1 and 2 pixel moves)", ["--tta", "dense"]),

@@ -89,3 +89,16 @@ def test_curves_have_whole_epoch_ticks_and_weights_a_caption():
     assert caption.startswith("first layer's weights: the input pattern each of 8 of its 8")
     linear = figures.first_layer_figure(nn.Sequential(nn.Linear(16, 2)), (4, 4), ["a", "b"])
     assert "one template per class" in linear._suptitle.get_text()
+
+
+def test_the_first_trained_layer_is_drawn_through_a_fixed_projection(monkeypatch):
+    drawn = {}
+
+    def capture(weight, image_shape, *args):
+        drawn["weight"] = weight
+
+    monkeypatch.setattr(figures, "templates_figure", capture)
+    project, hidden = nn.Linear(16, 4, bias=False), nn.Linear(4, 3)
+    project.weight.requires_grad = False
+    figures.first_layer_figure(nn.Sequential(project, hidden, nn.ReLU(), nn.Linear(3, 2)), (4, 4))
+    np.testing.assert_allclose(drawn["weight"], hidden.weight.data @ project.weight.data)

@@ -170,14 +170,20 @@ def first_layer_figure(
     class_names: Sequence[str] | None = None,
     max_templates: int = 100,
 ) -> Figure:
-    """`templates_figure` of the first `nn.Linear` in `model`. When that layer is the last
-    one too (a linear classifier), its rows are the class templates, titled by
-    `class_names`; otherwise the first `max_templates` hidden units are shown."""
+    """`templates_figure` of the first trained `nn.Linear` in `model`, through the fixed
+    ones before it (`--pca`'s projection: `W1 @ basis`, each unit's pattern in pixels). When
+    that layer is the last one too (a linear classifier), its rows are the class templates,
+    titled by `class_names`; otherwise the first `max_templates` hidden units are shown."""
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not linears:
         raise ValueError(f"{type(model).__name__} has no nn.Linear layer to draw")
-    weight = linears[0].weight.data
-    if len(linears) == 1:
+    weight = None
+    for layer in linears:
+        weight = layer.weight.data if weight is None else layer.weight.data @ weight
+        if layer.weight.requires_grad:
+            break
+    assert weight is not None
+    if layer is linears[-1]:
         caption = "the linear classifier's weights: one template per class, drawn as an image"
         return templates_figure(weight, image_shape, class_names, max_templates, caption)
     shown = min(len(weight), max_templates)

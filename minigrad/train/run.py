@@ -397,7 +397,7 @@ def _describe(run: _Run, log: Log) -> None:
     for part in ("val", "test"):
         if getattr(s, part) is not None:
             sizes += f", {len(getattr(s, part)[1])} {part}"
-    pca = [f"pca {cfg.pca}"] if cfg.pca else []
+    pca = [f"{cfg.pca}(pca)"] if cfg.pca else []
     widths = "-".join(str(w) for w in (s.in_features, *pca, *filled(cfg.hidden), s.num_classes))
     extras = [f"{name} {getattr(cfg, name):g}" for name in ("ema", "mixup", "cutmix")]
     if any(cfg.affine):
