@@ -140,7 +140,7 @@ def main(argv=None) -> int:
         "--base",
         default="",
         help="options every training row adds, e.g. the earlier recipe's "
-        '"--zca 0.1 --tta shift --time-limit 780"',
+        '"--zca 0.1 --tta shift --pca 0 --time-limit 780"',
     )
     p.add_argument("--table", action="store_true", help="print the table of the rows run")
     args = p.parse_args(argv)
