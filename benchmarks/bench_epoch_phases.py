@@ -75,21 +75,22 @@ class Clock:
 
 def load(cfg, data_dir, n: int):
     """`n` whitened training images with labels, the ready validation split, the loader's
-    crop + flip transform, and the seconds the whitening of `n` images took."""
+    crop + flip transform, the seconds the whitening of `n` images took, and `--pca`'s
+    basis (None without)."""
     from minigrad.data import transforms as T
     from minigrad.train.data import fit_preprocess, load_raw
 
     raw = load_raw("cifar10", data_dir, cfg.val_size)
-    pre = fit_preprocess(raw, cfg.zca, log=lambda *_: None)
+    pre = fit_preprocess(raw, cfg.zca, log=lambda *_: None, pca=cfg.pca)
     x, y = raw.train[0][:n], raw.train[1][:n]
     start = time.perf_counter()
     xw = pre(x).reshape(x.shape)
     whiten = time.perf_counter() - start
     transform = T.Compose([T.RandomCrop(padding=4), T.RandomHorizontalFlip()])
-    return xw, y, (pre(raw.val[0]), raw.val[1]), transform, whiten
+    return xw, y, (pre(raw.val[0]), raw.val[1]), transform, whiten, pre.basis
 
 
-def minigrad_trainer(cfg, steps: int):
+def minigrad_trainer(cfg, steps: int, basis=None):
     """`(phases, evaluate)`: `phases(xb, yb, clock)` runs one step lapping `clock` after the
     forward, backward and update phases; `evaluate(x, y)` scores a split."""
     from minigrad.tensor import Tensor
@@ -97,7 +98,7 @@ def minigrad_trainer(cfg, steps: int):
     from minigrad.train.loop import loss_function, score
     from minigrad.train.schedule import RunSchedule
 
-    model = build_model(cfg, 3072, 10)
+    model = build_model(cfg, 3072, 10, basis)
     opt = build_optimizer(cfg, model)
     sched = RunSchedule(opt, cfg.schedule, cfg.warmup, steps)
     loss_fn = loss_function(cfg)
@@ -117,12 +118,12 @@ def minigrad_trainer(cfg, steps: int):
     return phases, lambda x, y: score(model, x, y, loss_fn)
 
 
-def torch_trainer(cfg, steps: int):
+def torch_trainer(cfg, steps: int, basis=None):
     """As `minigrad_trainer`, for `cifar_torch_baseline.Trainer`."""
     import cifar_torch_baseline
     import torch
 
-    trainer = cifar_torch_baseline.Trainer(torch, cfg, steps)
+    trainer = cifar_torch_baseline.Trainer(torch, cfg, steps, basis)
 
     def phases(xb, yb, clock):
         x, y = torch.from_numpy(xb.reshape(len(xb), -1)), torch.from_numpy(yb)
@@ -244,14 +245,14 @@ def measure(framework: str, threads: int, steps: int, data_dir) -> dict:
 
     make = torch_trainer if framework == "torch" else minigrad_trainer
     cfg = with_defaults(TrainConfig(dataset="cifar10", data_dir=data_dir), "cifar10")
-    phases, evaluate = make(cfg, 10 * steps)
     threadpool_limits(threads)
     if framework == "torch":
         import torch
 
         torch.set_num_threads(threads)
     n = steps * cfg.batch_size
-    x, y, val, transform, whiten = load(cfg, data_dir, n)
+    x, y, val, transform, whiten, basis = load(cfg, data_dir, n)
+    phases, evaluate = make(cfg, 10 * steps, basis)
     loader = DataLoader(TensorDataset(x, y), cfg.batch_size, True, seed=0, transform=transform)
     clock = Clock()
     for xb, yb in list(loader.iter_arrays())[:5]:  # warm-up: allocations, BLAS buffers
