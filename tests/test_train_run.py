@@ -331,7 +331,8 @@ def test_a_time_limited_cifar_run_plans_its_distillation_snapshots(tmp_path):
     assert plan.endswith("s") and ", 2 distillation snapshots at ~" in plan
     assert metrics.metrics["epochs_completed"] == metrics.metrics["epochs"]
     taken = [line for line in lines if line.startswith("distillation targets")]
-    assert 1 <= len(taken) <= 2
+    # a loaded machine may fit only one epoch in the 3 s, which leaves no time to snapshot
+    assert len(taken) <= 2 and (len(taken) >= 1 or metrics.metrics["epochs"] == 1)
 
 
 def test_resume_of_a_time_limited_cifar_run_keeps_its_data_dir_and_plan(tmp_path):
