@@ -17,7 +17,7 @@ from minigrad.train import (
     load_model,
 )
 from minigrad.train import data as tdata
-from minigrad.train.checkpoint import load_checkpoint
+from minigrad.train.checkpoint import load_checkpoint, save_checkpoint
 
 TIMING_KEYS = ("epoch_seconds", "samples_per_second", "data_wait_seconds")
 
@@ -162,8 +162,6 @@ def test_resume_without_checkpoint_raises(tmp_path):
 
 
 def test_resume_of_a_checkpoint_from_before_the_closed_form_schedule_says_what_to_do(tmp_path):
-    from minigrad.train.checkpoint import save_checkpoint
-
     fit(small(), tmp_path, stop_after=1, log=quiet)
     state = load_checkpoint(tmp_path / "checkpoint.npz")
     state["scheduler"] = state.pop("schedule")
@@ -385,3 +383,17 @@ def test_the_wall_time_of_a_run_counts_its_final_score(tmp_path, monkeypatch):
     monkeypatch.setattr(run_module, "score", slow_final_score)
     metrics = fit(small(epochs=1), tmp_path, log=quiet).metrics
     assert metrics["wall_seconds_this_run"] >= metrics["train_seconds"] + 0.5
+
+
+def test_a_cifar_run_saved_before_pca_existed_resumes_without_the_projection(tmp_path):
+    fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
+    cfg = dict(data_dir=str(tmp_path / "data"), hidden=(8,), val_size=32, epochs=2, zca=0.1)
+    fit(TrainConfig(**cfg, pca=0, figures=False), tmp_path / "run", stop_after=1, log=quiet)
+    state = load_checkpoint(tmp_path / "run" / "checkpoint.npz")
+    del state["config"]["pca"]
+    save_checkpoint(state, tmp_path / "run" / "checkpoint.npz")
+    written = json.loads((tmp_path / "run" / "config.json").read_text())
+    del written["pca"]
+    (tmp_path / "run" / "config.json").write_text(json.dumps(written))
+    resumed = fit(TrainConfig(), tmp_path / "run", resume=True, log=quiet)
+    assert resumed.config.pca == 0 and resumed.metrics["epochs_completed"] == 2

@@ -55,6 +55,8 @@ def resume_run(out: Path, given: Mapping[str, Any]) -> tuple[TrainConfig, dict[s
             "a new run in another folder"
         )
     local = {name: given[name] for name in LOCAL_SETTINGS if given.get(name) is not None}
+    if "pca" not in state["config"]:  # saved before --pca existed: trained on every pixel
+        local["pca"] = 0
     return dataclasses.replace(saved, **local), state
 
 
