@@ -397,3 +397,19 @@ def test_a_cifar_run_saved_before_pca_existed_resumes_without_the_projection(tmp
     (tmp_path / "run" / "config.json").write_text(json.dumps(written))
     resumed = fit(TrainConfig(), tmp_path / "run", resume=True, log=quiet)
     assert resumed.config.pca == 0 and resumed.metrics["epochs_completed"] == 2
+
+
+def test_an_unfinished_run_checkpoints_lean_and_the_finished_one_holds_everything(tmp_path):
+    fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
+    cfg = dict(data_dir=str(tmp_path / "data"), hidden=(8,), val_size=32, epochs=2, zca=0.1)
+    out = tmp_path / "run"
+    fit(TrainConfig(**cfg, figures=False), out, stop_after=1, log=quiet)
+    assert (out / "preprocess.npz").is_file()
+    whitening = load_model(out).preprocess.whitening
+    assert whitening is not None and whitening.shape == (3072, 3072)
+    assert (out / "checkpoint.npz").stat().st_size < whitening.nbytes  # not in it
+    fit(TrainConfig(), out, resume=True, log=quiet)
+    assert not (out / "preprocess.npz").exists()
+    moved = tmp_path / "elsewhere.npz"
+    (out / "checkpoint.npz").rename(moved)  # travels alone
+    np.testing.assert_array_equal(load_model(moved).preprocess.whitening, whitening)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from minigrad.train import DivergedError, fit
-from minigrad.train.rundir import CHECKPOINT
+from minigrad.train.rundir import CHECKPOINT, DATA_FILE
 
 if TYPE_CHECKING:
     from minigrad.sweep.config import SweepConfig
@@ -80,7 +80,8 @@ def train_trial(
     finally:
         # A trial's model is not kept: the sweep's product is a configuration, and a hundred
         # CIFAR-10 checkpoints would take gigabytes. Logs and metrics stay.
-        (out / CHECKPOINT).unlink(missing_ok=True)
+        for name in (CHECKPOINT, DATA_FILE):
+            (out / name).unlink(missing_ok=True)
 
 
 def _fit(train_config: TrainConfig, out: Path, report: Callable[[dict], object]) -> float:

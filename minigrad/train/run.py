@@ -5,8 +5,9 @@
    resolve and load the data, and only then make the folder;
 2. build the model, optimizer and schedule (`builders`), planning the epochs from a time
    limit if there is one (`planning`);
-3. train epoch by epoch (`loop`), after each one writing `checkpoint.npz`, `metrics.json`
-   and `history.csv`, printing the epoch line and calling the callbacks;
+3. train epoch by epoch (`loop`), after each one writing `checkpoint.npz` (lean: the fixed
+   preprocessing sits beside it once, in `preprocess.npz`), `metrics.json` and
+   `history.csv`, printing the epoch line and calling the callbacks;
 4. score the final model, print the per-class table, draw the figures (`evaluate`) unless
    `config.figures` is off.
 
@@ -59,6 +60,7 @@ from minigrad.train.resume import resume_run
 from minigrad.train.rundir import (
     CHECKPOINT,
     CONFIG,
+    DATA_FILE,
     FIGURES,
     check_new_run_dir,
     clear_run_dir,
@@ -378,7 +380,7 @@ def _train(
         run.train_seconds += entry["epoch_seconds"]
         line = epoch_line(entry, run.epochs)  # "epoch 5/30" with the plan it ran under
         replanned = run.replan(entry)
-        save_checkpoint(run.state(), out / CHECKPOINT)
+        save_checkpoint(run.state(), out / CHECKPOINT, lean=True)
         write_json(run.metrics(), out / "metrics.json")
         write_history_csv(run.history, out / "history.csv")
         run.log(line)
@@ -419,6 +421,9 @@ def _finish(run: _Run, out: Path, log: Log, started: float, stopped: bool) -> Tr
         run.scored, run.cfg, run.splits.preprocess, run.splits.class_names, out, metrics, run.epoch
     )
     done = stopped or run.epoch >= run.epochs
+    if done:  # the finished run's checkpoint holds everything: it travels alone
+        save_checkpoint(run.state(), out / CHECKPOINT)
+        (out / DATA_FILE).unlink(missing_ok=True)
     report = _final_scores(run, metrics, log) if done else None
     wall = metrics["wall_seconds_this_run"] = time.time() - started
     write_json(metrics, out / "metrics.json")

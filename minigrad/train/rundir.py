@@ -18,6 +18,7 @@ from pathlib import Path
 __all__ = [
     "CHECKPOINT",
     "CONFIG",
+    "DATA_FILE",
     "RUN_FILES",
     "RunExistsError",
     "default_run_dir",
@@ -31,12 +32,15 @@ __all__ = [
 
 CHECKPOINT = "checkpoint.npz"
 CONFIG = "config.json"
+# Beside an unfinished run's checkpoint: the input preprocessing, the same for the whole run.
+DATA_FILE = "preprocess.npz"
 FIGURES = ("curves.png", "confusion.png", "weights.png")  # what the end of a run draws
 RUN_FILES = (
     CONFIG,
     "metrics.json",
     "history.csv",
     CHECKPOINT,
+    DATA_FILE,
     *FIGURES,
     "evaluate-*.json",
     "confusion-*.png",
