@@ -92,7 +92,7 @@ def test_from_dict_suggests_the_setting_a_misspelt_key_was_meant_to_be():
 
 
 def test_cifar10_default_length_is_a_time_limit_that_epochs_replace():
-    assert with_defaults(TrainConfig(), "cifar10").time_limit == 840.0
+    assert with_defaults(TrainConfig(), "cifar10").time_limit == 870.0
     assert with_defaults(TrainConfig(), "cifar10").epochs is None
     explicit = with_defaults(TrainConfig(epochs=3), "cifar10")
     assert (explicit.epochs, explicit.time_limit) == (3, None)
@@ -114,7 +114,7 @@ def test_overriding_one_length_clears_the_other():
     assert saved.with_overrides({"epochs": 5}).epochs == 5
     planned = small().with_overrides({"time_limit": 60.0})
     assert (planned.epochs, planned.time_limit) == (None, 60.0)
-    assert saved.with_overrides({"lr": 0.1}).time_limit == 840.0
+    assert saved.with_overrides({"lr": 0.1}).time_limit == 870.0
 
 
 def test_differences_list_only_values_that_differ_leaving_local_settings_out():
