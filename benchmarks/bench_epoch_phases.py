@@ -34,7 +34,9 @@ noise.
     python benchmarks/bench_epoch_phases.py --data-dir DIR --threads 2 --rounds 5
     python benchmarks/bench_epoch_phases.py --data-dir DIR --frameworks minigrad minigrad:OLD torch
 
-(`minigrad:OLD` is the minigrad of another checkout, folder OLD: a before/after column.)
+(`minigrad:OLD` is the minigrad of another checkout, folder OLD: a before/after column.
+`minigrad@medium` and `torch@medium` run with `set_float32_matmul_precision("medium")`:
+bfloat16 matrix products where the CPU has them.)
 """
 
 from __future__ import annotations
@@ -143,12 +145,13 @@ def torch_trainer(cfg, steps: int, basis=None):
 
 
 def step_arrays(cfg, batch: int, seed: int = 0):
-    """Random float32 arrays of one step's shapes: input `x`, weights `(out, in)`, each
-    layer's output `h` and the gradient `g` flowing into it, class labels `y`."""
+    """Random float32 arrays of one step's shapes: input `x`, weights `(out, in)` (with
+    `--pca`, the fixed projection's first), each layer's output `h` and the gradient `g`
+    flowing into it, class labels `y`."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    sizes = (3072, *cfg.hidden, 10)
+    sizes = (3072, *([cfg.pca] if cfg.pca else []), *cfg.hidden, 10)
     x = rng.standard_normal((batch, sizes[0]), dtype=np.float32)
     ws = [0.02 * rng.standard_normal((o, i), dtype=np.float32) for i, o in zip(sizes, sizes[1:])]
     hs = [rng.standard_normal((batch, o), dtype=np.float32) for o in sizes[1:]]
@@ -156,20 +159,21 @@ def step_arrays(cfg, batch: int, seed: int = 0):
     return x, ws, hs, gs, rng.integers(0, 10, batch)
 
 
-def products(x, ws, hs, gs):
-    """The step's matrix products, on NumPy arrays or torch tensors alike."""
+def products(x, ws, hs, gs, fixed: int, mm):
+    """The step's matrix products `mm(a, b)`, on NumPy arrays or torch tensors alike: no
+    gradient for the `fixed` first layers (`--pca`'s projection) nor for the data."""
     inputs = [x, *hs[:-1]]
     for a, w in zip(inputs, ws):
-        a @ w.T
-    for i in range(len(ws) - 1, -1, -1):
-        gs[i].T @ inputs[i]
-        if i:
-            gs[i] @ ws[i]
+        mm(a, w.T)
+    for i in range(len(ws) - 1, fixed - 1, -1):
+        mm(gs[i].T, inputs[i])
+        if i > fixed:
+            mm(gs[i], ws[i])
 
 
 def minigrad_kernels(cfg, batch: int) -> dict:
     """Kind of work -> a function doing one step's worth of it, in minigrad."""
-    from minigrad import nn
+    from minigrad import nn, precision
     from minigrad.nn import functional as F
     from minigrad.tensor import Tensor
     from minigrad.train.loop import loss_function
@@ -177,7 +181,7 @@ def minigrad_kernels(cfg, batch: int) -> dict:
     x, ws, hs, gs, y = step_arrays(cfg, batch)
     norms = [
         (nn.BatchNorm1d(h.shape[1]), Tensor(h, requires_grad=True), g)
-        for h, g in zip(hs[:-1], gs[:-1])
+        for h, g in zip(hs[bool(cfg.pca) : -1], gs[bool(cfg.pca) : -1])
     ]
     logits, loss_fn = Tensor(hs[-1], requires_grad=True), loss_function(cfg)
 
@@ -187,7 +191,7 @@ def minigrad_kernels(cfg, batch: int) -> dict:
             (fused(h) if fused else F.relu(bn(h))).backward(g)
 
     return {
-        "matrix products": lambda: products(x, ws, hs, gs),
+        "matrix products": lambda: products(x, ws, hs, gs, bool(cfg.pca), precision.matmul),
         "BatchNorm + ReLU": bn_relu,
         "loss": lambda: loss_fn(logits, y).backward(),
     }
@@ -203,7 +207,7 @@ def torch_kernels(cfg, batch: int) -> dict:
     )
     norms = [
         (torch.nn.BatchNorm1d(h.shape[1]), h.clone().requires_grad_(), g)
-        for h, g in zip(hs[:-1], gs[:-1])
+        for h, g in zip(hs[bool(cfg.pca) : -1], gs[bool(cfg.pca) : -1])
     ]
     logits = hs[-1].clone().requires_grad_()
     smoothing = cfg.label_smoothing
@@ -216,7 +220,7 @@ def torch_kernels(cfg, batch: int) -> dict:
         torch.nn.functional.cross_entropy(logits, y, label_smoothing=smoothing).backward()
 
     return {
-        "matrix products": lambda: products(x, ws, hs, gs),
+        "matrix products": lambda: products(x, ws, hs, gs, bool(cfg.pca), torch.matmul),
         "BatchNorm + ReLU": bn_relu,
         "loss": loss,
     }
@@ -243,12 +247,20 @@ def measure(framework: str, threads: int, steps: int, data_dir) -> dict:
     from minigrad.train.defaults import with_defaults
     from minigrad.train.loop import prefetch
 
+    framework, _, matmul_precision = framework.partition("@")
     make = torch_trainer if framework == "torch" else minigrad_trainer
     cfg = with_defaults(TrainConfig(dataset="cifar10", data_dir=data_dir), "cifar10")
-    threadpool_limits(threads)
     if framework == "torch":
         import torch
 
+        torch.set_float32_matmul_precision(matmul_precision or "highest")
+    else:
+        import minigrad
+
+        minigrad.set_float32_matmul_precision(matmul_precision or "highest")
+        minigrad.precision.matmul_backend()  # loads MKL for "medium", before the limit below
+    threadpool_limits(threads)
+    if framework == "torch":
         torch.set_num_threads(threads)
     n = steps * cfg.batch_size
     x, y, val, transform, whiten, basis = load(cfg, data_dir, n)
@@ -284,10 +296,12 @@ def measure(framework: str, threads: int, steps: int, data_dir) -> dict:
 def run_child(framework, threads, steps, data_dir) -> dict:
     """One process's `measure`; `minigrad:PATH` runs the minigrad found in checkout PATH."""
     cmd = [sys.executable, os.path.abspath(__file__), "--data-dir", data_dir]
-    cmd += ["--steps", str(steps), "--child", framework.split(":")[0], str(threads)]
+    name, _, matmul_precision = framework.partition("@")
+    child = name.split(":")[0] + (f"@{matmul_precision}" if matmul_precision else "")
+    cmd += ["--steps", str(steps), "--child", child, str(threads)]
     env = dict(os.environ)
-    if ":" in framework:
-        path = os.path.abspath(os.path.expanduser(framework.split(":", 1)[1]))
+    if ":" in name:
+        path = os.path.abspath(os.path.expanduser(name.split(":", 1)[1]))
         env["PYTHONPATH"] = os.pathsep.join(p for p in (path, env.get("PYTHONPATH")) if p)
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])

@@ -225,6 +225,12 @@ def main(argv=None):
     p.add_argument("--tta", choices=TTA, help="test-time views (default: minigrad train's)")
     p.add_argument("--pca", type=int, help="as minigrad train --pca (default: minigrad train's)")
     p.add_argument(
+        "--matmul-precision",
+        choices=("highest", "high", "medium"),
+        help="torch.set_float32_matmul_precision, as minigrad train --matmul-precision "
+        "(default: minigrad train's)",
+    )
+    p.add_argument(
         "--split",
         choices=("val", "test"),
         default="val",
@@ -245,12 +251,14 @@ def main(argv=None):
         distill=args.distill,
         tta=args.tta,
         pca=args.pca,
+        matmul_precision=args.matmul_precision,
         val_size=CIFAR10_VAL_SIZE if args.split == "val" else 0,
     )
     if args.time_limit:
         cfg = cfg.with_overrides({"time_limit": args.time_limit})
     cfg.validate()
     cfg = with_defaults(cfg, "cifar10")
+    torch.set_float32_matmul_precision(cfg.matmul_precision)
     try:
         splits = prepare_data(
             "cifar10", cfg.data_dir, cfg.val_size, cfg.augment, cfg.zca, pca=cfg.pca
@@ -318,6 +326,7 @@ def main(argv=None):
             "cutmix": cfg.cutmix,
             "distill": cfg.distill,
             "tta": cfg.tta,
+            "matmul_precision": cfg.matmul_precision,
         },
     }
     print("RESULT " + json.dumps(summary))

@@ -30,6 +30,11 @@ from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_e
 from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from minigrad.model_gradcheck import check_model_gradients
 from minigrad.ops import cat, concatenate, stack
+from minigrad.precision import (
+    get_float32_matmul_precision,
+    matmul_backend,
+    set_float32_matmul_precision,
+)
 from minigrad.public_ops import (
     abs,
     argmax,
@@ -96,6 +101,7 @@ __all__ = [
     "from_numpy",
     "full",
     "get_default_dtype",
+    "get_float32_matmul_precision",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -110,6 +116,7 @@ __all__ = [
     "logsumexp",
     "long",
     "manual_seed",
+    "matmul_backend",
     "matmul",
     "maximum",
     "mean",
@@ -132,6 +139,7 @@ __all__ = [
     "reshape",
     "save",
     "set_default_dtype",
+    "set_float32_matmul_precision",
     "set_grad_enabled",
     "sigmoid",
     "softmax",

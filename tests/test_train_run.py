@@ -413,3 +413,42 @@ def test_an_unfinished_run_checkpoints_lean_and_the_finished_one_holds_everythin
     moved = tmp_path / "elsewhere.npz"
     (out / "checkpoint.npz").rename(moved)  # travels alone
     np.testing.assert_array_equal(load_model(moved).preprocess.whitening, whitening)
+
+
+def test_matmul_precision_holds_for_the_run_and_is_put_back(tmp_path):
+    import minigrad as mg
+
+    during, lines = [], []
+    result = fit(
+        small(matmul_precision="medium", figures=False),
+        tmp_path / "run",
+        log=lines.append,
+        callbacks=[lambda entry: during.append(mg.get_float32_matmul_precision())],
+    )
+    assert during == ["medium", "medium"] and mg.get_float32_matmul_precision() == "highest"
+    assert result.config.matmul_precision == "medium"
+    assert any(line.startswith("matrix products: --matmul-precision medium") for line in lines)
+    assert fit(small(figures=False), tmp_path / "plain", log=quiet).config.matmul_precision == (
+        "highest"
+    )
+
+
+@pytest.mark.skipif(
+    not __import__("minigrad").precision._mkl(), reason="needs bfloat16 products (mkl, AMX)"
+)
+def test_a_cifar_run_with_bfloat16_products_resumes_bit_for_bit(tmp_path):
+    """The fixed projection stays read-only (rounded once) after a resume, and the run
+    differs from its float32 twin."""
+    fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
+    cfg = dict(data_dir=str(tmp_path / "data"), hidden=(8,), val_size=32, epochs=2, zca=0.1)
+    cfg |= dict(pca=16, matmul_precision="medium", batch_size=64, figures=False)
+    fit(TrainConfig(**cfg), tmp_path / "a", log=quiet)
+    fit(TrainConfig(**cfg), tmp_path / "b", stop_after=1, log=quiet)
+    resumed = fit(TrainConfig(), tmp_path / "b", resume=True, log=quiet)
+    assert not resumed.model[0].weight.data.flags.writeable
+    a = load_checkpoint(tmp_path / "a" / "checkpoint.npz")
+    b = load_checkpoint(tmp_path / "b" / "checkpoint.npz")
+    for name, value in a["model"].items():
+        np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
+    plain = fit(TrainConfig(**(cfg | dict(matmul_precision="highest"))), tmp_path / "c", log=quiet)
+    assert plain.metrics["history"][0]["train_loss"] != a["history"][0]["train_loss"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad import precision
 from minigrad.ops.base import binary, saved_or_recomputed, unary
 from minigrad.ops.shape import reshape, swap_last
 from minigrad.ops.unary import log
@@ -121,7 +122,7 @@ def matmul(a: Any, b: Any) -> Any:
 def _matmul(a: Tensor, b: Tensor) -> tuple[np.ndarray, Backward]:
     """y = a @ b for matrices (batched); da = dy @ b.T, db = a.T @ dy."""
     try:
-        y = np.matmul(a.data, b.data)
+        y = precision.matmul(a.data, b.data)
     except ValueError:
         raise ValueError(
             f"matmul: shapes {a.shape} and {b.shape} do not align (inner sizes "
@@ -130,7 +131,8 @@ def _matmul(a: Tensor, b: Tensor) -> tuple[np.ndarray, Backward]:
     need_a, need_b = a.requires_grad, b.requires_grad
 
     def backward(gy: Any, a: Any, b: Any) -> tuple[Any, Any]:
-        return gy @ swap_last(b) if need_a else None, swap_last(a) @ gy if need_b else None
+        da = precision.matmul(gy, swap_last(b)) if need_a else None
+        return da, precision.matmul(swap_last(a), gy) if need_b else None
 
     return y, backward
 

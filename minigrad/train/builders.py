@@ -10,7 +10,7 @@ from minigrad import Tensor
 from minigrad.train.config import OPTIMIZERS, TrainConfig
 from minigrad.train.defaults import filled
 
-__all__ = ["MLP", "build_model", "build_optimizer", "reseed_dropout"]
+__all__ = ["MLP", "build_model", "build_optimizer", "freeze_fixed", "reseed_dropout"]
 
 _ACTIVATION_LAYERS = {
     "relu": nn.ReLU,
@@ -88,7 +88,17 @@ def build_model(
             layers.append(nn.Dropout(cfg.dropout))
         width = h
     layers.append(nn.Linear(width, num_classes, rng=rng))
-    return MLP(*layers)
+    return freeze_fixed(MLP(*layers))
+
+
+def freeze_fixed(model: MLP) -> MLP:
+    """Make the weights that are not trained (`--pca`'s projection) read-only, so that
+    bfloat16 products (`--matmul-precision medium`) round them once, not every step
+    (`minigrad.precision.rounded`); call again after `load_state_dict`, which copies."""
+    for p in model.parameters():
+        if not p.requires_grad:
+            p.data.flags.writeable = False
+    return model
 
 
 def reseed_dropout(model: nn.Module, seed: int, epoch: int) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "OPTIMIZERS",
     "SCHEDULES",
     "TTA",
+    "MATMUL_PRECISIONS",
     "LOCAL_SETTINGS",
     "option_name",
 ]
@@ -37,6 +38,7 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "
 SCHEDULES = ("cosine", "step", "exponential", "onecycle", "constant")
 # Test-time augmentation: what scoring averages the model's probabilities over (loop.VIEWS).
 TTA = ("none", "flip", "shift", "dense", "grid")
+MATMUL_PRECISIONS = ("highest", "high", "medium")  # minigrad.precision.PRECISIONS
 # Settings of one sitting of a run, not of what it trains: where the data is now (it may have
 # moved) and whether the end draws pictures. Resuming may change them.
 LOCAL_SETTINGS = ("data_dir", "figures")
@@ -178,6 +180,15 @@ class TrainConfig:
     )
     batch_size: int | None = _setting(None, "length", "samples per step")
     seed: int = _setting(0, "run", "weights, shuffles, augmentation and dropout")
+    matmul_precision: str | None = _setting(
+        None,
+        "run",
+        "float32 matrix products, as torch.set_float32_matmul_precision: highest or high "
+        "(float32), or medium (operands rounded to bfloat16, sums in float32: several times "
+        'faster on CPUs with bfloat16 units, given pip install "minigrad[fast]"; float32 '
+        "elsewhere)",
+        MATMUL_PRECISIONS,
+    )
     figures: bool = _setting(
         True,
         "run",

@@ -48,6 +48,7 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
         "zca": 0.03,
         "pca": 512,
         "tta": "grid",
+        "matmul_precision": "highest",
     },
     "digits": {
         "hidden": (256,),
@@ -58,6 +59,7 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
         "pca": 0,
         "tta": "none",
         "val_size": 0.15,
+        "matmul_precision": "highest",
     },
     "spiral": {
         "hidden": (100,),
@@ -68,6 +70,7 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
         "pca": 0,
         "tta": "none",
         "val_size": 0.15,
+        "matmul_precision": "highest",
     },
 }
 # Held out of CIFAR-10's 50,000 training images when the copy has no test_batch to score on

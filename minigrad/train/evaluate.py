@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+import minigrad as mg
 from minigrad.train import figures
 from minigrad.train.data import load_raw
 from minigrad.train.defaults import with_defaults
@@ -115,7 +116,12 @@ def evaluate_run(
     part = getattr(raw, split, None)
     if part is None:
         raise ValueError(f"this {cfg.dataset} run has no {split} split")
-    scores = trained.score(*part)
+    previous = mg.get_float32_matmul_precision()  # score with the run's matrix products
+    mg.set_float32_matmul_precision(cfg.matmul_precision or "highest")  # or float32's (older)
+    try:
+        scores = trained.score(*part)
+    finally:
+        mg.set_float32_matmul_precision(previous)
     log(
         f"{path}: {cfg.dataset} {split} accuracy {100 * scores.accuracy:.2f}% loss "
         f"{scores.loss:.4f} on {len(part[1])} samples (epoch {trained.epochs_completed})"

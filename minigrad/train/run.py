@@ -30,10 +30,11 @@ from typing import Any, TextIO
 
 import numpy as np
 
+import minigrad as mg
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.data.datasets import DownloadError
 from minigrad.train.averaging import WeightAverage
-from minigrad.train.builders import build_model, build_optimizer, reseed_dropout
+from minigrad.train.builders import build_model, build_optimizer, freeze_fixed, reseed_dropout
 from minigrad.train.checkpoint import save_checkpoint
 from minigrad.train.config import ConfigError, TrainConfig
 from minigrad.train.data import Splits, prepare_data, resolve_dataset
@@ -120,6 +121,25 @@ def fit(
             checkpoint stays).
         KeyboardInterrupt: with `.run_dir` and `.epochs_saved` set, after logging them.
     """
+    previous = mg.get_float32_matmul_precision()  # the run sets its own, then puts it back
+    try:
+        return _fit(config, out_dir, resume, force, callbacks, stop_after, log, stream, given)
+    finally:
+        mg.set_float32_matmul_precision(previous)
+
+
+def _fit(
+    config: TrainConfig,
+    out_dir: str | os.PathLike | None,
+    resume: bool,
+    force: bool,
+    callbacks: Iterable[Callback],
+    stop_after: int | None,
+    log: Log,
+    stream: TextIO | None,
+    given: Mapping[str, Any] | None,
+) -> TrainedModel:
+    """`fit`, with the run's float32 matmul precision set once its settings are known."""
     started = time.time()
     if resume and force:
         raise ValueError("give resume (--resume) or force (--force), not both")
@@ -145,6 +165,7 @@ def fit(
     run = None
     try:
         cfg, splits = _load(config, name, log)
+        mg.set_float32_matmul_precision(filled(cfg.matmul_precision))
         if state is None:  # the folder is made once the data is there
             write_json(cfg.to_dict(), clear_run_dir(out, earlier) / CONFIG)
         run = _Run(cfg, splits, log, started, None if state is None else state["epochs"])
@@ -260,6 +281,7 @@ class _Run:
 
     def restore(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
+        freeze_fixed(self.model)
         if self.average is not None:
             self.average.load_state_dict(state["ema"])
         if "distill" in state:
@@ -410,6 +432,8 @@ def _describe(run: _Run, log: Log) -> None:
         f"{len(run.loader)} batches of {cfg.batch_size}"
         + "".join(f", {extra}" for extra in extras if not extra.endswith(" 0"))
     )
+    if cfg.matmul_precision != "highest":
+        log(f"matrix products: --matmul-precision {cfg.matmul_precision}: {mg.matmul_backend()}")
 
 
 def _finish(run: _Run, out: Path, log: Log, started: float, stopped: bool) -> TrainedModel:

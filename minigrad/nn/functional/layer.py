@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from minigrad import grad_mode
+from minigrad import grad_mode, precision
 from minigrad.ops import add, div, mean, mul, relu, reshape, sqrt, sub
 from minigrad.random import generator
 from minigrad.tensor import Tensor, as_tensor, const, record
@@ -31,7 +31,8 @@ def linear(x: Tensor | ArrayLike, weight: Tensor, bias: Tensor | None = None) ->
     n_out, n_in = weight.data.shape
     if bias is not None and bias.data.shape != (n_out,):
         raise ValueError(f"linear: bias has shape {bias.shape}, expected ({n_out},)")
-    y = x.data @ weight.data.T
+    xr, wr = precision.rounded(x.data), precision.rounded(weight.data)
+    y = precision.matmul(xr, wr.T)
     if bias is not None:
         if y.ndim and np.can_cast(bias.data.dtype, y.dtype, "same_kind"):
             y += bias.data  # y is freshly allocated: add the bias in place
@@ -44,12 +45,16 @@ def linear(x: Tensor | ArrayLike, weight: Tensor, bias: Tensor | None = None) ->
     def backward(
         gy: Tensor, x: Tensor, weight: Tensor, bias: Tensor | None = None
     ) -> tuple[Tensor | None, ...]:
-        gx = gy @ weight if need[0] else None
-        gy2 = gy if gy.ndim == 2 else gy.reshape((-1, n_out))
-        gw = gy2.T @ (x if x.ndim == 2 else x.reshape((-1, n_in))) if need[1] else None
+        flat = gy if gy.ndim == 2 else gy.reshape((-1, n_out))
+        g = flat
+        if isinstance(gy, np.ndarray) and gy.ndim == 2:  # arrays: reuse forward's rounding
+            g, x, weight = precision.rounded(gy), xr, wr
+        gx = precision.matmul(g if gy.ndim == 2 else gy, weight) if need[0] else None
+        x2 = x if x.ndim == 2 else x.reshape((-1, n_in))
+        gw = precision.matmul(g.T, x2) if need[1] else None
         if bias is None:
             return gx, gw
-        return gx, gw, gy2.sum(axis=0) if need[2] else None
+        return gx, gw, flat.sum(axis=0) if need[2] else None
 
     return record(y, "linear", parents, backward)
 

@@ -1,0 +1,205 @@
+"""`set_float32_matmul_precision`: float32 matrix products in bfloat16, as PyTorch's.
+
+With `"highest"` (the default) and `"high"`, every product is NumPy's `np.matmul`. With
+`"medium"`, a product of two float32 matrices rounds both operands to bfloat16 (8 bits of
+mantissa, float32's range; round to nearest even) and sums the products in float32, as
+PyTorch does on a CPU with bfloat16 units under the same setting. The gain is speed: on a
+CPU with Intel AMX the products take a third to a quarter of the float32 time (the row
+"CIFAR-10 step" of `benchmarks/bench_matmul_precision.py`). Everything else, the sums and
+the weights included, stays float32; float64 products (gradcheck) never change.
+
+The bfloat16 products come from Intel's oneMKL (`pip install minigrad[fast]` installs its
+`mkl` wheel) and are used only on a CPU that has bfloat16 instructions (`amx_bf16` or
+`avx512_bf16`); elsewhere `"medium"` keeps NumPy's float32 products, as PyTorch does where
+it has no faster kind. `matmul_backend()` says which one runs. MKL runs on as many threads
+as `MKL_NUM_THREADS`, else `OPENBLAS_NUM_THREADS` (NumPy's), else MKL's own default.
+
+The derivative of a product does not change: `linear`'s and `matmul`'s backward products go
+through `matmul` here as well, so under `"medium"` they are bfloat16 products too.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import weakref
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Rounded",
+    "get_float32_matmul_precision",
+    "matmul",
+    "matmul_backend",
+    "rounded",
+    "set_float32_matmul_precision",
+]
+
+PRECISIONS = ("highest", "high", "medium")
+_precision = ["highest"]
+_READ_ONLY: dict[int, tuple[weakref.ref, Rounded]] = {}  # id -> (the array, its rounding)
+# cblas's enums: row-major layout, no transpose, transpose.
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+_BLOCK = 1 << 15  # numbers per pass of the rounding (128 KB of work)
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Set how float32 matrix products are computed: "highest" or "high" (float32, the
+    default), or "medium" (bfloat16 operands, float32 sums, where the CPU has them)."""
+    if precision not in PRECISIONS:
+        raise ValueError(
+            f"float32 matmul precision must be one of {', '.join(PRECISIONS)}, got {precision!r}"
+        )
+    _precision[0] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    """The setting of `set_float32_matmul_precision` ("highest" unless changed)."""
+    return _precision[0]
+
+
+def matmul_backend() -> str:
+    """What computes float32 products now: "numpy (float32)", or "mkl (bfloat16)" under
+    "medium" on a CPU and installation that have it."""
+    return "mkl (bfloat16)" if _precision[0] == "medium" and _mkl() else "numpy (float32)"
+
+
+@dataclass(frozen=True)
+class Rounded:
+    """A float32 matrix rounded to bfloat16 for `matmul`: its bits `(R, C)`, C-ordered
+    uint16, read as the matrix itself, or as its transpose `(C, R)` when `trans`."""
+
+    bits: np.ndarray
+    trans: bool = False
+    ndim = 2  # a class attribute, as ndarray's: the backward of `linear` asks
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        r, c = self.bits.shape
+        return (c, r) if self.trans else (r, c)
+
+    @property
+    def T(self) -> Rounded:  # noqa: N802 (as ndarray.T)
+        return Rounded(self.bits, not self.trans)
+
+
+def rounded(a: Any) -> Any:
+    """`a` as `matmul` would round it, once, for use in several products: a `Rounded` for
+    a float32 matrix under "medium" (where the backend runs), else `a` itself. A read-only
+    array is rounded once for good (kept while it lives): the fixed projection of
+    `minigrad train --pca`, whose weight the training app makes read-only."""
+    if not (_wants_bf16(a) and _mkl()):
+        return a
+    if a.flags.writeable or a.base is not None:
+        return _round(a)
+    entry = _READ_ONLY.get(id(a))
+    if entry is None or entry[0]() is not a:
+        entry = (weakref.ref(a, functools.partial(_forget, id(a))), _round(a))
+        _READ_ONLY[id(a)] = entry
+    return entry[1]
+
+
+def _forget(key: int, _: weakref.ref) -> None:
+    """Drop the rounding of a read-only array that no longer exists."""
+    _READ_ONLY.pop(key, None)
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """`a @ b` as `np.matmul`; under "medium", for float32 matrices `a (M, K)`, `b (K, N)`,
+    `bf16(a) @ bf16(b)` summed in float32 (MKL's `cblas_gemm_bf16bf16f32`). Either operand
+    may come `rounded` already. Operands that are not arrays (Tensors, when a backward
+    builds a graph) go to their `@`, which comes back here with the arrays."""
+    if not (isinstance(a, Rounded) or isinstance(b, Rounded)):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+            return a @ b
+        if not (_wants_bf16(a) and _wants_bf16(b) and _mkl()) or a.shape[1] != b.shape[0]:
+            return np.matmul(a, b)  # NumPy's error message for misaligned shapes
+    ra, rb = (x if isinstance(x, Rounded) else _round(x) for x in (a, b))
+    (m, k), (k2, n) = ra.shape, rb.shape
+    if k != k2:
+        raise ValueError(f"matmul: inner sizes differ: shapes {ra.shape} and {rb.shape}")
+    out = np.empty((m, n), np.float32)
+    _mkl().cblas_gemm_bf16bf16f32(  # type: ignore[union-attr]
+        _ROW_MAJOR, _TRANS if ra.trans else _NO_TRANS, _TRANS if rb.trans else _NO_TRANS,
+        m, n, k, 1.0, ra.bits.ctypes.data, ra.bits.shape[1], rb.bits.ctypes.data,
+        rb.bits.shape[1], 0.0, out.ctypes.data, n,
+    )  # fmt: skip
+    return out
+
+
+def _wants_bf16(a: Any) -> bool:
+    """Whether "medium" rounds `a`: a non-empty float32 matrix, and the setting is on."""
+    return (
+        _precision[0] == "medium"
+        and isinstance(a, np.ndarray)
+        and a.dtype == np.float32
+        and a.ndim == 2
+        and a.size > 0
+    )
+
+
+def _round(x: np.ndarray) -> Rounded:
+    """`x (R, C)` float32 rounded to bfloat16: a transposed view (`W.T`) is rounded as the
+    C-ordered array it views, without a copy.
+
+    Round to nearest, ties to even, as PyTorch: `bits + 0x7FFF + (bit 16 of bits)`, then the
+    upper half. Past the largest bfloat16 this gives infinity, as it should; a NaN stays a
+    NaN unless its payload lies only in the 16 bits dropped (no NumPy operation makes one).
+    The passes run over blocks of `_BLOCK` numbers, so their temporary stays in cache (the
+    row "CIFAR-10 step" of `benchmarks/bench_epoch_phases.py`: 1.5 ms for 1.6 million
+    numbers against 2.5 ms for whole-array passes)."""
+    trans = not x.flags.c_contiguous and x.T.flags.c_contiguous
+    src = x.T if trans else np.ascontiguousarray(x)
+    bits = src.view(np.uint32).reshape(-1)
+    out = np.empty(src.shape, np.uint16)
+    flat = out.reshape(-1)
+    work = np.empty(min(_BLOCK, bits.size), np.uint32)
+    for i in range(0, bits.size, _BLOCK):
+        b = bits[i : i + _BLOCK]
+        t = work[: b.size]
+        np.right_shift(b, 16, out=t)
+        np.bitwise_and(t, 1, out=t)
+        np.add(t, 0x7FFF, out=t)
+        np.add(t, b, out=t)
+        flat[i : i + b.size] = t.view(np.uint16)[1::2]  # the upper halves (little-endian)
+    return Rounded(out, trans)
+
+
+@functools.cache
+def _mkl() -> ctypes.CDLL | None:
+    """oneMKL's runtime library from the `mkl` wheel, with the bfloat16 product declared, if
+    it is installed and the CPU has bfloat16 instructions; else None."""
+    if not _cpu_has_bf16():
+        return None
+    try:
+        files = metadata.files("mkl") or []
+    except metadata.PackageNotFoundError:
+        return None
+    paths = [f.locate() for f in files if f.name.startswith("libmkl_rt.so")]
+    if not paths:
+        return None
+    lib = ctypes.CDLL(str(Path(paths[0]).resolve()))
+    c_int, c_float, ptr = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
+    lib.cblas_gemm_bf16bf16f32.argtypes = [c_int] * 6 + [
+        c_float, ptr, c_int, ptr, c_int, c_float, ptr, c_int,
+    ]  # fmt: skip
+    lib.cblas_gemm_bf16bf16f32.restype = None
+    threads = os.environ.get("MKL_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS")
+    if threads and threads.isdigit() and int(threads) > 0:
+        lib.MKL_Set_Num_Threads(ctypes.c_int(int(threads)))
+    return lib
+
+
+def _cpu_has_bf16() -> bool:
+    """Whether the CPU lists bfloat16 instructions (Linux's /proc/cpuinfo; elsewhere False)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    flags = next((line.split() for line in text.splitlines() if line.startswith("flags")), [])
+    return "amx_bf16" in flags or "avx512_bf16" in flags
