@@ -1,21 +1,23 @@
 """`set_float32_matmul_precision`: float32 matrix products in bfloat16, as PyTorch's.
 
 With `"highest"` (the default) and `"high"`, every product is NumPy's `np.matmul`. With
-`"medium"`, a product of two float32 matrices rounds both operands to bfloat16 (8 bits of
-mantissa, float32's range; round to nearest even) and sums the products in float32, as
-PyTorch does on a CPU with bfloat16 units under the same setting. The gain is speed: on a
-CPU with Intel AMX the products take a third to a quarter of the float32 time (the row
-"CIFAR-10 step" of `benchmarks/bench_matmul_precision.py`). Everything else, the sums and
-the weights included, stays float32; float64 products (gradcheck) never change.
+`"medium"`, a product of two float32 matrices `a (M, K) @ b (K, N)` rounds both operands to
+bfloat16 (float32's range, 8 significant bits; round to nearest, ties to even) and sums
+the products in float32, as PyTorch does on a CPU with bfloat16 units under the same
+setting: the same numbers, bit for bit on the tests' inputs. Everything else, the weights
+and every sum outside the products, stays float32; float64 products (gradcheck) never
+change. Backward is the same rule, dA = dY @ B.T and dB = A.T @ dY, with these products:
+`linear`'s backward reuses the operands its forward rounded.
 
-The bfloat16 products come from Intel's oneMKL (`pip install minigrad[fast]` installs its
-`mkl` wheel) and are used only on a CPU that has bfloat16 instructions (`amx_bf16` or
-`avx512_bf16`); elsewhere `"medium"` keeps NumPy's float32 products, as PyTorch does where
-it has no faster kind. `matmul_backend()` says which one runs. MKL runs on as many threads
-as `MKL_NUM_THREADS`, else `OPENBLAS_NUM_THREADS` (NumPy's), else MKL's own default.
-
-The derivative of a product does not change: `linear`'s and `matmul`'s backward products go
-through `matmul` here as well, so under `"medium"` they are bfloat16 products too.
+The gain is speed. On a CPU with Intel AMX the products of a CIFAR-10 training step take
+about half of NumPy's float32 time, rounding included (the rows "minigrad" of
+`benchmarks/bench_matmul_precision.py`). They come from Intel's oneMKL
+(the `mkl` wheel of the `train` and `fast` extras) and run only on a CPU that lists bfloat16
+instructions (`amx_bf16` or `avx512_bf16`); elsewhere `"medium"` keeps NumPy's float32
+products, as PyTorch does where it has no faster kind. `matmul_backend()` says which runs.
+MKL takes as many threads as NumPy's OpenBLAS has when the first bfloat16 product loads it
+(`OPENBLAS_NUM_THREADS`, or a `threadpoolctl` limit in force then), unless
+`MKL_NUM_THREADS` says otherwise.
 """
 
 from __future__ import annotations
@@ -151,8 +153,8 @@ def _round(x: np.ndarray) -> Rounded:
     upper half. Past the largest bfloat16 this gives infinity, as it should; a NaN stays a
     NaN unless its payload lies only in the 16 bits dropped (no NumPy operation makes one).
     The passes run over blocks of `_BLOCK` numbers, so their temporary stays in cache (the
-    row "CIFAR-10 step" of `benchmarks/bench_epoch_phases.py`: 1.5 ms for 1.6 million
-    numbers against 2.5 ms for whole-array passes)."""
+    rounding rows of `benchmarks/bench_matmul_precision.py`: "blocks" against "whole
+    arrays")."""
     trans = not x.flags.c_contiguous and x.T.flags.c_contiguous
     src = x.T if trans else np.ascontiguousarray(x)
     bits = src.view(np.uint32).reshape(-1)
@@ -183,20 +185,36 @@ def _mkl() -> ctypes.CDLL | None:
     paths = [f.locate() for f in files if f.name.startswith("libmkl_rt.so")]
     if not paths:
         return None
-    lib = ctypes.CDLL(str(Path(paths[0]).resolve()))
+    try:
+        lib = ctypes.CDLL(str(Path(paths[0]).resolve()))
+    except OSError:  # a broken installation: float32 products, as without it
+        return None
     c_int, c_float, ptr = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
     lib.cblas_gemm_bf16bf16f32.argtypes = [c_int] * 6 + [
         c_float, ptr, c_int, ptr, c_int, c_float, ptr, c_int,
     ]  # fmt: skip
     lib.cblas_gemm_bf16bf16f32.restype = None
-    threads = os.environ.get("MKL_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS")
-    if threads and threads.isdigit() and int(threads) > 0:
-        lib.MKL_Set_Num_Threads(ctypes.c_int(int(threads)))
+    threads = None if "MKL_NUM_THREADS" in os.environ else _numpy_blas_threads()
+    if threads:
+        lib.MKL_Set_Num_Threads(ctypes.c_int(threads))
     return lib
 
 
+def _numpy_blas_threads() -> int | None:
+    """The threads of NumPy's OpenBLAS now (its `threadpoolctl` limits included, if that is
+    installed), else `OPENBLAS_NUM_THREADS`; None if neither says."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        value = os.environ.get("OPENBLAS_NUM_THREADS", "")
+        return int(value) if value.isdigit() and int(value) > 0 else None
+    counts = [i["num_threads"] for i in threadpool_info() if i.get("internal_api") == "openblas"]
+    return counts[0] if counts else None
+
+
 def _cpu_has_bf16() -> bool:
-    """Whether the CPU lists bfloat16 instructions (Linux's /proc/cpuinfo; elsewhere False)."""
+    """Whether the CPU lists bfloat16 instructions in Linux's /proc/cpuinfo (elsewhere False:
+    the extras install MKL on Linux only)."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:

@@ -1,6 +1,6 @@
 """benchmarks/cifar_torch_baseline.py: the PyTorch side of the recipe takes the recipe's
-options (EMA, mixup, CutMix, test-time views) and scores the validation split or the
-official test batch. Tiny fake CIFAR-10 copies, a small network, no whitening."""
+options (EMA, mixup, CutMix, test-time views, matmul precision) and scores the validation
+split or the official test batch. Tiny fake CIFAR-10 copies, a small network, no whitening."""
 
 import importlib.util
 import json
@@ -22,7 +22,9 @@ def baseline(monkeypatch):
     spec.loader.exec_module(module)
     small = {**defaults.DATASET_DEFAULTS["cifar10"], "hidden": (16,), "zca": 0.0}
     monkeypatch.setitem(defaults.DATASET_DEFAULTS, "cifar10", small)
-    return module
+    previous = torch.get_float32_matmul_precision()  # the script sets the recipe's
+    yield module
+    torch.set_float32_matmul_precision(previous)
 
 
 def _result(capsys):
@@ -42,7 +44,9 @@ def test_scores_the_validation_split_with_the_recipes_options(baseline, tmp_path
         "cutmix": 1.0,
         "distill": 0.0,
         "tta": "dense",
+        "matmul_precision": "medium",  # the recipe's default
     }
+    assert torch.get_float32_matmul_precision() == "medium"
 
 
 def test_distills_from_its_own_snapshots_as_minigrad_train(baseline, tmp_path, capsys):

@@ -175,3 +175,9 @@ def test_rounded_leaves_arrays_alone_unless_medium():
     assert precision.rounded(w) is w
     mg.set_float32_matmul_precision("medium")
     assert precision.rounded(w.astype(np.float64)).dtype == np.float64
+
+
+def test_mkl_takes_numpys_blas_thread_count_when_it_loads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        assert precision._numpy_blas_threads() == 1
