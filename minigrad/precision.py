@@ -121,6 +121,9 @@ def matmul(a: Any, b: Any) -> Any:
             return a @ b
         if not (_wants_bf16(a) and _wants_bf16(b) and _mkl()) or a.shape[1] != b.shape[0]:
             return np.matmul(a, b)  # NumPy's error message for misaligned shapes
+    elif not all(isinstance(x, Rounded) or _wants_bf16(x) for x in (a, b)):
+        # a rounded operand with one "medium" leaves alone (float64, a batch): NumPy's
+        return np.matmul(*(_float32(x) if isinstance(x, Rounded) else x for x in (a, b)))
     ra, rb = (x if isinstance(x, Rounded) else _round(x) for x in (a, b))
     (m, k), (k2, n) = ra.shape, rb.shape
     if k != k2:
@@ -132,6 +135,12 @@ def matmul(a: Any, b: Any) -> Any:
         rb.bits.shape[1], 0.0, out.ctypes.data, n,
     )  # fmt: skip
     return out
+
+
+def _float32(r: Rounded) -> np.ndarray:
+    """The float32 matrix whose bits `r` holds (its rounded values)."""
+    values = (r.bits.astype(np.uint32) << 16).view(np.float32)
+    return values.T if r.trans else values
 
 
 def _wants_bf16(a: Any) -> bool:

@@ -181,3 +181,14 @@ def test_mkl_takes_numpys_blas_thread_count_when_it_loads():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
         assert precision._numpy_blas_threads() == 1
+
+
+@needs_bf16
+def test_a_rounded_operand_meets_one_that_stays_float64_through_numpy():
+    mg.set_float32_matmul_precision("medium")
+    w = np.random.default_rng(8).standard_normal((6, 5), np.float32)
+    g = np.random.default_rng(9).standard_normal((4, 6))  # float64: not rounded
+    r = precision.rounded(w)
+    got = precision.matmul(g, r)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, g @ bf16_reference(w), rtol=1e-12)
