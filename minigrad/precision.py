@@ -117,10 +117,8 @@ def matmul(a: Any, b: Any) -> Any:
     may come `rounded` already. Operands that are not arrays (Tensors, when a backward
     builds a graph) go to their `@`, which comes back here with the arrays."""
     if not (isinstance(a, Rounded) or isinstance(b, Rounded)):
-        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
-            return a @ b
         if not (_wants_bf16(a) and _wants_bf16(b) and _mkl()) or a.shape[1] != b.shape[0]:
-            return np.matmul(a, b)  # NumPy's error message for misaligned shapes
+            return a @ b  # NumPy's product (and its error for misaligned shapes), or a Tensor's
     elif not all(isinstance(x, Rounded) or _wants_bf16(x) for x in (a, b)):
         # a rounded operand with one "medium" leaves alone (float64, a batch): NumPy's
         return np.matmul(*(_float32(x) if isinstance(x, Rounded) else x for x in (a, b)))
