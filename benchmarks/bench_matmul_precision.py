@@ -2,9 +2,10 @@
 
 Two tables, each figure the fastest of `--rounds` rounds of `--repeats` calls:
 
-1. Rounding float32 to bfloat16, as `minigrad.precision` does it (passes over cache-sized
-   blocks) against the same passes over whole arrays, for the CIFAR-10 step's input batch
-   (512 x 3072) and a hidden layer's activations (512 x 1024).
+1. Rounding float32 to bfloat16, as `minigrad.precision` does it (one pass compiled by
+   numba) against NumPy's passes over cache-sized blocks (its way before) and over whole
+   arrays, for the CIFAR-10 step's input batch (512 x 3072) and a hidden layer's
+   activations (512 x 1024).
 2. The matrix products of one CIFAR-10 training step of the default recipe (the fixed
    projection 3072 -> 512, then 512 -> 1024 -> 512 -> 10; forward, and backward without
    gradients for the data or the projection), through `F.linear` as the model runs them:
@@ -41,7 +42,8 @@ def fastest(fn, rounds: int, repeats: int) -> float:
 
 
 def rounding(rounds: int, repeats: int) -> dict:
-    """ms per rounding of each shape: minigrad's blocked passes and whole-array passes."""
+    """ms per rounding of each shape: minigrad's compiled pass, NumPy's passes in blocks of
+    32k numbers and over whole arrays (the same bits, checked)."""
     import numpy as np
 
     from minigrad import precision
@@ -54,12 +56,27 @@ def rounding(rounds: int, repeats: int) -> dict:
         t += bits
         return np.ascontiguousarray(t.view(np.uint16)[:, 1::2])
 
+    def blocks(x, block=1 << 15):
+        bits = x.view(np.uint32).reshape(-1)
+        out = np.empty(x.shape, np.uint16)
+        flat, work = out.reshape(-1), np.empty(block, np.uint32)
+        for i in range(0, bits.size, block):
+            b = bits[i : i + block]
+            t = work[: b.size]
+            np.right_shift(b, 16, out=t)
+            np.bitwise_and(t, 1, out=t)
+            np.add(t, 0x7FFF, out=t)
+            np.add(t, b, out=t)
+            flat[i : i + b.size] = t.view(np.uint16)[1::2]
+        return out
+
     rng = np.random.default_rng(0)
     out = {}
     for shape in ((BATCH, 3072), (BATCH, 1024)):
         xs = [rng.standard_normal(shape, dtype=np.float32) for _ in range(8)]  # not in cache
-        assert (precision._round(xs[0]).bits == whole(xs[0])).all()
-        for name, fn in (("blocks", precision._round), ("whole arrays", whole)):
+        compiled = lambda x: precision._round(x).bits  # noqa: E731
+        assert (compiled(xs[0]) == whole(xs[0])).all() and (blocks(xs[0]) == whole(xs[0])).all()
+        for name, fn in (("numba", compiled), ("NumPy, blocks", blocks), ("NumPy, whole", whole)):
             t = fastest(lambda fn=fn, xs=xs: [fn(x) for x in xs], rounds, repeats)
             out[f"{shape[0]} x {shape[1]}, {name}"] = 1000 * t / len(xs)
     return out

@@ -12,8 +12,9 @@ change. Backward is the same rule, dA = dY @ B.T and dB = A.T @ dY, with these p
 The gain is speed. On a CPU with Intel AMX the products of a CIFAR-10 training step take
 about half of NumPy's float32 time, rounding included (the rows "minigrad" of
 `benchmarks/bench_matmul_precision.py`). They come from Intel's oneMKL
-(the `mkl` wheel of the `train` and `fast` extras) and run only on a CPU that lists bfloat16
-instructions (`amx_bf16` or `avx512_bf16`); elsewhere `"medium"` keeps NumPy's float32
+(the `mkl` wheel of the `train` and `fast` extras), with the rounding compiled by numba (in
+the same extras), and run only on a CPU that lists bfloat16 instructions (`amx_bf16` or
+`avx512_bf16`); elsewhere, or without either package, `"medium"` keeps NumPy's float32
 products, as PyTorch does where it has no faster kind. `matmul_backend()` says which runs.
 MKL takes as many threads as NumPy's OpenBLAS has when the first bfloat16 product loads it
 (`OPENBLAS_NUM_THREADS`, or a `threadpoolctl` limit in force then), unless
@@ -26,6 +27,7 @@ import ctypes
 import functools
 import os
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -47,7 +49,6 @@ _precision = ["highest"]
 _READ_ONLY: dict[int, tuple[weakref.ref, Rounded]] = {}  # id -> (the array, its rounding)
 # cblas's enums: row-major layout, no transpose, transpose.
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-_BLOCK = 1 << 15  # numbers per pass of the rounding (128 KB of work)
 
 
 def set_float32_matmul_precision(precision: str) -> None:
@@ -153,37 +154,46 @@ def _wants_bf16(a: Any) -> bool:
 
 
 def _round(x: np.ndarray) -> Rounded:
-    """`x (R, C)` float32 rounded to bfloat16: a transposed view (`W.T`) is rounded as the
-    C-ordered array it views, without a copy.
-
-    Round to nearest, ties to even, as PyTorch: `bits + 0x7FFF + (bit 16 of bits)`, then the
-    upper half. Past the largest bfloat16 this gives infinity, as it should; a NaN stays a
-    NaN unless its payload lies only in the 16 bits dropped (no NumPy operation makes one).
-    The passes run over blocks of `_BLOCK` numbers, so their temporary stays in cache (the
-    rounding rows of `benchmarks/bench_matmul_precision.py`: "blocks" against "whole
-    arrays")."""
+    """`x (R, C)` float32 rounded to bfloat16 (`_rounding`'s kernel): a transposed view
+    (`W.T`) is rounded as the C-ordered array it views, without a copy."""
     trans = not x.flags.c_contiguous and x.T.flags.c_contiguous
     src = x.T if trans else np.ascontiguousarray(x)
-    bits = src.view(np.uint32).reshape(-1)
     out = np.empty(src.shape, np.uint16)
-    flat = out.reshape(-1)
-    work = np.empty(min(_BLOCK, bits.size), np.uint32)
-    for i in range(0, bits.size, _BLOCK):
-        b = bits[i : i + _BLOCK]
-        t = work[: b.size]
-        np.right_shift(b, 16, out=t)
-        np.bitwise_and(t, 1, out=t)
-        np.add(t, 0x7FFF, out=t)
-        np.add(t, b, out=t)
-        flat[i : i + b.size] = t.view(np.uint16)[1::2]  # the upper halves (little-endian)
+    _rounding()(src.view(np.uint32).reshape(-1), out.reshape(-1))  # type: ignore[misc]
     return Rounded(out, trans)
+
+
+@functools.cache
+def _rounding() -> Callable[[np.ndarray, np.ndarray], None] | None:
+    """The kernel `round_bits(bits (n,) uint32, out (n,) uint16)` that writes the bfloat16 of
+    each float32 (its bits), compiled by numba (the `fast` extra); None without numba.
+
+    Round to nearest, ties to even, as PyTorch: the upper half of `bits + 0x7FFF + (bit 16
+    of bits)`; past the largest bfloat16 this gives infinity, as it should, and a NaN gives
+    PyTorch's NaN, 0x7FC0. One compiled pass over memory takes a third of the time of the
+    five NumPy passes it replaces, in cache-sized blocks (the rounding rows of
+    `benchmarks/bench_matmul_precision.py`); compiled once per machine (numba's cache)."""
+    try:
+        import numba
+    except ImportError:
+        return None
+
+    @numba.njit(nogil=True, cache=True)
+    def round_bits(bits: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover (compiled)
+        for i in range(bits.size):
+            b = bits[i]
+            up = np.uint32(b + np.uint32(0x7FFF) + ((b >> np.uint32(16)) & np.uint32(1)))
+            nan = (b & np.uint32(0x7FFFFFFF)) > np.uint32(0x7F800000)
+            out[i] = np.uint16(0x7FC0) if nan else np.uint16(up >> np.uint32(16))
+
+    return round_bits
 
 
 @functools.cache
 def _mkl() -> ctypes.CDLL | None:
     """oneMKL's runtime library from the `mkl` wheel, with the bfloat16 product declared, if
-    it is installed and the CPU has bfloat16 instructions; else None."""
-    if not _cpu_has_bf16():
+    it is installed, numba is (`_rounding`) and the CPU has bfloat16 instructions; else None."""
+    if not _cpu_has_bf16() or _rounding() is None:
         return None
     try:
         files = metadata.files("mkl") or []
