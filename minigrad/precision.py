@@ -27,13 +27,14 @@ import ctypes
 import functools
 import os
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from minigrad import kernels
 
 __all__ = [
     "Rounded",
@@ -154,46 +155,22 @@ def _wants_bf16(a: Any) -> bool:
 
 
 def _round(x: np.ndarray) -> Rounded:
-    """`x (R, C)` float32 rounded to bfloat16 (`_rounding`'s kernel): a transposed view
-    (`W.T`) is rounded as the C-ordered array it views, without a copy."""
+    """`x (R, C)` float32 rounded to bfloat16 (`kernels.round_bits`: to nearest, ties to
+    even, as PyTorch): a transposed view (`W.T`) is rounded as the C-ordered array it views,
+    without a copy."""
     trans = not x.flags.c_contiguous and x.T.flags.c_contiguous
     src = x.T if trans else np.ascontiguousarray(x)
     out = np.empty(src.shape, np.uint16)
-    _rounding()(src.view(np.uint32).reshape(-1), out.reshape(-1))  # type: ignore[misc]
+    round_bits = kernels.compiled().round_bits  # type: ignore[union-attr]  # `_mkl` found it
+    round_bits(src.view(np.uint32).reshape(-1), out.reshape(-1))
     return Rounded(out, trans)
-
-
-@functools.cache
-def _rounding() -> Callable[[np.ndarray, np.ndarray], None] | None:
-    """The kernel `round_bits(bits (n,) uint32, out (n,) uint16)` that writes the bfloat16 of
-    each float32 (its bits), compiled by numba (the `fast` extra); None without numba.
-
-    Round to nearest, ties to even, as PyTorch: the upper half of `bits + 0x7FFF + (bit 16
-    of bits)`; past the largest bfloat16 this gives infinity, as it should, and a NaN gives
-    PyTorch's NaN, 0x7FC0. One compiled pass over memory takes a third of the time of the
-    five NumPy passes it replaces, in cache-sized blocks (the rounding rows of
-    `benchmarks/bench_matmul_precision.py`); compiled once per machine (numba's cache)."""
-    try:
-        import numba
-    except ImportError:
-        return None
-
-    @numba.njit(nogil=True, cache=True)
-    def round_bits(bits: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover (compiled)
-        for i in range(bits.size):
-            b = bits[i]
-            up = np.uint32(b + np.uint32(0x7FFF) + ((b >> np.uint32(16)) & np.uint32(1)))
-            nan = (b & np.uint32(0x7FFFFFFF)) > np.uint32(0x7F800000)
-            out[i] = np.uint16(0x7FC0) if nan else np.uint16(up >> np.uint32(16))
-
-    return round_bits
 
 
 @functools.cache
 def _mkl() -> ctypes.CDLL | None:
     """oneMKL's runtime library from the `mkl` wheel, with the bfloat16 product declared, if
-    it is installed, numba is (`_rounding`) and the CPU has bfloat16 instructions; else None."""
-    if not _cpu_has_bf16() or _rounding() is None:
+    it is installed, numba is (`kernels`) and the CPU has bfloat16 instructions; else None."""
+    if not _cpu_has_bf16() or kernels.compiled() is None:
         return None
     try:
         files = metadata.files("mkl") or []

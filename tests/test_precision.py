@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import nn, precision
+from minigrad import kernels, nn, precision
 
 HAS_BF16 = precision._mkl() is not None
 needs_bf16 = pytest.mark.skipif(
     not HAS_BF16, reason="needs the mkl and numba wheels and a CPU with bfloat16 instructions"
 )
 needs_numba = pytest.mark.skipif(
-    precision._rounding() is None, reason="the rounding is compiled by numba (the fast extra)"
+    kernels.compiled() is None, reason="the rounding is compiled by numba (the fast extra)"
 )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from minigrad import grad_mode, precision
+from minigrad import grad_mode, kernels, precision
 from minigrad.ops import add, div, mean, mul, relu, reshape, sqrt, sub
 from minigrad.random import generator
 from minigrad.tensor import Tensor, as_tensor, const, record
@@ -132,27 +132,48 @@ def _batch_norm_train(
     Returns the output and the batch mean and biased variance (for the running stats).
 
     The arrays are computed in a few passes with no temporary the size of x beyond the
-    output and the centred x kept for the backward (`_backward_arrays`); under
-    `create_graph` the backward is written in ops, recomputing xhat as graph nodes."""
-    mu = x.data.mean(axis=axes, keepdims=True)
-    d = x.data - mu
-    y = np.multiply(d, d)  # the squares, then the output in the same memory
-    var = y.mean(axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + eps)
-    scale = inv_std if weight is None else inv_std * weight.data.reshape(shape)
-    np.multiply(d, scale, out=y)
-    if bias is not None:
-        y += bias.data.reshape(shape)
-    if relu_after:
-        np.maximum(y, 0, out=y)
+    output and the centred x kept for the backward (`_backward_arrays`), or, for a float32
+    (N, C) batch where numba is installed, in compiled loops that keep nothing but the
+    output (`kernels.bn_relu_forward`, `_compiled_backward`); under `create_graph` the
+    backward is written in ops, recomputing xhat as graph nodes."""
     parents = tuple(t for t in (x, weight, bias) if t is not None)
     need = [t.requires_grad for t in parents]
     n = x.data.size // x.data.shape[1]
+    k = kernels.compiled() if x.data.dtype == np.float32 and x.data.ndim == 2 else None
+    if k is not None:  # one compiled loop for each pass (`kernels.bn_relu_forward`)
+        xd = np.ascontiguousarray(x.data)
+        c = xd.shape[1]
+        stats = np.empty((4, c), np.float32)
+        w = np.ones(c, np.float32) if weight is None else weight.data.astype(np.float32)
+        b = np.zeros(c, np.float32) if bias is None else bias.data.astype(np.float32)
+        y = np.empty_like(xd)
+        k.bn_relu_forward(xd, w, b, eps, relu_after, y, stats)
+        mu, var = stats[0], stats[1]
+
+        def arrays(gy: NDArray[Any]) -> tuple[NDArray[Any] | None, ...]:
+            return _compiled_backward(k, y, xd, stats, relu_after, need, weight, bias, gy)
+
+    else:
+        mu = x.data.mean(axis=axes, keepdims=True)
+        d = x.data - mu
+        y = np.multiply(d, d)  # the squares, then the output in the same memory
+        var = y.mean(axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + eps)
+        scale = inv_std if weight is None else inv_std * weight.data.reshape(shape)
+        np.multiply(d, scale, out=y)
+        if bias is not None:
+            y += bias.data.reshape(shape)
+        if relu_after:
+            np.maximum(y, 0, out=y)
+
+        def arrays(gy: NDArray[Any]) -> tuple[NDArray[Any] | None, ...]:
+            g = gy * (y > 0) if relu_after else gy
+            return _backward_arrays(g, d, inv_std, scale, axes, n, need, weight, bias)
 
     def backward(gy: Any, x: Any, *affine: Any) -> tuple[Any, ...]:
-        g = gy * (y > 0) if relu_after else gy
         if not grad_mode.enabled:
-            return _backward_arrays(g, d, inv_std, scale, axes, n, need, weight, bias)
+            return arrays(gy)
+        g = gy * (y > 0) if relu_after else gy
         xh, inv = _normalized(x, axes, eps)
         g_xh = (g * xh).sum(axis=axes, keepdims=True)
         gx = None
@@ -197,6 +218,32 @@ def _backward_arrays(
         grads.append((sum_gd * inv_std).reshape(weight.data.shape) if need[1] else None)
     if bias is not None:
         grads.append(sum_g.reshape(bias.data.shape) if need[-1] else None)
+    return tuple(grads)
+
+
+def _compiled_backward(
+    k: Any,
+    y: NDArray[Any],
+    x: NDArray[Any],
+    stats: NDArray[Any],
+    relu_after: bool,
+    need: list[bool],
+    weight: Tensor | None,
+    bias: Tensor | None,
+    gy: NDArray[Any],
+) -> tuple[NDArray[Any] | None, ...]:
+    """`_batch_norm_train`'s gradients on arrays through `kernels.bn_relu_backward`, from
+    the forward's output y, its input x and `stats` (mean, var, inv_std, scale)."""
+    sums = np.zeros((2, x.shape[1]), np.float64)
+    gx = np.empty_like(x) if need[0] else np.empty((0, 0), np.float32)
+    g = np.ascontiguousarray(gy, dtype=np.float32)
+    k.bn_relu_backward(g, y, x, stats, relu_after, gx, sums)
+    grads = [gx if need[0] else None]
+    if weight is not None:
+        gw = (sums[1] * stats[2]).astype(weight.data.dtype)
+        grads.append(gw if need[1] else None)
+    if bias is not None:
+        grads.append(sums[0].astype(bias.data.dtype) if need[-1] else None)
     return tuple(grads)
 
 
